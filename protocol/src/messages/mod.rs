@@ -1,0 +1,108 @@
+//! One module per API: the request and the response, every version this
+//! crate speaks, encode and decode for both.
+//!
+//! [`RequestBody`] and [`ResponseBody`] dispatch on an API key and version
+//! read from the wire, for brokers (the mock cluster) and fuzzers.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::api::{ApiKey, ApiSupport};
+use crate::message::{decode_body, Encode, Message};
+use crate::primitives::{DecodeError, DecodeResult, EncodeResult};
+
+pub mod api_versions;
+
+pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+
+macro_rules! apis {
+    ($($key:ident => $req:ident, $resp:ident;)*) => {
+        /// A request body of any API this crate speaks.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum RequestBody {
+            $(
+                #[doc = concat!("A `", stringify!($req), "`.")]
+                $key($req),
+            )*
+        }
+
+        /// A response body of any API this crate speaks.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum ResponseBody {
+            $(
+                #[doc = concat!("A `", stringify!($resp), "`.")]
+                $key($resp),
+            )*
+        }
+
+        impl RequestBody {
+            /// Decodes a whole request body of `api_key` at `version`.
+            pub fn decode(api_key: i16, version: i16, body: Bytes) -> DecodeResult<Self> {
+                match ApiKey::from_i16(api_key) {
+                    $(Some(ApiKey::$key) => decode_body(body, version).map(Self::$key),)*
+                    _ => Err(unknown_key(api_key)),
+                }
+            }
+
+            /// The API of this request.
+            pub fn api_key(&self) -> ApiKey {
+                match self {
+                    $(Self::$key(_) => ApiKey::$key,)*
+                }
+            }
+
+            /// Appends the body, as `version` encodes it, to `buf`.
+            pub fn encode(&self, buf: &mut BytesMut, version: i16) -> EncodeResult {
+                match self {
+                    $(Self::$key(m) => m.encode(buf, version),)*
+                }
+            }
+        }
+
+        impl ResponseBody {
+            /// Decodes a whole response body of `api_key` at `version`.
+            pub fn decode(api_key: i16, version: i16, body: Bytes) -> DecodeResult<Self> {
+                match ApiKey::from_i16(api_key) {
+                    $(Some(ApiKey::$key) => decode_body(body, version).map(Self::$key),)*
+                    _ => Err(unknown_key(api_key)),
+                }
+            }
+
+            /// The API of this response.
+            pub fn api_key(&self) -> ApiKey {
+                match self {
+                    $(Self::$key(_) => ApiKey::$key,)*
+                }
+            }
+
+            /// Appends the body, as `version` encodes it, to `buf`.
+            pub fn encode(&self, buf: &mut BytesMut, version: i16) -> EncodeResult {
+                match self {
+                    $(Self::$key(m) => m.encode(buf, version),)*
+                }
+            }
+        }
+
+        pub(crate) static SUPPORTED_APIS: &[ApiSupport] = &[
+            $(ApiSupport {
+                api_key: <$req as Message>::API_KEY,
+                name: stringify!($key),
+                min_version: <$req as Message>::MIN_VERSION,
+                max_version: <$req as Message>::MAX_VERSION,
+                flexible_from: <$req as Message>::FLEXIBLE_FROM,
+            },)*
+        ];
+    };
+}
+
+fn unknown_key(api_key: i16) -> DecodeError {
+    DecodeError::Invalid {
+        what: "api key",
+        reason: format!("{api_key} is not an API this crate speaks"),
+    }
+}
+
+apis! {
+    ApiVersions => ApiVersionsRequest, ApiVersionsResponse;
+}

@@ -1,0 +1,154 @@
+use super::*;
+use bytes::BufMut;
+use proptest::prelude::*;
+
+fn roundtrip_varint(v: i32) -> i32 {
+    let mut b = BytesMut::new();
+    write_varint(&mut b, v);
+    assert_eq!(b.len(), varint_len(v));
+    read_varint(&mut b.freeze(), "v").expect("decodes")
+}
+
+proptest! {
+    #[test]
+    fn varint_roundtrips(v in any::<i32>()) {
+        prop_assert_eq!(roundtrip_varint(v), v);
+    }
+
+    #[test]
+    fn varlong_roundtrips(v in any::<i64>()) {
+        let mut b = BytesMut::new();
+        write_varlong(&mut b, v);
+        prop_assert_eq!(b.len(), varlong_len(v));
+        prop_assert_eq!(read_varlong(&mut b.freeze(), "v").expect("decodes"), v);
+    }
+
+    #[test]
+    fn unsigned_varint_roundtrips(v in any::<u32>()) {
+        let mut b = BytesMut::new();
+        write_unsigned_varint(&mut b, v);
+        prop_assert_eq!(b.len(), unsigned_varint_len(v));
+        prop_assert_eq!(read_unsigned_varint(&mut b.freeze(), "v").expect("decodes"), v);
+    }
+
+    #[test]
+    fn nullable_string_roundtrips(s in proptest::option::of(".{0,40}"), compact in any::<bool>()) {
+        let mut b = BytesMut::new();
+        write_nullable_string(&mut b, compact, s.as_deref(), "s").expect("encodes");
+        let mut r = b.freeze();
+        prop_assert_eq!(read_nullable_string(&mut r, compact, "s").expect("decodes"), s);
+        prop_assert!(r.is_empty());
+    }
+
+    #[test]
+    fn nullable_bytes_roundtrip(v in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..64)), compact in any::<bool>()) {
+        let mut b = BytesMut::new();
+        write_nullable_bytes(&mut b, compact, v.as_deref(), "b").expect("encodes");
+        let mut r = b.freeze();
+        let got = read_nullable_bytes(&mut r, compact, "b").expect("decodes");
+        prop_assert_eq!(got.as_deref(), v.as_deref());
+    }
+
+    #[test]
+    fn arrays_roundtrip(v in proptest::option::of(proptest::collection::vec(any::<i32>(), 0..32)), compact in any::<bool>()) {
+        let mut b = BytesMut::new();
+        write_nullable_array(&mut b, compact, v.as_deref(), "a", |b, x| { b.put_i32(*x); Ok(()) }).expect("encodes");
+        let mut r = b.freeze();
+        let got = read_nullable_array(&mut r, compact, "a", |b| read_i32(b, "a")).expect("decodes");
+        prop_assert_eq!(got, v);
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics(data in proptest::collection::vec(any::<u8>(), 0..64), compact in any::<bool>()) {
+        let mut r = Bytes::from(data);
+        let _ = read_nullable_array(&mut r, compact, "a", |b| read_string(b, compact, "s"));
+        let _ = read_tagged_fields(&mut r, "t", |_, _| Ok(false));
+    }
+}
+
+#[test]
+fn known_varint_vectors() {
+    // Values from the Kafka protocol guide and ByteUtilsTest.
+    let cases: &[(i32, &[u8])] = &[
+        (0, &[0]),
+        (-1, &[1]),
+        (1, &[2]),
+        (-64, &[0x7f]),
+        (64, &[0x80, 0x01]),
+    ];
+    for (v, bytes) in cases {
+        let mut b = BytesMut::new();
+        write_varint(&mut b, *v);
+        assert_eq!(&b[..], *bytes, "encoding {v}");
+    }
+    let mut b = BytesMut::new();
+    write_varint(&mut b, i32::MIN);
+    assert_eq!(&b[..], &[0xff, 0xff, 0xff, 0xff, 0x0f]);
+}
+
+#[test]
+fn rejects_overlong_varint() {
+    let mut r = Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    assert!(matches!(
+        read_unsigned_varint(&mut r, "v"),
+        Err(DecodeError::VarintTooLong { .. })
+    ));
+}
+
+#[test]
+fn rejects_array_count_past_remaining_bytes() {
+    let mut r = Bytes::from_static(&[0x7f, 0xff, 0xff, 0xff, 0, 0]);
+    let err = read_array(&mut r, false, "topics", |b| read_i8(b, "x")).unwrap_err();
+    assert!(matches!(
+        err,
+        DecodeError::InvalidLength { what: "topics", .. }
+    ));
+}
+
+#[test]
+fn rejects_truncated_string() {
+    let mut r = Bytes::from_static(&[0, 5, b'a', b'b']);
+    assert!(matches!(
+        read_string(&mut r, false, "s"),
+        Err(DecodeError::InvalidLength { .. })
+    ));
+}
+
+#[test]
+fn rejects_null_where_not_nullable() {
+    let mut r = Bytes::from_static(&[0xff, 0xff]);
+    assert!(matches!(
+        read_string(&mut r, false, "s"),
+        Err(DecodeError::UnexpectedNull { what: "s" })
+    ));
+}
+
+#[test]
+fn keeps_unknown_tagged_fields_in_order() {
+    let mut r = Bytes::from_static(&[2, 0, 1, 9, 5, 2, 7, 7]);
+    let unknown = read_tagged_fields(&mut r, "t", |tag, b| {
+        if tag == 0 {
+            assert_eq!(read_i8(b, "x").expect("one byte"), 9);
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    })
+    .expect("decodes");
+    assert_eq!(
+        unknown,
+        vec![RawTaggedField {
+            tag: 5,
+            data: Bytes::from_static(&[7, 7])
+        }]
+    );
+    let mut w = TaggedFieldsWriter::new();
+    w.field(0, |b| {
+        b.put_i8(9);
+        Ok(())
+    })
+    .expect("field");
+    let mut out = BytesMut::new();
+    w.finish(&mut out, &unknown).expect("encodes");
+    assert_eq!(&out[..], &[2, 0, 1, 9, 5, 2, 7, 7]);
+}
