@@ -351,3 +351,63 @@ impl Decode for FinalizedFeatureKey {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::test_util::{check_roundtrip, check_version_bounds};
+
+    #[test]
+    fn request_roundtrips_every_version() {
+        for version in 0..=4 {
+            let mut m = ApiVersionsRequest::default();
+            if version >= 3 {
+                m.client_software_name = "ferrokafka".into();
+                m.client_software_version = "0.1.0".into();
+            }
+            check_roundtrip(&m, version);
+        }
+        check_version_bounds::<ApiVersionsRequest>();
+    }
+
+    #[test]
+    fn response_roundtrips_every_version() {
+        for version in 0..=4 {
+            let mut m = ApiVersionsResponse {
+                error_code: 35,
+                api_keys: vec![ApiVersion {
+                    api_key: 3,
+                    min_version: 0,
+                    max_version: 13,
+                    unknown_tagged_fields: vec![],
+                }],
+                ..Default::default()
+            };
+            if version >= 1 {
+                m.throttle_time_ms = 250;
+            }
+            if version >= 3 {
+                m.supported_features = vec![SupportedFeatureKey {
+                    name: "kraft.version".into(),
+                    min_version: 0,
+                    max_version: 1,
+                    unknown_tagged_fields: vec![],
+                }];
+                m.finalized_features_epoch = 42;
+                m.finalized_features = vec![FinalizedFeatureKey {
+                    name: "metadata.version".into(),
+                    max_version_level: 27,
+                    min_version_level: 27,
+                    unknown_tagged_fields: vec![],
+                }];
+                m.zk_migration_ready = true;
+                m.unknown_tagged_fields = vec![RawTaggedField {
+                    tag: 9,
+                    data: Bytes::from_static(b"xyz"),
+                }];
+            }
+            check_roundtrip(&m, version);
+        }
+        check_version_bounds::<ApiVersionsResponse>();
+    }
+}

@@ -12,12 +12,16 @@ use crate::primitives::{DecodeError, DecodeResult, EncodeResult};
 
 pub mod api_versions;
 
+#[cfg(test)]
+pub(crate) mod test_util;
+
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 
 macro_rules! apis {
     ($($key:ident => $req:ident, $resp:ident;)*) => {
         /// A request body of any API this crate speaks.
         #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(untagged))]
         #[non_exhaustive]
         pub enum RequestBody {
             $(
@@ -28,6 +32,7 @@ macro_rules! apis {
 
         /// A response body of any API this crate speaks.
         #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(untagged))]
         #[non_exhaustive]
         pub enum ResponseBody {
             $(
