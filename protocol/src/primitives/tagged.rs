@@ -37,8 +37,21 @@ pub fn read_tagged_fields(
         });
     }
     let mut unknown = Vec::new();
+    let mut previous: Option<u32> = None;
     for _ in 0..count {
         let tag = read_unsigned_varint(buf, what)?;
+        // KIP-482: tags are unique and in ascending order, which is also
+        // what keeps a re-encoded message byte-identical.
+        if previous.is_some_and(|p| tag <= p) {
+            return Err(DecodeError::Invalid {
+                what,
+                reason: format!(
+                    "tag {tag} follows tag {} out of order",
+                    previous.unwrap_or(0)
+                ),
+            });
+        }
+        previous = Some(tag);
         let size = read_unsigned_varint(buf, what)? as usize;
         if size > bytes::Buf::remaining(buf) {
             return Err(DecodeError::InvalidLength {

@@ -152,3 +152,16 @@ fn keeps_unknown_tagged_fields_in_order() {
     w.finish(&mut out, &unknown).expect("encodes");
     assert_eq!(&out[..], &[2, 0, 1, 9, 5, 2, 7, 7]);
 }
+
+#[test]
+fn rejects_tagged_fields_out_of_order() {
+    // Found by the `header` fuzz target: tags 41 then 2.
+    let mut r = Bytes::from_static(&[2, 41, 1, 0, 2, 1, 0]);
+    let err = read_tagged_fields(&mut r, "t", |_, _| Ok(false)).unwrap_err();
+    assert!(matches!(err, DecodeError::Invalid { .. }), "{err}");
+    let mut r = Bytes::from_static(&[2, 3, 1, 0, 3, 1, 0]);
+    assert!(
+        read_tagged_fields(&mut r, "t", |_, _| Ok(false)).is_err(),
+        "duplicate tag"
+    );
+}
