@@ -1,6 +1,11 @@
 //! ferrokafka: a pure-Rust Apache Kafka client.
 //!
 //! The wire protocol lives in [`ferrokafka_protocol`], re-exported here as
-//! [`protocol`]; the producer, consumer and admin clients are built on it.
+//! [`protocol`]; the client's layers are built on it, bottom up:
+//! [`net`] (broker connections) first.
 
+pub mod error;
+pub mod net;
+
+pub use error::{Error, Result};
 pub use ferrokafka_protocol as protocol;

@@ -1,0 +1,101 @@
+//! The client's error type.
+
+use ferrokafka_protocol::{ApiKey, DecodeError, EncodeError};
+
+/// Everything the client can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A socket operation failed.
+    #[error("{broker}: {source}")]
+    Io {
+        /// The broker's address.
+        broker: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The broker closed the connection, or the connection task ended.
+    #[error("{broker}: connection closed")]
+    Disconnected {
+        /// The broker's address.
+        broker: String,
+    },
+    /// A request got no response within the request timeout.
+    #[error("{broker}: no response to {api:?} within {timeout_ms} ms")]
+    RequestTimeout {
+        /// The broker's address.
+        broker: String,
+        /// The request's API.
+        api: ApiKey,
+        /// The timeout that passed.
+        timeout_ms: u64,
+    },
+    /// Connecting did not finish within the timeout.
+    #[error("{broker}: connect timed out after {timeout_ms} ms")]
+    ConnectTimeout {
+        /// The broker's address.
+        broker: String,
+        /// The timeout that passed.
+        timeout_ms: u64,
+    },
+    /// The broker and this client share no version of an API.
+    #[error("{broker} speaks no version of {api:?} that this client does")]
+    UnsupportedApi {
+        /// The broker's address.
+        broker: String,
+        /// The API.
+        api: ApiKey,
+    },
+    /// A response could not be decoded.
+    #[error("{broker}: bad response: {source}")]
+    Decode {
+        /// The broker's address.
+        broker: String,
+        /// What the decoder refused.
+        #[source]
+        source: DecodeError,
+    },
+    /// A request could not be encoded.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// A frame larger than the client accepts.
+    #[error("{broker}: frame of {size} bytes exceeds the {limit}-byte limit")]
+    FrameTooLarge {
+        /// The broker's address.
+        broker: String,
+        /// The size the frame announced.
+        size: i64,
+        /// The limit.
+        limit: usize,
+    },
+    /// The broker answered with an error code.
+    #[error("{context}: {code_name} ({code}){}", if *retriable { ", retriable" } else { "" })]
+    Kafka {
+        /// What was being done.
+        context: String,
+        /// The Kafka error code.
+        code: i16,
+        /// Its name, e.g. `NOT_LEADER_OR_FOLLOWER`.
+        code_name: &'static str,
+        /// Whether retrying may succeed.
+        retriable: bool,
+    },
+}
+
+impl Error {
+    /// Whether retrying the operation may succeed.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Error::Io { .. }
+            | Error::Disconnected { .. }
+            | Error::RequestTimeout { .. }
+            | Error::ConnectTimeout { .. } => true,
+            Error::Kafka { retriable, .. } => *retriable,
+            _ => false,
+        }
+    }
+}
+
+/// The client's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,409 @@
+//! One connection to one broker.
+//!
+//! The socket is split in two tasks: the writer sends frames in the order
+//! callers hand them over, and the reader matches response frames to
+//! callers by correlation id. They are separate so that a large request
+//! being written never stops responses from being read (the broker stops
+//! reading a connection while its response waits to be sent). Many
+//! requests can be in flight at once; a caller that times out simply stops
+//! waiting, and its late response is dropped.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+use ferrokafka_protocol::{decode_body, ApiKey, Message, Request, ResponseHeader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, warn};
+
+use super::frame::{encode_request, split_frame};
+use super::versions::ApiVersionTable;
+use crate::error::{Error, Result};
+
+/// UNSUPPORTED_VERSION: a broker that does not speak the ApiVersions
+/// version asked answers in v0 with this code and its own ranges.
+const UNSUPPORTED_VERSION: i16 = 35;
+
+/// How a connection behaves.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// Sent in every request header (`client.id`).
+    pub client_id: Option<String>,
+    /// How long connecting may take (`socket.connection.setup.timeout.ms`).
+    pub connect_timeout: Duration,
+    /// How long a request may wait for its response (`request.timeout.ms`).
+    pub request_timeout: Duration,
+    /// The largest response frame accepted (`receive.message.max.bytes`).
+    pub max_response_size: usize,
+    /// How many requests may be queued for the writer before callers wait.
+    pub queue_depth: usize,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        Self {
+            client_id: Some("ferrokafka".into()),
+            connect_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            max_response_size: 100_000_000,
+            queue_depth: 64,
+        }
+    }
+}
+
+/// A request handed to the writer task.
+struct Outgoing {
+    correlation_id: i32,
+    frame: Bytes,
+    /// `None` when no response will come (Produce with acks=0).
+    reply: Option<oneshot::Sender<Result<Bytes>>>,
+}
+
+/// A response the reader should expect.
+struct Pending {
+    correlation_id: i32,
+    reply: oneshot::Sender<Result<Bytes>>,
+}
+
+/// The socket side shared by every handle of one connection.
+struct Wire {
+    broker: String,
+    config: ConnectionConfig,
+    next_correlation_id: AtomicI32,
+    requests: mpsc::Sender<Outgoing>,
+    /// Set by the reader when the socket fails or closes.
+    closed: Arc<AtomicBool>,
+}
+
+/// A connection to one broker, after the ApiVersions handshake. Cheap to
+/// clone; every clone shares the socket. The connection closes when the
+/// last clone is dropped or the broker goes away; [`Connection::is_closed`]
+/// tells.
+#[derive(Clone)]
+pub struct Connection {
+    wire: Arc<Wire>,
+    versions: Arc<ApiVersionTable>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("broker", &self.wire.broker)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Connects to `broker` (`host:port`) and learns what it speaks.
+    pub async fn connect(broker: &str, config: ConnectionConfig) -> Result<Connection> {
+        let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(broker))
+            .await
+            .map_err(|_| Error::ConnectTimeout {
+                broker: broker.to_owned(),
+                timeout_ms: config.connect_timeout.as_millis() as u64,
+            })?
+            .map_err(|source| Error::Io {
+                broker: broker.to_owned(),
+                source,
+            })?;
+        stream.set_nodelay(true).map_err(|source| Error::Io {
+            broker: broker.to_owned(),
+            source,
+        })?;
+        let wire = Arc::new(Wire::start(broker.to_owned(), stream, config));
+        let versions = handshake(&wire).await?;
+        debug!(broker, "connected");
+        Ok(Connection {
+            wire,
+            versions: Arc::new(versions),
+        })
+    }
+
+    /// The broker's address.
+    pub fn broker(&self) -> &str {
+        &self.wire.broker
+    }
+
+    /// What the broker speaks.
+    pub fn versions(&self) -> &ApiVersionTable {
+        &self.versions
+    }
+
+    /// Whether the connection has ended (the broker closed it or it failed).
+    pub fn is_closed(&self) -> bool {
+        self.wire.requests.is_closed() || self.wire.closed.load(Ordering::Acquire)
+    }
+
+    /// The version of `api` this connection uses: the highest both sides
+    /// speak.
+    pub fn version_for(&self, api: ApiKey) -> Result<i16> {
+        self.versions
+            .negotiate(api)
+            .ok_or_else(|| Error::UnsupportedApi {
+                broker: self.wire.broker.clone(),
+                api,
+            })
+    }
+
+    /// Sends `request` at the negotiated version and waits for its response.
+    pub async fn send<R: Request>(&self, request: &R) -> Result<R::Response> {
+        let version = self.version_for(R::API_KEY)?;
+        self.wire.roundtrip(request, version).await
+    }
+
+    /// Sends `request` at `version`, which must be one the broker speaks.
+    pub async fn send_version<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
+        self.wire.roundtrip(request, version).await
+    }
+
+    /// Sends a request that gets no response (Produce with acks=0) and
+    /// returns once it is handed to the socket writer.
+    pub async fn send_without_response<R: Request>(&self, request: &R) -> Result<()> {
+        let version = self.version_for(R::API_KEY)?;
+        let correlation_id = self.wire.next_id();
+        let frame = encode_request(
+            R::API_KEY,
+            version,
+            correlation_id,
+            self.wire.config.client_id.as_deref(),
+            request,
+        )?;
+        self.wire
+            .enqueue(Outgoing {
+                correlation_id,
+                frame,
+                reply: None,
+            })
+            .await
+    }
+}
+
+impl Wire {
+    fn start(broker: String, stream: TcpStream, config: ConnectionConfig) -> Wire {
+        let (read, write) = stream.into_split();
+        let (requests, outgoing) = mpsc::channel(config.queue_depth.max(1));
+        let (expect, expected) = mpsc::unbounded_channel();
+        tokio::spawn(write_loop(broker.clone(), write, outgoing, expect));
+        let closed = Arc::new(AtomicBool::new(false));
+        tokio::spawn(read_loop(
+            broker.clone(),
+            read,
+            expected,
+            config.max_response_size,
+            closed.clone(),
+        ));
+        Wire {
+            broker,
+            config,
+            next_correlation_id: AtomicI32::new(0),
+            requests,
+            closed,
+        }
+    }
+
+    fn next_id(&self) -> i32 {
+        // Wraps past i32::MAX; ids only need to be unique among those in
+        // flight.
+        self.next_correlation_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn disconnected(&self) -> Error {
+        Error::Disconnected {
+            broker: self.broker.clone(),
+        }
+    }
+
+    async fn enqueue(&self, outgoing: Outgoing) -> Result<()> {
+        self.requests
+            .send(outgoing)
+            .await
+            .map_err(|_| self.disconnected())
+    }
+
+    async fn roundtrip<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
+        let correlation_id = self.next_id();
+        let frame = encode_request(
+            R::API_KEY,
+            version,
+            correlation_id,
+            self.config.client_id.as_deref(),
+            request,
+        )?;
+        let (reply, response) = oneshot::channel();
+        self.enqueue(Outgoing {
+            correlation_id,
+            frame,
+            reply: Some(reply),
+        })
+        .await?;
+        let timeout = self.config.request_timeout;
+        let mut body = match tokio::time::timeout(timeout, response).await {
+            Err(_) => {
+                return Err(Error::RequestTimeout {
+                    broker: self.broker.clone(),
+                    api: R::API_KEY,
+                    timeout_ms: timeout.as_millis() as u64,
+                })
+            }
+            Ok(Err(_)) => return Err(self.disconnected()),
+            Ok(Ok(result)) => result?,
+        };
+        let decode_error = |source| Error::Decode {
+            broker: self.broker.clone(),
+            source,
+        };
+        let header_version = ResponseHeader::header_version(R::API_KEY, version);
+        ResponseHeader::decode(&mut body, header_version).map_err(decode_error)?;
+        decode_body::<R::Response>(body, version).map_err(decode_error)
+    }
+}
+
+/// Learns the broker's API versions: ApiVersions at our highest version,
+/// and at v0 when the broker says it does not speak that one.
+async fn handshake(wire: &Wire) -> Result<ApiVersionTable> {
+    let request = ApiVersionsRequest {
+        client_software_name: "ferrokafka".into(),
+        client_software_version: env!("CARGO_PKG_VERSION").into(),
+        ..Default::default()
+    };
+    let newest = ApiVersionsRequest::MAX_VERSION;
+    let response: Result<ApiVersionsResponse> = wire.roundtrip(&request, newest).await;
+    let response = match response {
+        Ok(r) if r.error_code == 0 => r,
+        Ok(r) if r.error_code != UNSUPPORTED_VERSION => {
+            return Err(Error::Kafka {
+                context: format!("{}: ApiVersions", wire.broker),
+                code: r.error_code,
+                code_name: "ApiVersions error",
+                retriable: false,
+            })
+        }
+        // An older broker answers in v0, which may not decode as the
+        // version we asked for: ask again in v0.
+        Ok(_) | Err(Error::Decode { .. }) => {
+            let v0: ApiVersionsResponse = wire.roundtrip(&request, 0).await?;
+            let table = ApiVersionTable::from_response(&v0);
+            match table.negotiate(ApiKey::ApiVersions) {
+                Some(v) if v > 0 => wire.roundtrip(&request, v).await?,
+                _ => v0,
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(ApiVersionTable::from_response(&response))
+}
+
+async fn write_loop(
+    broker: String,
+    mut socket: OwnedWriteHalf,
+    mut outgoing: mpsc::Receiver<Outgoing>,
+    expect: mpsc::UnboundedSender<Pending>,
+) {
+    loop {
+        let out = tokio::select! {
+            out = outgoing.recv() => match out {
+                Some(out) => out,
+                None => break,
+            },
+            // The reader ended: the connection is gone.
+            _ = expect.closed() => return,
+        };
+        // The reader learns of the response before the request can reach
+        // the broker, so it never sees a response it does not expect.
+        if let Some(reply) = out.reply {
+            let pending = Pending {
+                correlation_id: out.correlation_id,
+                reply,
+            };
+            if let Err(mpsc::error::SendError(p)) = expect.send(pending) {
+                let _ = p.reply.send(Err(Error::Disconnected { broker }));
+                return;
+            }
+        }
+        if let Err(e) = socket.write_all(&out.frame).await {
+            warn!(%broker, error = %e, "write failed; closing connection");
+            return;
+        }
+    }
+    let _ = socket.shutdown().await;
+}
+
+async fn read_loop(
+    broker: String,
+    mut socket: OwnedReadHalf,
+    mut expected: mpsc::UnboundedReceiver<Pending>,
+    limit: usize,
+    closed: Arc<AtomicBool>,
+) {
+    let mut waiting: HashMap<i32, oneshot::Sender<Result<Bytes>>> = HashMap::new();
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let failure = loop {
+        match split_frame(&mut buf, limit) {
+            Err(size) => {
+                break Error::FrameTooLarge {
+                    broker: broker.clone(),
+                    size,
+                    limit,
+                }
+            }
+            Ok(Some(frame)) => {
+                if frame.len() < 4 {
+                    break Error::Decode {
+                        broker: broker.clone(),
+                        source: ferrokafka_protocol::DecodeError::Truncated {
+                            what: "ResponseHeader.correlation_id",
+                            needed: 4,
+                            remaining: frame.len(),
+                        },
+                    };
+                }
+                let id = i32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]);
+                while let Ok(p) = expected.try_recv() {
+                    waiting.insert(p.correlation_id, p.reply);
+                }
+                match waiting.remove(&id) {
+                    // The caller may have timed out; then nobody listens.
+                    Some(reply) => drop(reply.send(Ok(frame))),
+                    None => warn!(%broker, correlation_id = id, "response nobody asked for"),
+                }
+                continue;
+            }
+            Ok(None) => {}
+        }
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(64 * 1024);
+        }
+        tokio::select! {
+            read = socket.read_buf(&mut buf) => match read {
+                Ok(0) => break Error::Disconnected { broker: broker.clone() },
+                Ok(_) => {}
+                Err(source) => break Error::Io { broker: broker.clone(), source },
+            },
+            pending = expected.recv() => match pending {
+                Some(p) => { waiting.insert(p.correlation_id, p.reply); }
+                // Every handle is gone and the writer has finished.
+                None => return,
+            },
+        }
+    };
+    debug!(%broker, error = %failure, "connection closed");
+    closed.store(true, Ordering::Release);
+    expected.close();
+    while let Ok(p) = expected.try_recv() {
+        waiting.insert(p.correlation_id, p.reply);
+    }
+    for (_, reply) in waiting.drain() {
+        let _ = reply.send(Err(Error::Disconnected {
+            broker: broker.clone(),
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests;

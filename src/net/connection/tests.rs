@@ -1,0 +1,215 @@
+//! The connection against a scripted broker on 127.0.0.1: the handshake,
+//! pipelining, out-of-order responses, timeouts and a broker going away.
+
+use super::*;
+use bytes::BufMut;
+use ferrokafka_protocol::messages::api_versions::ApiVersion;
+use ferrokafka_protocol::{Encode, RequestHeader};
+use tokio::net::TcpListener;
+
+/// What the scripted broker does with each request after the handshake.
+#[derive(Clone, Copy)]
+enum Script {
+    /// Answer every request at once.
+    Echo,
+    /// Hold the requests and answer them all, newest first, once `n` came.
+    Reverse(usize),
+    /// Never answer.
+    Silent,
+    /// Close the socket at the first request.
+    Hangup,
+    /// Answer the first ApiVersions as a broker that only speaks v0-2.
+    OldBroker,
+}
+
+fn api_versions(error_code: i16, max: i16) -> ApiVersionsResponse {
+    ApiVersionsResponse {
+        error_code,
+        api_keys: vec![
+            ApiVersion {
+                api_key: 18,
+                min_version: 0,
+                max_version: max,
+                ..Default::default()
+            },
+            ApiVersion {
+                api_key: 3,
+                min_version: 0,
+                max_version: 12,
+                ..Default::default()
+            },
+        ],
+        throttle_time_ms: 0,
+        ..Default::default()
+    }
+}
+
+fn response_frame(correlation_id: i32, version: i16, body: &ApiVersionsResponse) -> Vec<u8> {
+    let mut buf = BytesMut::new();
+    buf.put_i32(0);
+    ResponseHeader {
+        correlation_id,
+        unknown_tagged_fields: vec![],
+    }
+    .encode(&mut buf, 0)
+    .expect("header");
+    body.encode(&mut buf, version).expect("body");
+    let size = (buf.len() - 4) as i32;
+    buf[..4].copy_from_slice(&size.to_be_bytes());
+    buf.to_vec()
+}
+
+async fn read_request(socket: &mut TcpStream) -> Option<RequestHeader> {
+    let mut size = [0u8; 4];
+    socket.read_exact(&mut size).await.ok()?;
+    let mut frame = vec![0u8; i32::from_be_bytes(size) as usize];
+    socket.read_exact(&mut frame).await.ok()?;
+    let mut frame = Bytes::from(frame);
+    let (key, version) = RequestHeader::peek_key_and_version(&frame).ok()?;
+    let key = ApiKey::from_i16(key)?;
+    RequestHeader::decode(&mut frame, RequestHeader::header_version(key, version)).ok()
+}
+
+async fn broker(script: Script) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut first = true;
+        let mut held = Vec::new();
+        while let Some(h) = read_request(&mut socket).await {
+            if first {
+                first = false;
+                let frame = match script {
+                    Script::OldBroker => response_frame(h.correlation_id, 0, &api_versions(35, 2)),
+                    _ => {
+                        response_frame(h.correlation_id, h.request_api_version, &api_versions(0, 4))
+                    }
+                };
+                socket.write_all(&frame).await.expect("write");
+                continue;
+            }
+            let max = if matches!(script, Script::OldBroker) {
+                2
+            } else {
+                4
+            };
+            let answer = response_frame(
+                h.correlation_id,
+                h.request_api_version,
+                &api_versions(0, max),
+            );
+            match script {
+                Script::Echo | Script::OldBroker => socket.write_all(&answer).await.expect("write"),
+                Script::Reverse(n) => {
+                    held.push(answer);
+                    if held.len() == n {
+                        for frame in held.drain(..).rev() {
+                            socket.write_all(&frame).await.expect("write");
+                        }
+                    }
+                }
+                Script::Silent => {}
+                Script::Hangup => return,
+            }
+        }
+    });
+    addr
+}
+
+fn config() -> ConnectionConfig {
+    ConnectionConfig {
+        request_timeout: Duration::from_millis(500),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn handshake_negotiates_the_highest_common_versions() {
+    let conn = Connection::connect(&broker(Script::Echo).await, config())
+        .await
+        .expect("connects");
+    assert_eq!(conn.version_for(ApiKey::ApiVersions).expect("speaks"), 4);
+    assert!(matches!(
+        conn.version_for(ApiKey::Produce),
+        Err(Error::UnsupportedApi { .. })
+    ));
+}
+
+#[tokio::test]
+async fn old_broker_gets_asked_again_in_v0() {
+    let conn = Connection::connect(&broker(Script::OldBroker).await, config())
+        .await
+        .expect("connects");
+    assert_eq!(conn.version_for(ApiKey::ApiVersions).expect("speaks"), 2);
+}
+
+#[tokio::test]
+async fn pipelined_responses_in_reverse_order_reach_their_callers() {
+    let conn = Connection::connect(&broker(Script::Reverse(8)).await, config())
+        .await
+        .expect("connects");
+    let mut calls = Vec::new();
+    for v in 0..8i16 {
+        let conn = conn.clone();
+        // Each caller asks at its own version, so its answer is tellable.
+        let version = v % 5;
+        calls.push(tokio::spawn(async move {
+            let r = conn
+                .send_version(&ApiVersionsRequest::default(), version)
+                .await;
+            (version, r)
+        }));
+    }
+    for call in calls {
+        let (version, response) = call.await.expect("task");
+        let response = response.expect("answered");
+        assert_eq!(response.api_keys.len(), 2, "v{version}");
+    }
+}
+
+#[tokio::test]
+async fn silent_broker_times_out_the_request() {
+    let conn = Connection::connect(&broker(Script::Silent).await, config())
+        .await
+        .expect("connects");
+    let err = conn.send(&ApiVersionsRequest::default()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RequestTimeout {
+                api: ApiKey::ApiVersions,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.is_retriable());
+}
+
+#[tokio::test]
+async fn broker_hanging_up_fails_the_waiting_request_and_closes() {
+    let conn = Connection::connect(&broker(Script::Hangup).await, config())
+        .await
+        .expect("connects");
+    let err = conn.send(&ApiVersionsRequest::default()).await.unwrap_err();
+    assert!(matches!(err, Error::Disconnected { .. }), "{err}");
+    for _ in 0..50 {
+        if conn.is_closed() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(conn.is_closed());
+    let again = conn.send(&ApiVersionsRequest::default()).await.unwrap_err();
+    assert!(matches!(again, Error::Disconnected { .. }), "{again}");
+}
+
+#[tokio::test]
+async fn refused_connection_is_an_io_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    drop(listener);
+    let err = Connection::connect(&addr, config()).await.unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+}

@@ -1,0 +1,10 @@
+//! Broker connections: one task pair per connection, size-prefixed frames,
+//! correlation ids, pipelined in-flight requests, and the ApiVersions
+//! handshake that fixes the version of every later request.
+
+mod connection;
+mod frame;
+mod versions;
+
+pub use connection::{Connection, ConnectionConfig};
+pub use versions::ApiVersionTable;

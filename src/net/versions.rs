@@ -1,0 +1,78 @@
+//! What a broker speaks, from its ApiVersions response, and the version of
+//! each API this client uses with it: the highest both sides speak.
+
+use std::collections::HashMap;
+
+use ferrokafka_protocol::messages::ApiVersionsResponse;
+use ferrokafka_protocol::ApiKey;
+
+/// The version ranges a broker announced.
+#[derive(Debug, Clone, Default)]
+pub struct ApiVersionTable {
+    ranges: HashMap<i16, (i16, i16)>,
+}
+
+impl ApiVersionTable {
+    /// The table from a broker's ApiVersions response.
+    pub fn from_response(response: &ApiVersionsResponse) -> Self {
+        let ranges = response
+            .api_keys
+            .iter()
+            .map(|k| (k.api_key, (k.min_version, k.max_version)))
+            .collect();
+        Self { ranges }
+    }
+
+    /// The highest version of `api` that both the broker and this client
+    /// speak, or `None` when the ranges do not meet.
+    pub fn negotiate(&self, api: ApiKey) -> Option<i16> {
+        let ours = api.support();
+        let &(min, max) = self.ranges.get(&(api as i16))?;
+        let hi = max.min(ours.max_version);
+        let lo = min.max(ours.min_version);
+        (lo <= hi).then_some(hi)
+    }
+
+    /// The broker's own range for `api`, if it announced one.
+    pub fn broker_range(&self, api: ApiKey) -> Option<(i16, i16)> {
+        self.ranges.get(&(api as i16)).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrokafka_protocol::messages::api_versions::ApiVersion;
+
+    fn table(ranges: &[(i16, i16, i16)]) -> ApiVersionTable {
+        ApiVersionTable::from_response(&ApiVersionsResponse {
+            api_keys: ranges
+                .iter()
+                .map(|&(api_key, min_version, max_version)| ApiVersion {
+                    api_key,
+                    min_version,
+                    max_version,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn picks_the_highest_common_version() {
+        let t = table(&[(18, 0, 9), (3, 0, 2)]);
+        assert_eq!(t.negotiate(ApiKey::ApiVersions), Some(4));
+        assert_eq!(
+            t.negotiate(ApiKey::Fetch),
+            None,
+            "broker did not list Fetch"
+        );
+    }
+
+    #[test]
+    fn refuses_ranges_that_do_not_meet() {
+        let t = table(&[(18, 7, 9)]);
+        assert_eq!(t.negotiate(ApiKey::ApiVersions), None);
+    }
+}
