@@ -4,6 +4,7 @@
 //! [`protocol`]; the client's layers are built on it, bottom up:
 //! [`net`] (broker connections) first.
 
+pub mod config;
 pub mod error;
 pub mod net;
 

@@ -1,0 +1,332 @@
+//! One `ClientConfig` for the producer, the consumer and the admin client:
+//! typed fields with librdkafka's defaults, settable by librdkafka property
+//! name (`bootstrap.servers`, `acks`, `linger.ms`, ...), by the Java
+//! client's spelling where it differs (`delivery.timeout.ms`), or by typed
+//! setters. An unknown property or a bad value is an error naming both,
+//! at the moment it is set.
+//!
+//! ```
+//! use ferrokafka::config::{Acks, ClientConfig};
+//!
+//! let by_name = ClientConfig::from_properties([
+//!     ("bootstrap.servers", "localhost:9092"),
+//!     ("acks", "all"),
+//!     ("linger.ms", "5"),
+//! ])?;
+//! let typed = ClientConfig::new()
+//!     .bootstrap_servers(["localhost:9092"])
+//!     .acks(Acks::All)
+//!     .linger(std::time::Duration::from_millis(5));
+//! assert_eq!(by_name, typed);
+//!
+//! let err = ClientConfig::new().set("linger.ms", "soon").unwrap_err();
+//! assert_eq!(err.to_string(), "linger.ms: invalid value \"soon\": expected a whole number of milliseconds");
+//! # Ok::<(), ferrokafka::config::ConfigError>(())
+//! ```
+
+mod properties;
+mod types;
+
+use std::time::Duration;
+
+pub use types::{
+    Acks, AutoOffsetReset, Compression, IsolationLevel, Partitioner, SecurityProtocol,
+};
+
+/// A configuration error: which property, which value, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A property name this client does not know.
+    #[error("unknown configuration property {name:?}")]
+    UnknownProperty {
+        /// The name as given.
+        name: String,
+    },
+    /// A value the property does not accept.
+    #[error("{name}: invalid value {value:?}: {reason}")]
+    InvalidValue {
+        /// The property.
+        name: String,
+        /// The value as given.
+        value: String,
+        /// What the property accepts.
+        reason: String,
+    },
+    /// Properties that do not fit together, or one that is required.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// Every setting of the client. Fields keep librdkafka's defaults.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// `bootstrap.servers`: `host:port` pairs to learn the cluster from.
+    pub bootstrap_servers: Vec<String>,
+    /// `client.id`.
+    pub client_id: String,
+    /// `request.timeout.ms`.
+    pub request_timeout: Duration,
+    /// `socket.connection.setup.timeout.ms`.
+    pub connect_timeout: Duration,
+    /// `reconnect.backoff.ms`.
+    pub reconnect_backoff: Duration,
+    /// `reconnect.backoff.max.ms`.
+    pub reconnect_backoff_max: Duration,
+    /// `metadata.max.age.ms`.
+    pub metadata_max_age: Duration,
+    /// `receive.message.max.bytes`.
+    pub receive_message_max_bytes: usize,
+    /// `security.protocol`.
+    pub security_protocol: SecurityProtocol,
+    /// `sasl.mechanism` (`sasl.mechanisms`).
+    pub sasl_mechanism: Option<String>,
+    /// `sasl.username`.
+    pub sasl_username: Option<String>,
+    /// `sasl.password`.
+    pub sasl_password: Option<String>,
+
+    /// `acks` (`request.required.acks`).
+    pub acks: Acks,
+    /// `linger.ms` (`queue.buffering.max.ms`).
+    pub linger: Duration,
+    /// `batch.size`: the most bytes in one batch.
+    pub batch_size: usize,
+    /// `batch.num.messages`: the most records in one batch.
+    pub batch_num_messages: usize,
+    /// `queue.buffering.max.messages`: records waiting, in all.
+    pub queue_buffering_max_messages: usize,
+    /// `queue.buffering.max.kbytes`: KiB waiting, in all.
+    pub queue_buffering_max_kbytes: usize,
+    /// `compression.type` (`compression.codec`).
+    pub compression: Compression,
+    /// `enable.idempotence`.
+    pub enable_idempotence: bool,
+    /// `message.timeout.ms` (`delivery.timeout.ms`).
+    pub message_timeout: Duration,
+    /// `retries` (`message.send.max.retries`).
+    pub retries: u32,
+    /// `retry.backoff.ms`.
+    pub retry_backoff: Duration,
+    /// `max.in.flight.requests.per.connection` (`max.in.flight`).
+    pub max_in_flight: usize,
+    /// `partitioner`.
+    pub partitioner: Partitioner,
+    /// `message.max.bytes`.
+    pub message_max_bytes: usize,
+
+    /// `group.id`.
+    pub group_id: Option<String>,
+    /// `group.instance.id`: static membership.
+    pub group_instance_id: Option<String>,
+    /// `auto.offset.reset`.
+    pub auto_offset_reset: AutoOffsetReset,
+    /// `enable.partition.eof`.
+    pub enable_partition_eof: bool,
+    /// `enable.auto.commit`.
+    pub enable_auto_commit: bool,
+    /// `auto.commit.interval.ms`.
+    pub auto_commit_interval: Duration,
+    /// `enable.auto.offset.store`.
+    pub enable_auto_offset_store: bool,
+    /// `session.timeout.ms`.
+    pub session_timeout: Duration,
+    /// `heartbeat.interval.ms`.
+    pub heartbeat_interval: Duration,
+    /// `max.poll.interval.ms`.
+    pub max_poll_interval: Duration,
+    /// `partition.assignment.strategy`, in preference order.
+    pub partition_assignment_strategy: Vec<String>,
+    /// `fetch.min.bytes`.
+    pub fetch_min_bytes: i32,
+    /// `fetch.wait.max.ms` (`fetch.max.wait.ms`).
+    pub fetch_wait_max: Duration,
+    /// `fetch.max.bytes`.
+    pub fetch_max_bytes: i32,
+    /// `max.partition.fetch.bytes` (`fetch.message.max.bytes`).
+    pub max_partition_fetch_bytes: i32,
+    /// `queued.max.messages.kbytes`: the prefetch queue's bound.
+    pub queued_max_messages_kbytes: usize,
+    /// `isolation.level`.
+    pub isolation_level: IsolationLevel,
+    /// `allow.auto.create.topics`.
+    pub allow_auto_create_topics: bool,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            bootstrap_servers: Vec::new(),
+            client_id: "ferrokafka".into(),
+            request_timeout: Duration::from_millis(30_000),
+            connect_timeout: Duration::from_millis(30_000),
+            reconnect_backoff: Duration::from_millis(100),
+            reconnect_backoff_max: Duration::from_millis(10_000),
+            metadata_max_age: Duration::from_millis(900_000),
+            receive_message_max_bytes: 100_000_000,
+            security_protocol: SecurityProtocol::Plaintext,
+            sasl_mechanism: None,
+            sasl_username: None,
+            sasl_password: None,
+            acks: Acks::All,
+            linger: Duration::from_millis(5),
+            batch_size: 1_000_000,
+            batch_num_messages: 10_000,
+            queue_buffering_max_messages: 100_000,
+            queue_buffering_max_kbytes: 1_048_576,
+            compression: Compression::None,
+            enable_idempotence: true,
+            message_timeout: Duration::from_millis(300_000),
+            retries: i32::MAX as u32,
+            retry_backoff: Duration::from_millis(100),
+            max_in_flight: 5,
+            partitioner: Partitioner::Murmur2Random,
+            message_max_bytes: 1_000_000,
+            group_id: None,
+            group_instance_id: None,
+            auto_offset_reset: AutoOffsetReset::Latest,
+            enable_partition_eof: false,
+            enable_auto_commit: true,
+            auto_commit_interval: Duration::from_millis(5_000),
+            enable_auto_offset_store: true,
+            session_timeout: Duration::from_millis(45_000),
+            heartbeat_interval: Duration::from_millis(3_000),
+            max_poll_interval: Duration::from_millis(300_000),
+            partition_assignment_strategy: vec!["range".into(), "roundrobin".into()],
+            fetch_min_bytes: 1,
+            fetch_wait_max: Duration::from_millis(500),
+            fetch_max_bytes: 52_428_800,
+            max_partition_fetch_bytes: 1_048_576,
+            queued_max_messages_kbytes: 65_536,
+            isolation_level: IsolationLevel::ReadCommitted,
+            allow_auto_create_topics: false,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// A configuration with every default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A configuration from `(name, value)` pairs, as confluent-kafka takes
+    /// a dict.
+    pub fn from_properties<'a>(
+        properties: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = Self::new();
+        for (name, value) in properties {
+            config = config.set(name, value)?;
+        }
+        Ok(config)
+    }
+
+    /// Sets one property by its librdkafka (or Java) name.
+    pub fn set(mut self, name: &str, value: &str) -> Result<Self, ConfigError> {
+        properties::apply(&mut self, name, value)?;
+        Ok(self)
+    }
+
+    /// Sets `bootstrap.servers`.
+    pub fn bootstrap_servers<S: Into<String>>(
+        mut self,
+        servers: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.bootstrap_servers = servers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `client.id`.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = id.into();
+        self
+    }
+
+    /// Sets `acks`.
+    pub fn acks(mut self, acks: Acks) -> Self {
+        self.acks = acks;
+        self
+    }
+
+    /// Sets `linger.ms`.
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.linger = linger;
+        self
+    }
+
+    /// Sets `compression.type`.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Sets `enable.idempotence`.
+    pub fn enable_idempotence(mut self, on: bool) -> Self {
+        self.enable_idempotence = on;
+        self
+    }
+
+    /// Sets `message.timeout.ms` / `delivery.timeout.ms`.
+    pub fn message_timeout(mut self, timeout: Duration) -> Self {
+        self.message_timeout = timeout;
+        self
+    }
+
+    /// Sets `request.timeout.ms`.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets `group.id`.
+    pub fn group_id(mut self, group: impl Into<String>) -> Self {
+        self.group_id = Some(group.into());
+        self
+    }
+
+    /// Sets `auto.offset.reset`.
+    pub fn auto_offset_reset(mut self, reset: AutoOffsetReset) -> Self {
+        self.auto_offset_reset = reset;
+        self
+    }
+
+    /// Sets `enable.partition.eof`.
+    pub fn enable_partition_eof(mut self, on: bool) -> Self {
+        self.enable_partition_eof = on;
+        self
+    }
+
+    /// Checks what no single property can: the settings that must go
+    /// together. Clients call this when they are built.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.bootstrap_servers.is_empty() {
+            return Err(ConfigError::Conflict(
+                "bootstrap.servers is required".into(),
+            ));
+        }
+        if self.enable_idempotence {
+            if self.acks != Acks::All {
+                return Err(ConfigError::Conflict(format!(
+                    "enable.idempotence=true requires acks=all, not acks={}",
+                    self.acks
+                )));
+            }
+            if self.max_in_flight > 5 {
+                return Err(ConfigError::Conflict(format!(
+                    "enable.idempotence=true allows at most 5 max.in.flight.requests.per.connection, not {}",
+                    self.max_in_flight
+                )));
+            }
+        }
+        if self.heartbeat_interval >= self.session_timeout {
+            return Err(ConfigError::Conflict(format!(
+                "heartbeat.interval.ms ({}) must be below session.timeout.ms ({})",
+                self.heartbeat_interval.as_millis(),
+                self.session_timeout.as_millis()
+            )));
+        }
+        Ok(())
+    }
+}
