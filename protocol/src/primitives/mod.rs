@@ -278,13 +278,13 @@ pub fn varint_len(value: i32) -> usize {
 #[inline]
 pub fn varlong_len(value: i64) -> usize {
     let v = ((value << 1) ^ (value >> 63)) as u64;
-    (((64 - (v | 1).leading_zeros()) + 6) / 7) as usize
+    (64 - (v | 1).leading_zeros()).div_ceil(7) as usize
 }
 
 /// The number of bytes [`write_unsigned_varint`] uses for `value`.
 #[inline]
 pub fn unsigned_varint_len(value: u32) -> usize {
-    (((32 - (value | 1).leading_zeros()) + 6) / 7) as usize
+    (32 - (value | 1).leading_zeros()).div_ceil(7) as usize
 }
 
 /// Writes a `bool`.
