@@ -7,6 +7,7 @@
 pub mod config;
 pub mod error;
 pub mod net;
+pub mod producer;
 
 pub use error::{Error, Result};
 pub use ferrokafka_protocol as protocol;
