@@ -4,6 +4,7 @@
 
 mod connection;
 mod frame;
+pub mod sasl;
 mod versions;
 
 pub use connection::{Connection, ConnectionConfig};
