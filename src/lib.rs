@@ -5,6 +5,7 @@
 //! [`net`] (broker connections) first.
 
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod net;
 pub mod producer;

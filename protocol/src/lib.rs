@@ -20,6 +20,7 @@
 //! ```
 
 pub mod api;
+pub mod consumer_protocol;
 pub mod header;
 pub mod message;
 pub mod messages;

@@ -1,0 +1,4 @@
+//! Consumer groups (the classic protocol): the assignors the group leader
+//! runs. Membership's state machine builds on them.
+
+pub mod assignor;
