@@ -2,3 +2,4 @@
 //! runs. Membership's state machine builds on them.
 
 pub mod assignor;
+pub mod membership;

@@ -1,0 +1,613 @@
+//! Group membership (the classic protocol, eager rebalancing) as a state
+//! machine with no sockets and no clock: the driver feeds it responses and
+//! the current time, and it says which request to send next and what the
+//! application should learn (partitions assigned, revoked or lost).
+//!
+//! ```text
+//! Unjoined -> FindCoordinator -> JoinGroup -> (leader: metadata, assign)
+//!          -> SyncGroup -> Stable (Heartbeat every heartbeat.interval.ms)
+//! any error: back to the step that fixes it; close(): LeaveGroup -> Left
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ferrokafka_protocol::consumer_protocol::{
+    ConsumerProtocolAssignment, ConsumerProtocolSubscription, TopicPartition,
+    CONSUMER_PROTOCOL_VERSION,
+};
+
+use super::assignor::{Assignor, Member};
+
+/// Kafka error codes the membership reacts to.
+mod code {
+    pub(super) const NONE: i16 = 0;
+    pub(super) const COORDINATOR_LOAD_IN_PROGRESS: i16 = 14;
+    pub(super) const COORDINATOR_NOT_AVAILABLE: i16 = 15;
+    pub(super) const NOT_COORDINATOR: i16 = 16;
+    pub(super) const ILLEGAL_GENERATION: i16 = 22;
+    pub(super) const UNKNOWN_MEMBER_ID: i16 = 25;
+    pub(super) const REBALANCE_IN_PROGRESS: i16 = 27;
+    pub(super) const MEMBER_ID_REQUIRED: i16 = 79;
+}
+
+/// How the member behaves.
+#[derive(Debug, Clone)]
+pub struct MembershipConfig {
+    /// `group.id`.
+    pub group_id: String,
+    /// `group.instance.id`.
+    pub group_instance_id: Option<String>,
+    /// `session.timeout.ms`.
+    pub session_timeout: Duration,
+    /// `max.poll.interval.ms`, also the rebalance timeout.
+    pub max_poll_interval: Duration,
+    /// `heartbeat.interval.ms`.
+    pub heartbeat_interval: Duration,
+    /// `retry.backoff.ms`.
+    pub retry_backoff: Duration,
+    /// The assignors, in preference order.
+    pub assignors: Vec<Assignor>,
+}
+
+/// A request the driver should send to the coordinator (or, for
+/// FindCoordinator, to any broker).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupRequest {
+    /// Find the group's coordinator.
+    FindCoordinator,
+    /// Join (or rejoin) the group.
+    JoinGroup {
+        /// Empty on the first join.
+        member_id: String,
+        /// `(assignor name, subscription)` in preference order.
+        protocols: Vec<(String, Bytes)>,
+    },
+    /// Hand in (as leader) or fetch the assignment.
+    SyncGroup {
+        /// The generation joined.
+        generation_id: i32,
+        /// This member.
+        member_id: String,
+        /// The chosen assignor.
+        protocol_name: String,
+        /// As leader, every member's assignment; empty otherwise.
+        assignments: Vec<(String, Bytes)>,
+    },
+    /// Stay in the group.
+    Heartbeat {
+        /// The current generation.
+        generation_id: i32,
+        /// This member.
+        member_id: String,
+    },
+    /// Leave the group.
+    LeaveGroup {
+        /// This member.
+        member_id: String,
+    },
+    /// As leader: the partition counts of these topics are needed (every
+    /// member's subscription); answer with [`Membership::on_metadata`].
+    Metadata {
+        /// The topics.
+        topics: Vec<String>,
+    },
+}
+
+/// What the application learns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupEvent {
+    /// These partitions are now this member's.
+    Assigned(Vec<TopicPartition>),
+    /// These partitions are being taken away in an orderly rebalance:
+    /// commit their offsets now.
+    Revoked(Vec<TopicPartition>),
+    /// These partitions were lost (the member fell out of the group):
+    /// another member may already own them; do not commit.
+    Lost(Vec<TopicPartition>),
+    /// The application stopped polling for longer than
+    /// `max.poll.interval.ms`; the member left the group.
+    PollIntervalExceeded,
+    /// An error the membership cannot recover from (fenced instance id,
+    /// authorization, invalid group id...).
+    Fatal(i16),
+    /// The member left the group after `close`.
+    Left,
+}
+
+/// The JoinGroup response, as the membership needs it.
+#[derive(Debug, Clone, Default)]
+pub struct JoinOutcome {
+    /// The response's error code.
+    pub error_code: i16,
+    /// The generation joined.
+    pub generation_id: i32,
+    /// The assignor the coordinator chose.
+    pub protocol_name: Option<String>,
+    /// The leader's member id.
+    pub leader: String,
+    /// This member's id.
+    pub member_id: String,
+    /// As leader: every member and its metadata.
+    pub members: Vec<(String, Option<String>, Bytes)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum State {
+    /// No subscription yet.
+    Idle,
+    /// The coordinator is unknown; ask for it at `at`.
+    NeedCoordinator { at: Instant },
+    /// A FindCoordinator is in flight.
+    FindingCoordinator,
+    /// Send JoinGroup at `at`.
+    NeedJoin { at: Instant },
+    /// A JoinGroup is in flight.
+    Joining,
+    /// As leader, waiting for partition counts.
+    NeedMetadata { join: JoinSnapshot },
+    /// A SyncGroup is in flight.
+    Syncing,
+    /// In the group; heartbeat at `next_heartbeat`.
+    Stable {
+        next_heartbeat: Instant,
+        heartbeat_in_flight: bool,
+    },
+    /// A LeaveGroup is in flight or done.
+    Leaving,
+    /// Done: left or failed.
+    Dead,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct JoinSnapshot {
+    protocol: String,
+    members: Vec<Member>,
+}
+
+/// One member's view of its group.
+#[derive(Debug)]
+pub struct Membership {
+    config: MembershipConfig,
+    topics: Vec<String>,
+    state: State,
+    member_id: String,
+    generation_id: i32,
+    protocol: Option<String>,
+    owned: Vec<TopicPartition>,
+    last_heartbeat_ok: Instant,
+    last_poll: Instant,
+    outbox: VecDeque<GroupRequest>,
+    events: VecDeque<GroupEvent>,
+}
+
+impl Membership {
+    /// A member with no subscription yet.
+    pub fn new(config: MembershipConfig, now: Instant) -> Self {
+        Self {
+            config,
+            topics: Vec::new(),
+            state: State::Idle,
+            member_id: String::new(),
+            generation_id: -1,
+            protocol: None,
+            owned: Vec::new(),
+            last_heartbeat_ok: now,
+            last_poll: now,
+            outbox: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The member id the coordinator gave (empty before the first join).
+    pub fn member_id(&self) -> &str {
+        &self.member_id
+    }
+
+    /// The current generation, -1 before the first.
+    pub fn generation_id(&self) -> i32 {
+        self.generation_id
+    }
+
+    /// The partitions this member owns now.
+    pub fn owned(&self) -> &[TopicPartition] {
+        &self.owned
+    }
+
+    /// Whether the member is in a stable group with an assignment.
+    pub fn is_stable(&self) -> bool {
+        matches!(self.state, State::Stable { .. })
+    }
+
+    /// Subscribes to `topics` (replacing the previous subscription) and
+    /// (re)joins.
+    pub fn subscribe(&mut self, topics: Vec<String>, now: Instant) {
+        self.topics = topics;
+        match self.state {
+            State::Idle => self.state = State::NeedCoordinator { at: now },
+            State::Dead | State::Leaving => {}
+            _ => self.rejoin(now, false),
+        }
+    }
+
+    /// The application polled: resets the max.poll.interval clock.
+    pub fn on_poll(&mut self, now: Instant) {
+        self.last_poll = now;
+    }
+
+    /// Leaves the group: revokes what is owned (so it can be committed
+    /// first) and sends LeaveGroup.
+    pub fn close(&mut self) {
+        if matches!(self.state, State::Dead | State::Leaving) {
+            return;
+        }
+        self.revoke_all();
+        if self.member_id.is_empty() || matches!(self.state, State::Idle) {
+            self.state = State::Dead;
+            self.events.push_back(GroupEvent::Left);
+        } else {
+            self.state = State::Leaving;
+            self.outbox.push_back(GroupRequest::LeaveGroup {
+                member_id: self.member_id.clone(),
+            });
+        }
+    }
+
+    /// The next request to send, if one is due at `now`.
+    pub fn poll_request(&mut self, now: Instant) -> Option<GroupRequest> {
+        self.check_timers(now);
+        if let Some(r) = self.outbox.pop_front() {
+            return Some(r);
+        }
+        match self.state.clone() {
+            State::NeedCoordinator { at } if now >= at => {
+                self.state = State::FindingCoordinator;
+                Some(GroupRequest::FindCoordinator)
+            }
+            State::NeedJoin { at } if now >= at => {
+                self.state = State::Joining;
+                Some(GroupRequest::JoinGroup {
+                    member_id: self.member_id.clone(),
+                    protocols: self.protocols(),
+                })
+            }
+            State::Stable {
+                next_heartbeat,
+                heartbeat_in_flight: false,
+            } if now >= next_heartbeat => {
+                self.state = State::Stable {
+                    next_heartbeat: now + self.config.heartbeat_interval,
+                    heartbeat_in_flight: true,
+                };
+                Some(GroupRequest::Heartbeat {
+                    generation_id: self.generation_id,
+                    member_id: self.member_id.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The next event for the application.
+    pub fn poll_event(&mut self) -> Option<GroupEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`Membership::poll_request`] will next have something to do,
+    /// if it is waiting on time rather than on a response.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let poll_deadline = self.last_poll + self.config.max_poll_interval;
+        let state_deadline = match self.state {
+            State::NeedCoordinator { at } | State::NeedJoin { at } => Some(at),
+            State::Stable {
+                next_heartbeat,
+                heartbeat_in_flight: false,
+            } => Some(next_heartbeat),
+            _ => None,
+        };
+        match state_deadline {
+            Some(d) => Some(d.min(poll_deadline)),
+            None if self.in_group() => Some(poll_deadline),
+            None => None,
+        }
+    }
+
+    /// The FindCoordinator outcome: its error code (0 when found).
+    pub fn on_coordinator(&mut self, error_code: i16, now: Instant) {
+        if self.state != State::FindingCoordinator {
+            return;
+        }
+        if error_code == code::NONE {
+            self.state = State::NeedJoin { at: now };
+        } else if is_fatal(error_code) {
+            self.fail(error_code);
+        } else {
+            self.state = State::NeedCoordinator {
+                at: now + self.config.retry_backoff,
+            };
+        }
+    }
+
+    /// The JoinGroup outcome.
+    pub fn on_join(&mut self, join: JoinOutcome, now: Instant) {
+        if self.state != State::Joining {
+            return;
+        }
+        match join.error_code {
+            code::NONE => {}
+            code::MEMBER_ID_REQUIRED => {
+                // KIP-394: the coordinator assigned an id; join again with it.
+                self.member_id = join.member_id;
+                self.state = State::NeedJoin { at: now };
+                return;
+            }
+            code::UNKNOWN_MEMBER_ID | code::ILLEGAL_GENERATION => {
+                self.member_id.clear();
+                self.generation_id = -1;
+                self.state = State::NeedJoin { at: now };
+                return;
+            }
+            c if is_coordinator_error(c) => {
+                self.coordinator_lost(now);
+                return;
+            }
+            c if is_fatal(c) => {
+                self.fail(c);
+                return;
+            }
+            _ => {
+                self.state = State::NeedJoin {
+                    at: now + self.config.retry_backoff,
+                };
+                return;
+            }
+        }
+        self.member_id = join.member_id.clone();
+        self.generation_id = join.generation_id;
+        let protocol = join.protocol_name.clone().unwrap_or_default();
+        self.protocol = Some(protocol.clone());
+        if join.leader != join.member_id {
+            self.state = State::Syncing;
+            self.outbox.push_back(self.sync_request(Vec::new()));
+            return;
+        }
+        let mut members = Vec::with_capacity(join.members.len());
+        for (member_id, group_instance_id, metadata) in join.members {
+            // A member whose subscription does not parse gets nothing
+            // rather than failing the whole group.
+            let subscription = ConsumerProtocolSubscription::decode(metadata).unwrap_or_default();
+            members.push(Member {
+                member_id,
+                group_instance_id,
+                subscription,
+            });
+        }
+        let mut topics: Vec<String> = members
+            .iter()
+            .flat_map(|m| m.subscription.topics.iter().cloned())
+            .collect();
+        topics.sort();
+        topics.dedup();
+        self.state = State::NeedMetadata {
+            join: JoinSnapshot { protocol, members },
+        };
+        self.outbox.push_back(GroupRequest::Metadata { topics });
+    }
+
+    /// As leader: the partition counts asked for by
+    /// [`GroupRequest::Metadata`]. Runs the assignor and sends SyncGroup.
+    pub fn on_metadata(&mut self, partitions_per_topic: &HashMap<String, i32>) {
+        let State::NeedMetadata { join } = &self.state else {
+            return;
+        };
+        let assignor = Assignor::from_name(&join.protocol)
+            .or_else(|| self.config.assignors.first().copied())
+            .unwrap_or(Assignor::Range);
+        let assignment = assignor.assign(&join.members, partitions_per_topic);
+        let mut assignments = Vec::with_capacity(assignment.len());
+        for (member, partitions) in assignment {
+            let payload = ConsumerProtocolAssignment {
+                assigned_partitions: partitions,
+                user_data: None,
+            };
+            // Encoding can only fail on a version this crate does not
+            // speak, and the version is its own.
+            if let Ok(bytes) = payload.encode(CONSUMER_PROTOCOL_VERSION) {
+                assignments.push((member, bytes));
+            }
+        }
+        self.state = State::Syncing;
+        self.outbox.push_back(self.sync_request(assignments));
+    }
+
+    /// The SyncGroup outcome: its error code and this member's assignment.
+    pub fn on_sync(&mut self, error_code: i16, assignment: Bytes, now: Instant) {
+        if self.state != State::Syncing {
+            return;
+        }
+        match error_code {
+            code::NONE => {}
+            code::REBALANCE_IN_PROGRESS => return self.rejoin(now, false),
+            code::UNKNOWN_MEMBER_ID | code::ILLEGAL_GENERATION => return self.rejoin(now, true),
+            c if is_coordinator_error(c) => return self.coordinator_lost(now),
+            c if is_fatal(c) => return self.fail(c),
+            _ => return self.rejoin(now, false),
+        }
+        match ConsumerProtocolAssignment::decode(assignment) {
+            Ok(a) => {
+                self.owned = a.assigned_partitions;
+                self.events
+                    .push_back(GroupEvent::Assigned(self.owned.clone()));
+                self.last_heartbeat_ok = now;
+                self.state = State::Stable {
+                    next_heartbeat: now + self.config.heartbeat_interval,
+                    heartbeat_in_flight: false,
+                };
+            }
+            Err(_) => self.rejoin(now, false),
+        }
+    }
+
+    /// The Heartbeat outcome.
+    pub fn on_heartbeat(&mut self, error_code: i16, now: Instant) {
+        let State::Stable { next_heartbeat, .. } = self.state else {
+            return;
+        };
+        match error_code {
+            code::NONE => {
+                self.last_heartbeat_ok = now;
+                self.state = State::Stable {
+                    next_heartbeat,
+                    heartbeat_in_flight: false,
+                };
+            }
+            code::REBALANCE_IN_PROGRESS => self.rejoin(now, false),
+            code::UNKNOWN_MEMBER_ID | code::ILLEGAL_GENERATION => self.rejoin(now, true),
+            c if is_coordinator_error(c) => self.coordinator_lost(now),
+            c if is_fatal(c) => self.fail(c),
+            _ => {
+                self.state = State::Stable {
+                    next_heartbeat: now + self.config.retry_backoff,
+                    heartbeat_in_flight: false,
+                }
+            }
+        }
+    }
+
+    /// The LeaveGroup outcome (any error still means the member is gone).
+    pub fn on_leave(&mut self, _error_code: i16) {
+        if self.state == State::Leaving {
+            self.state = State::Dead;
+            self.member_id.clear();
+            self.events.push_back(GroupEvent::Left);
+        }
+    }
+
+    /// A request failed without a response (connection lost, timeout).
+    pub fn on_request_failed(&mut self, now: Instant) {
+        match self.state {
+            State::Leaving => self.on_leave(0),
+            State::Dead | State::Idle => {}
+            State::Stable { .. } => self.on_heartbeat(code::COORDINATOR_NOT_AVAILABLE, now),
+            _ => self.coordinator_lost(now),
+        }
+    }
+
+    fn in_group(&self) -> bool {
+        !matches!(self.state, State::Idle | State::Dead | State::Leaving)
+    }
+
+    fn check_timers(&mut self, now: Instant) {
+        if self.in_group() && now.duration_since(self.last_poll) > self.config.max_poll_interval {
+            // KIP-62: a member that stops polling leaves, so the group can
+            // move on without waiting for its session to expire.
+            self.events.push_back(GroupEvent::PollIntervalExceeded);
+            self.lose_all();
+            let member_id = std::mem::take(&mut self.member_id);
+            self.generation_id = -1;
+            if !member_id.is_empty() {
+                self.outbox
+                    .push_back(GroupRequest::LeaveGroup { member_id });
+            }
+            // Rejoin once the application polls again.
+            self.state = State::NeedJoin {
+                at: now + self.config.retry_backoff,
+            };
+            self.last_poll = now;
+            return;
+        }
+        if let State::Stable { .. } = self.state {
+            if now.duration_since(self.last_heartbeat_ok) > self.config.session_timeout {
+                // The coordinator has surely expired the session by now.
+                self.lose_all();
+                self.member_id.clear();
+                self.generation_id = -1;
+                self.coordinator_lost(now);
+            }
+        }
+    }
+
+    fn protocols(&self) -> Vec<(String, Bytes)> {
+        let subscription = ConsumerProtocolSubscription {
+            topics: self.topics.clone(),
+            generation_id: self.generation_id,
+            ..Default::default()
+        };
+        let metadata = subscription
+            .encode(CONSUMER_PROTOCOL_VERSION)
+            .unwrap_or_default();
+        self.config
+            .assignors
+            .iter()
+            .map(|a| (a.name().to_owned(), metadata.clone()))
+            .collect()
+    }
+
+    fn sync_request(&self, assignments: Vec<(String, Bytes)>) -> GroupRequest {
+        GroupRequest::SyncGroup {
+            generation_id: self.generation_id,
+            member_id: self.member_id.clone(),
+            protocol_name: self.protocol.clone().unwrap_or_default(),
+            assignments,
+        }
+    }
+
+    fn revoke_all(&mut self) {
+        if !self.owned.is_empty() {
+            self.events
+                .push_back(GroupEvent::Revoked(std::mem::take(&mut self.owned)));
+        }
+    }
+
+    fn lose_all(&mut self) {
+        if !self.owned.is_empty() {
+            self.events
+                .push_back(GroupEvent::Lost(std::mem::take(&mut self.owned)));
+        }
+    }
+
+    /// Eager rebalancing: give everything back, then join again.
+    fn rejoin(&mut self, now: Instant, reset_member: bool) {
+        if reset_member {
+            self.lose_all();
+            self.member_id.clear();
+            self.generation_id = -1;
+        } else {
+            self.revoke_all();
+        }
+        self.state = State::NeedJoin { at: now };
+    }
+
+    fn coordinator_lost(&mut self, now: Instant) {
+        self.state = State::NeedCoordinator {
+            at: now + self.config.retry_backoff,
+        };
+    }
+
+    fn fail(&mut self, error_code: i16) {
+        self.lose_all();
+        self.state = State::Dead;
+        self.events.push_back(GroupEvent::Fatal(error_code));
+    }
+}
+
+fn is_coordinator_error(code: i16) -> bool {
+    matches!(
+        code,
+        code::COORDINATOR_NOT_AVAILABLE
+            | code::NOT_COORDINATOR
+            | code::COORDINATOR_LOAD_IN_PROGRESS
+    )
+}
+
+/// Errors no retry fixes: INCONSISTENT_GROUP_PROTOCOL (23), INVALID_GROUP_ID
+/// (24), INVALID_SESSION_TIMEOUT (26), GROUP_AUTHORIZATION_FAILED (30),
+/// GROUP_MAX_SIZE_REACHED (81), FENCED_INSTANCE_ID (82),
+/// UNSUPPORTED_VERSION (35).
+fn is_fatal(code: i16) -> bool {
+    matches!(code, 23 | 24 | 26 | 30 | 35 | 81 | 82)
+}
+
+#[cfg(test)]
+mod tests;
