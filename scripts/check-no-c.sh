@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Fails when a `-sys` crate or a C build (`cc`, `cmake`, `pkg-config`)
+# enters the normal (non-dev) dependency tree of the library crates.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tree=$(cargo tree -e normal,build -p ferrokafka -p ferrokafka-protocol --prefix none --format '{p}')
+bad=$(printf '%s\n' "$tree" | awk '{print $1}' | sort -u | grep -E -- '-sys$|^(cc|cmake|pkg-config|bindgen)$' || true)
+if [ -n "$bad" ]; then
+  echo "C in the library's dependency tree:" >&2
+  printf '  %s\n' $bad >&2
+  exit 1
+fi
+echo "no -sys crate and no C build in $(printf '%s\n' "$tree" | awk '{print $1}' | sort -u | wc -l) crates"

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Real Apache Kafka brokers for the tests, on 127.0.0.1 only, no Docker.
+#
+#   scripts/kafka.sh fetch            resolve Kafka's jars with mvn into the cache
+#   scripts/kafka.sh start single     one broker+controller: PLAINTEXT and SASL_PLAINTEXT
+#   scripts/kafka.sh start cluster    three broker+controller nodes (one KRaft quorum)
+#   scripts/kafka.sh stop [single|cluster]   stop by recorded PID (default: both)
+#   scripts/kafka.sh env              print the environment file to source
+#
+# After `start`, `source "$(scripts/kafka.sh env)"` sets:
+#   FERROKAFKA_BOOTSTRAP            single node, PLAINTEXT
+#   FERROKAFKA_SASL_BOOTSTRAP       single node, SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512)
+#   FERROKAFKA_SASL_USER / _PASSWORD        the PLAIN and SCRAM user
+#   FERROKAFKA_CLUSTER_BOOTSTRAP    the three-node cluster, comma-separated
+#   FERROKAFKA_KAFKA_CLASSPATH      Kafka's jars, for its Java tools
+#   FERROKAFKA_SINGLE_LOG_DIR       the single node's data dir
+#
+# Ports (override by environment): single 39092 (plain), 39093 (sasl),
+# 39094 (controller); cluster 39192-39194 (plain), 39292-39294 (controller).
+# FERROKAFKA_CACHE (default .cache/ in the repo) holds the jars and state.
+set -euo pipefail
+
+KAFKA_VERSION=4.3.1
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${FERROKAFKA_CACHE:-$root/.cache}
+libs=$cache/kafka-$KAFKA_VERSION/libs
+state=$cache/brokers
+envfile=$state/env
+
+SINGLE_PLAIN=${FERROKAFKA_SINGLE_PORT:-39092}
+SINGLE_SASL=${FERROKAFKA_SINGLE_SASL_PORT:-39093}
+SINGLE_CONTROLLER=${FERROKAFKA_SINGLE_CONTROLLER_PORT:-39094}
+CLUSTER_PLAIN_BASE=${FERROKAFKA_CLUSTER_PORT_BASE:-39192}
+CLUSTER_CONTROLLER_BASE=${FERROKAFKA_CLUSTER_CONTROLLER_PORT_BASE:-39292}
+SASL_USER=ferro
+SASL_PASSWORD=ferro-secret
+READY_TIMEOUT=${FERROKAFKA_READY_TIMEOUT:-180}
+
+log() { echo "kafka.sh: $*" >&2; }
+
+fetch() {
+  if [ -f "$libs/.complete" ]; then return; fi
+  command -v mvn >/dev/null || { log "mvn is required"; exit 1; }
+  command -v java >/dev/null || { log "java is required"; exit 1; }
+  log "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $libs"
+  rm -rf "$libs"
+  mkdir -p "$libs"
+  mvn -q -B -f "$root/scripts/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$libs" -DincludeScope=runtime
+  touch "$libs/.complete"
+}
+
+kafka_java() {
+  java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
+    -cp "$libs/*" "$@"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# write_config <dir> <node id> <voters> <listeners> <advertised> <rf>
+write_config() {
+  local dir=$1 id=$2 voters=$3 listeners=$4 advertised=$5 rf=$6
+  mkdir -p "$dir/data" "$dir/logs"
+  cat >"$dir/server.properties" <<CONF
+process.roles=broker,controller
+node.id=$id
+controller.quorum.voters=$voters
+listeners=$listeners
+advertised.listeners=$advertised
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+default.replication.factor=$rf
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=1
+min.insync.replicas=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+delete.topic.enable=true
+log.segment.bytes=16777216
+log.retention.check.interval.ms=60000
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=1
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+CONF
+}
+
+format() {
+  local dir=$1 cluster_id=$2
+  kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+    --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]" \
+    --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]" \
+    >"$dir/logs/format.log" 2>&1 || { cat "$dir/logs/format.log" >&2; exit 1; }
+}
+
+launch() {
+  local dir=$1
+  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dkafka.logs.dir="$dir/logs" \
+    -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" \
+    -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
+    >"$dir/logs/stdout.log" 2>&1 &
+  echo $! >"$dir/pid"
+}
+
+wait_ready() {
+  local dir=$1 port=$2 waited=0
+  while :; do
+    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+      log "broker in $dir exited; its log ends:"
+      tail -n 40 "$dir/logs/server.log" "$dir/logs/stdout.log" >&2 2>/dev/null || true
+      exit 1
+    fi
+    if port_open "$port" && grep -q "Kafka Server started" "$dir/logs/server.log" 2>/dev/null; then
+      return
+    fi
+    if [ "$waited" -ge "$READY_TIMEOUT" ]; then
+      log "broker in $dir not ready after ${READY_TIMEOUT}s; its log ends:"
+      tail -n 40 "$dir/logs/server.log" "$dir/logs/stdout.log" >&2 2>/dev/null || true
+      stop_dir "$dir"
+      exit 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+}
+
+stop_dir() {
+  local dir=$1 pid
+  [ -f "$dir/pid" ] || return 0
+  pid=$(cat "$dir/pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$dir/pid"
+}
+
+ensure_free() {
+  for p in "$@"; do
+    if port_open "$p"; then log "port $p on 127.0.0.1 is already in use"; exit 1; fi
+  done
+}
+
+start_single() {
+  local dir=$state/single
+  stop_dir "$dir"; rm -rf "$dir"
+  ensure_free "$SINGLE_PLAIN" "$SINGLE_SASL" "$SINGLE_CONTROLLER"
+  write_config "$dir" 1 "1@127.0.0.1:$SINGLE_CONTROLLER" \
+    "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL,CONTROLLER://127.0.0.1:$SINGLE_CONTROLLER" \
+    "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL" 1
+  format "$dir" "$(kafka_java kafka.tools.StorageTool random-uuid)"
+  launch "$dir"
+  wait_ready "$dir" "$SINGLE_PLAIN"
+  log "single broker ready on 127.0.0.1:$SINGLE_PLAIN (SASL on $SINGLE_SASL)"
+}
+
+start_cluster() {
+  local voters="" i cluster_id
+  for i in 1 2 3; do
+    stop_dir "$state/cluster/node$i"
+    ensure_free $((CLUSTER_PLAIN_BASE + i - 1)) $((CLUSTER_CONTROLLER_BASE + i - 1))
+    voters="${voters:+$voters,}$i@127.0.0.1:$((CLUSTER_CONTROLLER_BASE + i - 1))"
+  done
+  rm -rf "$state/cluster"
+  cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid)
+  for i in 1 2 3; do
+    local dir=$state/cluster/node$i plain=$((CLUSTER_PLAIN_BASE + i - 1)) ctl=$((CLUSTER_CONTROLLER_BASE + i - 1))
+    write_config "$dir" "$i" "$voters" \
+      "PLAINTEXT://127.0.0.1:$plain,CONTROLLER://127.0.0.1:$ctl" "PLAINTEXT://127.0.0.1:$plain" 3
+    format "$dir" "$cluster_id"
+  done
+  for i in 1 2 3; do launch "$state/cluster/node$i"; done
+  for i in 1 2 3; do wait_ready "$state/cluster/node$i" $((CLUSTER_PLAIN_BASE + i - 1)); done
+  log "three-node cluster ready on 127.0.0.1:$CLUSTER_PLAIN_BASE-$((CLUSTER_PLAIN_BASE + 2))"
+}
+
+write_env() {
+  mkdir -p "$state"
+  {
+    echo "export FERROKAFKA_KAFKA_CLASSPATH='$libs/*'"
+    if [ -f "$state/single/pid" ]; then
+      echo "export FERROKAFKA_BOOTSTRAP=127.0.0.1:$SINGLE_PLAIN"
+      echo "export FERROKAFKA_SASL_BOOTSTRAP=127.0.0.1:$SINGLE_SASL"
+      echo "export FERROKAFKA_SASL_USER=$SASL_USER"
+      echo "export FERROKAFKA_SASL_PASSWORD=$SASL_PASSWORD"
+      echo "export FERROKAFKA_SINGLE_LOG_DIR='$state/single/data'"
+    fi
+    if [ -f "$state/cluster/node1/pid" ]; then
+      echo "export FERROKAFKA_CLUSTER_BOOTSTRAP=127.0.0.1:$CLUSTER_PLAIN_BASE,127.0.0.1:$((CLUSTER_PLAIN_BASE + 1)),127.0.0.1:$((CLUSTER_PLAIN_BASE + 2))"
+      echo "export FERROKAFKA_CLUSTER_STATE='$state/cluster'"
+    fi
+  } >"$envfile"
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start)
+    fetch
+    case "${2:-single}" in
+      single) start_single ;;
+      cluster) start_cluster ;;
+      *) log "start single|cluster"; exit 2 ;;
+    esac
+    write_env ;;
+  stop)
+    case "${2:-all}" in
+      single) stop_dir "$state/single" ;;
+      cluster) for i in 1 2 3; do stop_dir "$state/cluster/node$i"; done ;;
+      all) stop_dir "$state/single"; for i in 1 2 3; do stop_dir "$state/cluster/node$i"; done ;;
+    esac
+    write_env ;;
+  env) write_env; echo "$envfile" ;;
+  *) sed -n '2,22p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# THE test command: on a fresh machine with this machine's tools it resolves
+# and starts real Kafka brokers (scripts/kafka.sh), runs every test (unit,
+# integration against the brokers, doc tests), checks that no C enters the
+# library's dependency tree, smoke-runs every fuzz target, and stops the
+# brokers whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s (%s)\n' "$*" "$(date +%T)"; }
+
+cleanup() { scripts/kafka.sh stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+step "tools"
+command -v cargo >/dev/null || { echo "cargo is required" >&2; exit 1; }
+if ! command -v kcat >/dev/null; then
+  # Cross-checks run librdkafka's kcat; Debian packages it.
+  (apt-get install -y -q kcat >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q kcat >/dev/null)) \
+    || echo "warning: kcat could not be installed" >&2
+fi
+
+step "no C in the library's dependency tree"
+scripts/check-no-c.sh
+
+step "brokers"
+scripts/kafka.sh start single
+scripts/kafka.sh start cluster
+# shellcheck disable=SC1090
+source "$(scripts/kafka.sh env)"
+
+step "cargo test (unit, integration, doc)"
+cargo test --workspace --all-features --no-fail-fast
+
+step "fuzz smoke"
+scripts/fuzz-smoke.sh
+
+step "done"
