@@ -10,12 +10,18 @@ use crate::api::{ApiKey, ApiSupport};
 use crate::message::{decode_body, Encode, Message};
 use crate::primitives::{DecodeError, DecodeResult, EncodeResult};
 
+#[macro_use]
+mod macros;
+pub mod field;
+
 pub mod api_versions;
+pub mod heartbeat;
 
 #[cfg(test)]
 pub(crate) mod test_util;
 
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
 
 macro_rules! apis {
     ($($key:ident => $req:ident, $resp:ident;)*) => {
@@ -109,5 +115,6 @@ fn unknown_key(api_key: i16) -> DecodeError {
 }
 
 apis! {
+    Heartbeat => HeartbeatRequest, HeartbeatResponse;
     ApiVersions => ApiVersionsRequest, ApiVersionsResponse;
 }
