@@ -16,12 +16,14 @@ pub mod field;
 
 pub mod api_versions;
 pub mod heartbeat;
+pub mod metadata;
 
 #[cfg(test)]
 pub(crate) mod test_util;
 
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
+pub use metadata::{MetadataRequest, MetadataResponse};
 
 macro_rules! apis {
     ($($key:ident => $req:ident, $resp:ident;)*) => {
@@ -115,6 +117,7 @@ fn unknown_key(api_key: i16) -> DecodeError {
 }
 
 apis! {
+    Metadata => MetadataRequest, MetadataResponse;
     Heartbeat => HeartbeatRequest, HeartbeatResponse;
     ApiVersions => ApiVersionsRequest, ApiVersionsResponse;
 }
