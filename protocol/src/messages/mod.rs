@@ -17,6 +17,7 @@ pub mod field;
 pub mod api_versions;
 pub mod heartbeat;
 pub mod metadata;
+pub mod produce;
 
 #[cfg(test)]
 pub(crate) mod test_util;
@@ -24,6 +25,7 @@ pub(crate) mod test_util;
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
+pub use produce::{ProduceRequest, ProduceResponse};
 
 macro_rules! apis {
     ($($key:ident => $req:ident, $resp:ident;)*) => {
@@ -117,6 +119,7 @@ fn unknown_key(api_key: i16) -> DecodeError {
 }
 
 apis! {
+    Produce => ProduceRequest, ProduceResponse;
     Metadata => MetadataRequest, MetadataResponse;
     Heartbeat => HeartbeatRequest, HeartbeatResponse;
     ApiVersions => ApiVersionsRequest, ApiVersionsResponse;
