@@ -15,6 +15,7 @@ mod macros;
 pub mod field;
 
 pub mod api_versions;
+pub mod fetch;
 pub mod heartbeat;
 pub mod metadata;
 pub mod produce;
@@ -23,6 +24,7 @@ pub mod produce;
 pub(crate) mod test_util;
 
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use fetch::{FetchRequest, FetchResponse};
 pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
 pub use produce::{ProduceRequest, ProduceResponse};
@@ -120,6 +122,7 @@ fn unknown_key(api_key: i16) -> DecodeError {
 
 apis! {
     Produce => ProduceRequest, ProduceResponse;
+    Fetch => FetchRequest, FetchResponse;
     Metadata => MetadataRequest, MetadataResponse;
     Heartbeat => HeartbeatRequest, HeartbeatResponse;
     ApiVersions => ApiVersionsRequest, ApiVersionsResponse;
