@@ -31,8 +31,17 @@ async fn handshake_with_a_real_broker_negotiates_every_api_we_speak() {
             .versions()
             .broker_range(api.api_key)
             .expect("broker lists it");
-        assert!((lo..=hi).contains(&version), "{:?} v{version} outside {lo}..={hi}", api.api_key);
-        assert_eq!(version, hi.min(api.max_version), "{:?} highest common", api.api_key);
+        assert!(
+            (lo..=hi).contains(&version),
+            "{:?} v{version} outside {lo}..={hi}",
+            api.api_key
+        );
+        assert_eq!(
+            version,
+            hi.min(api.max_version),
+            "{:?} highest common",
+            api.api_key
+        );
     }
     // Every ApiVersions version we speak decodes from the broker.
     for version in 0..=4 {
@@ -43,8 +52,14 @@ async fn handshake_with_a_real_broker_negotiates_every_api_we_speak() {
         assert_eq!(r.error_code, 0);
         assert!(r.api_keys.iter().any(|k| k.api_key == ApiKey::Fetch as i16));
         if version >= 3 {
-            assert!(r.finalized_features_epoch >= 0, "v{version} carries the features epoch");
-            assert!(r.finalized_features.iter().any(|f| f.name == "metadata.version"));
+            assert!(
+                r.finalized_features_epoch >= 0,
+                "v{version} carries the features epoch"
+            );
+            assert!(r
+                .finalized_features
+                .iter()
+                .any(|f| f.name == "metadata.version"));
         }
     }
 }
@@ -72,6 +87,9 @@ async fn invalid_software_name_is_refused_by_the_broker() {
         .await
         .expect("connects");
     // Empty names fail the broker's validation at v3+: INVALID_REQUEST (42).
-    let r = conn.send_version(&ApiVersionsRequest::default(), 3).await.expect("answered");
+    let r = conn
+        .send_version(&ApiVersionsRequest::default(), 3)
+        .await
+        .expect("answered");
     assert_eq!(r.error_code, 42);
 }

@@ -15,9 +15,20 @@ use crate::primitives::{
 /// compact encodings of flexible versions; `version` is the message's.
 pub trait Field: Sized {
     /// Reads the field.
-    fn read(buf: &mut Bytes, version: i16, flexible: bool, what: &'static str) -> DecodeResult<Self>;
+    fn read(
+        buf: &mut Bytes,
+        version: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> DecodeResult<Self>;
     /// Writes the field.
-    fn write(&self, buf: &mut BytesMut, version: i16, flexible: bool, what: &'static str) -> EncodeResult;
+    fn write(
+        &self,
+        buf: &mut BytesMut,
+        version: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> EncodeResult;
     /// Whether this value is null (only nullable types can be).
     fn is_null(&self) -> bool {
         false
@@ -74,7 +85,13 @@ impl Field for Option<String> {
     fn read(buf: &mut Bytes, _: i16, flexible: bool, what: &'static str) -> DecodeResult<Self> {
         read_nullable_string(buf, flexible, what)
     }
-    fn write(&self, buf: &mut BytesMut, _: i16, flexible: bool, what: &'static str) -> EncodeResult {
+    fn write(
+        &self,
+        buf: &mut BytesMut,
+        _: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> EncodeResult {
         write_nullable_string(buf, flexible, self.as_deref(), what)
     }
     fn is_null(&self) -> bool {
@@ -86,7 +103,13 @@ impl Field for String {
     fn read(buf: &mut Bytes, _: i16, flexible: bool, what: &'static str) -> DecodeResult<Self> {
         read_nullable_string(buf, flexible, what)?.ok_or(DecodeError::UnexpectedNull { what })
     }
-    fn write(&self, buf: &mut BytesMut, _: i16, flexible: bool, what: &'static str) -> EncodeResult {
+    fn write(
+        &self,
+        buf: &mut BytesMut,
+        _: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> EncodeResult {
         write_nullable_string(buf, flexible, Some(self), what)
     }
 }
@@ -95,7 +118,13 @@ impl Field for Option<Bytes> {
     fn read(buf: &mut Bytes, _: i16, flexible: bool, what: &'static str) -> DecodeResult<Self> {
         read_nullable_bytes(buf, flexible, what)
     }
-    fn write(&self, buf: &mut BytesMut, _: i16, flexible: bool, what: &'static str) -> EncodeResult {
+    fn write(
+        &self,
+        buf: &mut BytesMut,
+        _: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> EncodeResult {
         write_nullable_bytes(buf, flexible, self.as_deref(), what)
     }
     fn is_null(&self) -> bool {
@@ -107,16 +136,33 @@ impl Field for Bytes {
     fn read(buf: &mut Bytes, _: i16, flexible: bool, what: &'static str) -> DecodeResult<Self> {
         read_nullable_bytes(buf, flexible, what)?.ok_or(DecodeError::UnexpectedNull { what })
     }
-    fn write(&self, buf: &mut BytesMut, _: i16, flexible: bool, what: &'static str) -> EncodeResult {
+    fn write(
+        &self,
+        buf: &mut BytesMut,
+        _: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> EncodeResult {
         write_nullable_bytes(buf, flexible, Some(self), what)
     }
 }
 
 impl<T: Field> Field for Option<Vec<T>> {
-    fn read(buf: &mut Bytes, version: i16, flexible: bool, what: &'static str) -> DecodeResult<Self> {
+    fn read(
+        buf: &mut Bytes,
+        version: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> DecodeResult<Self> {
         read_nullable_array(buf, flexible, what, |b| T::read(b, version, flexible, what))
     }
-    fn write(&self, buf: &mut BytesMut, version: i16, flexible: bool, what: &'static str) -> EncodeResult {
+    fn write(
+        &self,
+        buf: &mut BytesMut,
+        version: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> EncodeResult {
         write_nullable_array(buf, flexible, self.as_deref(), what, |b, item| {
             item.write(b, version, flexible, what)
         })
@@ -127,11 +173,22 @@ impl<T: Field> Field for Option<Vec<T>> {
 }
 
 impl<T: Field> Field for Vec<T> {
-    fn read(buf: &mut Bytes, version: i16, flexible: bool, what: &'static str) -> DecodeResult<Self> {
+    fn read(
+        buf: &mut Bytes,
+        version: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> DecodeResult<Self> {
         read_nullable_array(buf, flexible, what, |b| T::read(b, version, flexible, what))?
             .ok_or(DecodeError::UnexpectedNull { what })
     }
-    fn write(&self, buf: &mut BytesMut, version: i16, flexible: bool, what: &'static str) -> EncodeResult {
+    fn write(
+        &self,
+        buf: &mut BytesMut,
+        version: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> EncodeResult {
         write_nullable_array(buf, flexible, Some(self), what, |b, item| {
             item.write(b, version, flexible, what)
         })

@@ -28,8 +28,8 @@ kafka_message! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::primitives::RawTaggedField;
     use crate::messages::test_util::{check_roundtrip, check_version_bounds};
+    use crate::primitives::RawTaggedField;
     use crate::{decode_body, Encode};
     use bytes::BytesMut;
 

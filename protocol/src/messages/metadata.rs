@@ -138,7 +138,10 @@ mod tests {
         let mut buf = BytesMut::new();
         all.encode(&mut buf, 1).expect("null is all topics in v1");
         assert_eq!(&buf[..], &[0xff, 0xff, 0xff, 0xff]);
-        assert!(all.encode(&mut BytesMut::new(), 0).is_err(), "v0 cannot say all topics");
+        assert!(
+            all.encode(&mut BytesMut::new(), 0).is_err(),
+            "v0 cannot say all topics"
+        );
     }
 
     #[test]

@@ -15,8 +15,12 @@ mod macros;
 pub mod field;
 
 pub mod api_versions;
+pub mod create_topics;
+pub mod delete_topics;
 pub mod fetch;
+pub mod find_coordinator;
 pub mod heartbeat;
+pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
 
@@ -24,8 +28,12 @@ pub mod produce;
 pub(crate) mod test_util;
 
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use create_topics::{CreateTopicsRequest, CreateTopicsResponse};
+pub use delete_topics::{DeleteTopicsRequest, DeleteTopicsResponse};
 pub use fetch::{FetchRequest, FetchResponse};
+pub use find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
 pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
+pub use list_offsets::{ListOffsetsRequest, ListOffsetsResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
 pub use produce::{ProduceRequest, ProduceResponse};
 
@@ -123,7 +131,11 @@ fn unknown_key(api_key: i16) -> DecodeError {
 apis! {
     Produce => ProduceRequest, ProduceResponse;
     Fetch => FetchRequest, FetchResponse;
+    ListOffsets => ListOffsetsRequest, ListOffsetsResponse;
     Metadata => MetadataRequest, MetadataResponse;
+    FindCoordinator => FindCoordinatorRequest, FindCoordinatorResponse;
     Heartbeat => HeartbeatRequest, HeartbeatResponse;
     ApiVersions => ApiVersionsRequest, ApiVersionsResponse;
+    CreateTopics => CreateTopicsRequest, CreateTopicsResponse;
+    DeleteTopics => DeleteTopicsRequest, DeleteTopicsResponse;
 }

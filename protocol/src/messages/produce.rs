@@ -190,9 +190,15 @@ mod tests {
         m.encode(&mut buf, 9).expect("encodes");
         let input = buf.freeze();
         let back: ProduceRequest = crate::decode_body(input.clone(), 9).expect("decodes");
-        let records = back.topic_data[0].partition_data[0].records.clone().expect("records");
+        let records = back.topic_data[0].partition_data[0]
+            .records
+            .clone()
+            .expect("records");
         let start = records.as_ptr() as usize - input.as_ptr() as usize;
-        assert!(start + records.len() <= input.len(), "records point into the input");
+        assert!(
+            start + records.len() <= input.len(),
+            "records point into the input"
+        );
     }
 
     #[test]
