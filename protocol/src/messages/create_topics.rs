@@ -47,7 +47,7 @@ kafka_struct! {
         /// The config name.
         name: String [0],
         /// Its value.
-        value: Option<String> [0, nullable 0],
+        value: Option<String> [0, nullable 0] = Some(String::new()),
     }
 }
 
@@ -71,7 +71,7 @@ kafka_struct! {
         /// The error code, or 0.
         error_code: i16 [0],
         /// The error message, or null (v1+).
-        error_message: Option<String> [1, nullable 0],
+        error_message: Option<String> [1, nullable 0] = Some(String::new()),
         /// Why configs are missing (v5+, tag 0).
         topic_config_error_code: i16 [5, tag 0],
         /// The partition count (v5+).
@@ -89,7 +89,7 @@ kafka_struct! {
         /// The config name.
         name: String [5],
         /// Its value.
-        value: Option<String> [5, nullable 5],
+        value: Option<String> [5, nullable 5] = Some(String::new()),
         /// Whether it is read-only.
         read_only: bool [5],
         /// Where it comes from.

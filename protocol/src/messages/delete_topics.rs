@@ -38,7 +38,7 @@ kafka_struct! {
     /// One topic's result.
     pub struct DeletableTopicResult {
         /// The topic name (null by id, v6+).
-        name: Option<String> [0, nullable 6],
+        name: Option<String> [0, nullable 6] = Some(String::new()),
         /// The topic id (v6+).
         topic_id: Uuid [6],
         /// The error code, or 0.

@@ -21,7 +21,7 @@ kafka_message! {
         /// The error code, or 0 (v0-3).
         error_code: i16 [0 to 3],
         /// The error message (v1-3).
-        error_message: Option<String> [1 to 3, nullable 1],
+        error_message: Option<String> [1 to 3, nullable 1] = Some(String::new()),
         /// The coordinator's broker id (v0-3).
         node_id: i32 [0 to 3],
         /// Its host (v0-3).
@@ -47,7 +47,7 @@ kafka_struct! {
         /// The error code, or 0.
         error_code: i16 [4],
         /// The error message.
-        error_message: Option<String> [4, nullable 4],
+        error_message: Option<String> [4, nullable 4] = Some(String::new()),
     }
 }
 

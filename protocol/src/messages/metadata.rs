@@ -23,7 +23,7 @@ kafka_struct! {
         /// The topic id (v10+).
         topic_id: Uuid [10],
         /// The topic name; null when asking by id (v10+).
-        name: Option<String> [0, nullable 10],
+        name: Option<String> [0, nullable 10] = Some(String::new()),
     }
 }
 
@@ -67,7 +67,7 @@ kafka_struct! {
         /// The topic's error code, or 0.
         error_code: i16 [0],
         /// The topic name; null for unknown topics asked by id (v12+).
-        name: Option<String> [0, nullable 12],
+        name: Option<String> [0, nullable 12] = Some(String::new()),
         /// The topic id (v10+).
         topic_id: Uuid [10],
         /// Whether the topic is internal (v1+).
