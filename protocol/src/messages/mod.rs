@@ -20,11 +20,16 @@ pub mod delete_topics;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod heartbeat;
+pub mod init_producer_id;
 pub mod join_group;
 pub mod leave_group;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_fetch;
 pub mod produce;
+pub mod sasl_authenticate;
+pub mod sasl_handshake;
 pub mod sync_group;
 
 #[cfg(test)]
@@ -36,11 +41,16 @@ pub use delete_topics::{DeleteTopicsRequest, DeleteTopicsResponse};
 pub use fetch::{FetchRequest, FetchResponse};
 pub use find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
 pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
+pub use init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 pub use join_group::{JoinGroupRequest, JoinGroupResponse};
 pub use leave_group::{LeaveGroupRequest, LeaveGroupResponse};
 pub use list_offsets::{ListOffsetsRequest, ListOffsetsResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
+pub use offset_commit::{OffsetCommitRequest, OffsetCommitResponse};
+pub use offset_fetch::{OffsetFetchRequest, OffsetFetchResponse};
 pub use produce::{ProduceRequest, ProduceResponse};
+pub use sasl_authenticate::{SaslAuthenticateRequest, SaslAuthenticateResponse};
+pub use sasl_handshake::{SaslHandshakeRequest, SaslHandshakeResponse};
 pub use sync_group::{SyncGroupRequest, SyncGroupResponse};
 
 macro_rules! apis {
@@ -139,12 +149,17 @@ apis! {
     Fetch => FetchRequest, FetchResponse;
     ListOffsets => ListOffsetsRequest, ListOffsetsResponse;
     Metadata => MetadataRequest, MetadataResponse;
+    OffsetCommit => OffsetCommitRequest, OffsetCommitResponse;
+    OffsetFetch => OffsetFetchRequest, OffsetFetchResponse;
     FindCoordinator => FindCoordinatorRequest, FindCoordinatorResponse;
     JoinGroup => JoinGroupRequest, JoinGroupResponse;
     Heartbeat => HeartbeatRequest, HeartbeatResponse;
     LeaveGroup => LeaveGroupRequest, LeaveGroupResponse;
     SyncGroup => SyncGroupRequest, SyncGroupResponse;
+    SaslHandshake => SaslHandshakeRequest, SaslHandshakeResponse;
     ApiVersions => ApiVersionsRequest, ApiVersionsResponse;
     CreateTopics => CreateTopicsRequest, CreateTopicsResponse;
     DeleteTopics => DeleteTopicsRequest, DeleteTopicsResponse;
+    InitProducerId => InitProducerIdRequest, InitProducerIdResponse;
+    SaslAuthenticate => SaslAuthenticateRequest, SaslAuthenticateResponse;
 }
