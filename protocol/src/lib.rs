@@ -25,6 +25,7 @@ pub mod header;
 pub mod message;
 pub mod messages;
 pub mod primitives;
+pub mod records;
 
 pub use api::{ApiKey, ApiSupport, SUPPORTED_APIS};
 pub use header::{RequestHeader, ResponseHeader};
