@@ -1,6 +1,6 @@
 //! The client's error type.
 
-use ferrokafka_protocol::{ApiKey, DecodeError, EncodeError};
+use ferrokafka_protocol::{ApiKey, DecodeError, EncodeError, ErrorCode, KafkaError};
 
 /// Everything the client can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -70,20 +70,35 @@ pub enum Error {
         limit: usize,
     },
     /// The broker answered with an error code.
-    #[error("{context}: {code_name} ({code}){}", if *retriable { ", retriable" } else { "" })]
+    #[error("{context}: {source}")]
     Kafka {
         /// What was being done.
         context: String,
-        /// The Kafka error code.
-        code: i16,
-        /// Its name, e.g. `NOT_LEADER_OR_FOLLOWER`.
-        code_name: &'static str,
-        /// Whether retrying may succeed.
-        retriable: bool,
+        /// The Kafka error code, its name and whether it is retriable.
+        #[source]
+        source: KafkaError,
     },
 }
 
 impl Error {
+    /// The error for a non-zero Kafka error code met while doing `context`.
+    pub fn kafka(context: impl Into<String>, code: i16) -> Error {
+        Error::Kafka {
+            context: context.into(),
+            source: KafkaError {
+                error: ErrorCode::from_code(code),
+            },
+        }
+    }
+
+    /// The Kafka error code, if the broker sent one.
+    pub fn kafka_code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::Kafka { source, .. } => Some(source.error),
+            _ => None,
+        }
+    }
+
     /// Whether retrying the operation may succeed.
     pub fn is_retriable(&self) -> bool {
         match self {
@@ -91,7 +106,7 @@ impl Error {
             | Error::Disconnected { .. }
             | Error::RequestTimeout { .. }
             | Error::ConnectTimeout { .. } => true,
-            Error::Kafka { retriable, .. } => *retriable,
+            Error::Kafka { source, .. } => source.is_retriable(),
             _ => false,
         }
     }

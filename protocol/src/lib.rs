@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod consumer_protocol;
+pub mod error;
 pub mod header;
 pub mod message;
 pub mod messages;
@@ -28,6 +29,7 @@ pub mod primitives;
 pub mod records;
 
 pub use api::{ApiKey, ApiSupport, SUPPORTED_APIS};
+pub use error::{ErrorCode, KafkaError};
 pub use header::{RequestHeader, ResponseHeader};
 pub use message::{decode_body, Decode, Encode, Message, Request};
 pub use primitives::{DecodeError, EncodeError, RawTaggedField, Uuid};

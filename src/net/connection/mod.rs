@@ -277,12 +277,10 @@ async fn handshake(wire: &Wire) -> Result<ApiVersionTable> {
     let response = match response {
         Ok(r) if r.error_code == 0 => r,
         Ok(r) if r.error_code != UNSUPPORTED_VERSION => {
-            return Err(Error::Kafka {
-                context: format!("{}: ApiVersions", wire.broker),
-                code: r.error_code,
-                code_name: "ApiVersions error",
-                retriable: false,
-            })
+            return Err(Error::kafka(
+                format!("{}: ApiVersions", wire.broker),
+                r.error_code,
+            ))
         }
         // An older broker answers in v0, which may not decode as the
         // version we asked for: ask again in v0.
