@@ -52,7 +52,12 @@ async fn create_topic(conn: &Connection, name: &str, partitions: i32) {
         .await
         .expect("CreateTopics answered");
     assert_eq!(r.topics.len(), 1);
-    assert_eq!(ErrorCode::from_code(r.topics[0].error_code), ErrorCode::None, "{:?}", r.topics[0].error_message);
+    assert_eq!(
+        ErrorCode::from_code(r.topics[0].error_code),
+        ErrorCode::None,
+        "{:?}",
+        r.topics[0].error_message
+    );
 }
 
 async fn metadata(conn: &Connection, topic: &str) -> MetadataResponse {
@@ -73,7 +78,10 @@ async fn wait_for_leaders(conn: &Connection, topic: &str, partitions: usize) {
     for _ in 0..100 {
         let m = metadata(conn, topic).await;
         let t = &m.topics[0];
-        if t.error_code == 0 && t.partitions.len() == partitions && t.partitions.iter().all(|p| p.leader_id >= 0) {
+        if t.error_code == 0
+            && t.partitions.len() == partitions
+            && t.partitions.iter().all(|p| p.leader_id >= 0)
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -93,7 +101,9 @@ async fn metadata_lists_the_broker_and_the_cluster() {
         .expect("Metadata answered");
     let addr = common::bootstrap();
     assert!(
-        m.brokers.iter().any(|b| format!("{}:{}", b.host, b.port) == addr),
+        m.brokers
+            .iter()
+            .any(|b| format!("{}:{}", b.host, b.port) == addr),
         "{addr} not among {:?}",
         m.brokers
     );
@@ -120,7 +130,10 @@ async fn create_and_delete_topics() {
         })
         .await
         .expect("answered");
-    assert_eq!(ErrorCode::from_code(again.topics[0].error_code).name(), "TOPIC_ALREADY_EXISTS");
+    assert_eq!(
+        ErrorCode::from_code(again.topics[0].error_code).name(),
+        "TOPIC_ALREADY_EXISTS"
+    );
     let deleted = conn
         .send(&DeleteTopicsRequest {
             topics: vec![DeleteTopicState {
@@ -136,7 +149,9 @@ async fn create_and_delete_topics() {
     assert_eq!(deleted.responses[0].error_code, 0);
     let mut gone = false;
     for _ in 0..100 {
-        if ErrorCode::from_code(metadata(&conn, &name).await.topics[0].error_code).name() == "UNKNOWN_TOPIC_OR_PARTITION" {
+        if ErrorCode::from_code(metadata(&conn, &name).await.topics[0].error_code).name()
+            == "UNKNOWN_TOPIC_OR_PARTITION"
+        {
             gone = true;
             break;
         }
@@ -153,7 +168,12 @@ const CODECS: [Compression; 5] = [
     Compression::Zstd,
 ];
 
-async fn fetch_partition(conn: &Connection, topic: &str, partition: i32, offset: i64) -> Vec<RecordBatch> {
+async fn fetch_partition(
+    conn: &Connection,
+    topic: &str,
+    partition: i32,
+    offset: i64,
+) -> Vec<RecordBatch> {
     let r: FetchResponse = conn
         .send(&FetchRequest {
             max_wait_ms: 500,
@@ -178,7 +198,9 @@ async fn fetch_partition(conn: &Connection, topic: &str, partition: i32, offset:
     let p = &r.responses[0].partitions[0];
     assert_eq!(p.error_code, 0, "fetch error");
     let records = p.records.clone().unwrap_or_default();
-    decode_batches(records, &DecodeOptions::default()).expect("fetched batches decode").batches
+    decode_batches(records, &DecodeOptions::default())
+        .expect("fetched batches decode")
+        .batches
 }
 
 #[tokio::test]
@@ -198,7 +220,12 @@ async fn a_batch_of_every_codec_is_produced_and_fetched_back() {
         for i in 0..50 {
             let key = format!("key-{i}");
             let value = format!("{{\"id\": {i}, \"codec\": \"{}\"}}", codec.name()).repeat(3);
-            w.append(now + i, Some(key.as_bytes()), Some(value.as_bytes()), &[("n", Some(&[i as u8][..]))]);
+            w.append(
+                now + i,
+                Some(key.as_bytes()),
+                Some(value.as_bytes()),
+                &[("n", Some(&[i as u8][..]))],
+            );
         }
         partition_data.push(PartitionProduceData {
             index: p as i32,
@@ -206,31 +233,58 @@ async fn a_batch_of_every_codec_is_produced_and_fetched_back() {
             ..Default::default()
         });
     }
-    let produced = conn
-        .send(&ProduceRequest {
-            acks: -1,
-            timeout_ms: 30_000,
-            topic_data: vec![TopicProduceData {
-                name: topic.clone(),
-                topic_id,
-                partition_data,
+    // A new partition's leader may still say NOT_LEADER_OR_FOLLOWER for a
+    // moment after Metadata names it: retry what is retriable, as a
+    // producer must.
+    let mut pending = partition_data;
+    for _ in 0..50 {
+        let produced = conn
+            .send(&ProduceRequest {
+                acks: -1,
+                timeout_ms: 30_000,
+                topic_data: vec![TopicProduceData {
+                    name: topic.clone(),
+                    topic_id,
+                    partition_data: pending.clone(),
+                    ..Default::default()
+                }],
                 ..Default::default()
-            }],
-            ..Default::default()
-        })
-        .await
-        .expect("Produce answered");
-    for p in &produced.responses[0].partition_responses {
-        assert_eq!(p.error_code, 0, "partition {}: {:?}", p.index, p.error_message);
-        assert_eq!(p.base_offset, 0);
+            })
+            .await
+            .expect("Produce answered");
+        let mut retry = Vec::new();
+        for p in &produced.responses[0].partition_responses {
+            let error = ErrorCode::from_code(p.error_code);
+            if error.is_retriable() {
+                retry.extend(pending.iter().filter(|d| d.index == p.index).cloned());
+                continue;
+            }
+            assert_eq!(
+                error,
+                ErrorCode::None,
+                "partition {}: {:?}",
+                p.index,
+                p.error_message
+            );
+            assert_eq!(p.base_offset, 0);
+        }
+        pending = retry;
+        if pending.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert!(pending.is_empty(), "partitions never accepted the batch");
     for (p, codec) in CODECS.iter().enumerate() {
         let batches = fetch_partition(&conn, &topic, p as i32, 0).await;
         assert_eq!(batches.len(), 1, "{codec:?}");
         let b = &batches[0];
-        assert_eq!(b.compression, *codec, "the broker kept the producer's codec");
-        assert_eq!(b.records.len(), 50);
-        for (i, r) in b.records.iter().enumerate() {
+        assert_eq!(
+            b.compression, *codec,
+            "the broker kept the producer's codec"
+        );
+        assert_eq!(b.len(), 50);
+        for (i, r) in b.records().enumerate() {
             let i = i as i64;
             assert_eq!(r.offset, i);
             assert_eq!(r.timestamp, now + i);
@@ -253,8 +307,22 @@ async fn batches_written_by_librdkafka_decode_to_the_right_records() {
         wait_for_leaders(&conn, &topic, 1).await;
         let input: String = (0..10).map(|i| format!("key-{i}:value-{i}\n")).collect();
         let mut child = std::process::Command::new("kcat")
-            .args(["-b", &common::bootstrap(), "-t", &topic, "-P", "-K:", "-H", "source=kcat"])
-            .args(["-X", &format!("compression.codec={}", codec.name()), "-X", "linger.ms=50"])
+            .args([
+                "-b",
+                &common::bootstrap(),
+                "-t",
+                &topic,
+                "-P",
+                "-K:",
+                "-H",
+                "source=kcat",
+            ])
+            .args([
+                "-X",
+                &format!("compression.codec={}", codec.name()),
+                "-X",
+                "linger.ms=50",
+            ])
             .stdin(std::process::Stdio::piped())
             .spawn()
             .expect("kcat (librdkafka) is installed; scripts/test.sh installs it");
@@ -273,7 +341,7 @@ async fn batches_written_by_librdkafka_decode_to_the_right_records() {
             codecs.clear();
             for b in fetch_partition(&conn, &topic, 0, 0).await {
                 codecs.push(b.compression);
-                records.extend(b.records);
+                records.extend(b.records());
             }
             if records.len() >= 10 {
                 break;
@@ -281,11 +349,18 @@ async fn batches_written_by_librdkafka_decode_to_the_right_records() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(records.len(), 10, "{codec:?}");
-        assert!(codecs.iter().all(|c| *c == codec), "kcat wrote {codecs:?}, asked {codec:?}");
+        assert!(
+            codecs.iter().all(|c| *c == codec),
+            "kcat wrote {codecs:?}, asked {codec:?}"
+        );
         for (i, r) in records.iter().enumerate() {
             assert_eq!(r.offset, i as i64);
             assert_eq!(r.key, Some(Bytes::from(format!("key-{i}"))), "{codec:?}");
-            assert_eq!(r.value, Some(Bytes::from(format!("value-{i}"))), "{codec:?}");
+            assert_eq!(
+                r.value,
+                Some(Bytes::from(format!("value-{i}"))),
+                "{codec:?}"
+            );
             assert_eq!(r.headers.len(), 1);
             assert_eq!(r.headers[0].key, "source");
             assert_eq!(r.headers[0].value.as_deref(), Some(&b"kcat"[..]));

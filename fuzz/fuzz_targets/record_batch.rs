@@ -18,15 +18,16 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for batch in batches.batches {
-        if batch.records.is_empty() {
+        let records: Vec<_> = batch.records().collect();
+        let Some(first) = records.first() else {
             continue;
-        }
+        };
         let mut w = RecordBatchWriter::new(BatchOptions {
             compression: batch.compression,
-            base_offset: batch.records[0].offset,
+            base_offset: first.offset,
             ..Default::default()
         });
-        for r in &batch.records {
+        for r in &records {
             let headers: Vec<(&str, Option<&[u8]>)> = r
                 .headers
                 .iter()
@@ -37,8 +38,8 @@ fuzz_target!(|data: &[u8]| {
         let bytes = w.finish().expect("re-encodes");
         let again = decode_batches(bytes, &DecodeOptions::default()).expect("our batch decodes");
         let again = &again.batches[0];
-        assert_eq!(again.records.len(), batch.records.len());
-        for (a, b) in again.records.iter().zip(&batch.records) {
+        assert_eq!(again.len(), records.len());
+        for (a, b) in again.records().zip(&records) {
             assert_eq!(
                 (&a.key, &a.value, &a.headers),
                 (&b.key, &b.value, &b.headers)

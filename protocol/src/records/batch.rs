@@ -1,12 +1,11 @@
 //! Decoding record batches.
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 
 use super::compression::{decompress, Compression, DEFAULT_MAX_DECOMPRESSED};
 use super::record::{Record, RecordHeader};
 use crate::primitives::{
-    read_i16, read_i32, read_i64, read_i8, read_u32, read_varint, read_varlong, DecodeError,
-    DecodeResult,
+    read_i16, read_i32, read_i64, read_i8, read_u32, DecodeError, DecodeResult,
 };
 
 /// Bytes before the records: offsets 0..61 of a v2 batch.
@@ -78,11 +77,145 @@ pub struct RecordBatch {
     pub producer_epoch: i16,
     /// The first record's sequence number, -1 without idempotence.
     pub base_sequence: i32,
-    /// The records, offsets and timestamps absolute.
-    pub records: Vec<Record>,
+    /// The records section, decompressed: every key and value is a slice
+    /// of it.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    data: Bytes,
+    /// Where each record's parts lie in `data`, found (and checked) by
+    /// `decode` in one pass.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    index: Vec<RecordIndex>,
+}
+
+/// A byte range of `data`, or none (a null key or value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    const NULL: Span = Span {
+        start: u32::MAX,
+        end: u32::MAX,
+    };
+
+    fn of(range: Option<(usize, usize)>) -> Span {
+        match range {
+            // The records section is capped far below 4 GiB.
+            Some((s, e)) => Span {
+                start: s as u32,
+                end: e as u32,
+            },
+            None => Span::NULL,
+        }
+    }
+
+    fn get(self, data: &Bytes) -> Option<Bytes> {
+        (self != Span::NULL).then(|| data.slice(self.start as usize..self.end as usize))
+    }
+
+    fn bytes(self, data: &[u8]) -> Option<&[u8]> {
+        (self != Span::NULL).then(|| &data[self.start as usize..self.end as usize])
+    }
+}
+
+/// One record's place in the records section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct RecordIndex {
+    timestamp_delta: i64,
+    offset_delta: i32,
+    header_count: u32,
+    key: Span,
+    value: Span,
+    /// The encoded headers.
+    headers: Span,
+}
+
+/// A record borrowed from its batch: no allocation, no reference count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef<'a> {
+    /// The record's offset.
+    pub offset: i64,
+    /// The record's timestamp.
+    pub timestamp: i64,
+    /// The key, if any.
+    pub key: Option<&'a [u8]>,
+    /// The value, if any.
+    pub value: Option<&'a [u8]>,
+    /// How many headers the record has.
+    pub header_count: usize,
 }
 
 impl RecordBatch {
+    /// How many records the batch holds.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the batch holds no records.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    fn timestamp(&self, delta: i64) -> i64 {
+        match self.timestamp_type {
+            TimestampType::LogAppendTime => self.max_timestamp,
+            TimestampType::CreateTime => self.base_timestamp.wrapping_add(delta),
+        }
+    }
+
+    fn owned(&self, ix: &RecordIndex) -> Record {
+        let mut headers = Vec::with_capacity(ix.header_count as usize);
+        if ix.header_count > 0 {
+            let end = ix.headers.end as usize;
+            let mut c = Cursor {
+                data: &self.data[..end],
+                pos: ix.headers.start as usize,
+            };
+            // Checked when the batch was decoded: these reads succeed.
+            for _ in 0..ix.header_count {
+                let (Ok(Some((ks, ke))), Ok(value)) = (c.range(end, ""), c.range(end, "")) else {
+                    break;
+                };
+                let key = String::from_utf8_lossy(&self.data[ks..ke]).into_owned();
+                headers.push(RecordHeader {
+                    key,
+                    value: value.map(|(s, e)| self.data.slice(s..e)),
+                });
+            }
+        }
+        Record {
+            offset: self.base_offset.wrapping_add(i64::from(ix.offset_delta)),
+            timestamp: self.timestamp(ix.timestamp_delta),
+            key: ix.key.get(&self.data),
+            value: ix.value.get(&self.data),
+            headers,
+        }
+    }
+
+    /// The records, each owning its key and value as `Bytes` slices of the
+    /// batch (a reference count each, no copy).
+    pub fn records(&self) -> impl ExactSizeIterator<Item = Record> + '_ {
+        self.index.iter().map(|ix| self.owned(ix))
+    }
+
+    /// The `i`th record, owned.
+    pub fn record(&self, i: usize) -> Option<Record> {
+        self.index.get(i).map(|ix| self.owned(ix))
+    }
+
+    /// The records, borrowed: the cheapest way through a batch.
+    pub fn record_refs(&self) -> impl ExactSizeIterator<Item = RecordRef<'_>> + '_ {
+        self.index.iter().map(|ix| RecordRef {
+            offset: self.base_offset.wrapping_add(i64::from(ix.offset_delta)),
+            timestamp: self.timestamp(ix.timestamp_delta),
+            key: ix.key.bytes(&self.data),
+            value: ix.value.bytes(&self.data),
+            header_count: ix.header_count as usize,
+        })
+    }
+
     /// The offset after the batch's last record.
     pub fn next_offset(&self) -> i64 {
         self.base_offset + i64::from(self.last_offset_delta) + 1
@@ -155,10 +288,11 @@ impl RecordBatch {
             producer_id: read_i64(b, "RecordBatch.producer_id")?,
             producer_epoch: read_i16(b, "RecordBatch.producer_epoch")?,
             base_sequence: read_i32(b, "RecordBatch.base_sequence")?,
-            records: Vec::new(),
+            data: Bytes::new(),
+            index: Vec::new(),
         };
         let count = read_i32(b, "RecordBatch.records_count")?;
-        let mut records = match header.compression {
+        let records = match header.compression {
             Compression::None => batch,
             codec => Bytes::from(decompress(codec, &batch, options.max_decompressed)?),
         };
@@ -170,89 +304,164 @@ impl RecordBatch {
                 what: "RecordBatch.records_count",
                 length: i64::from(count),
             })?;
-        header.records.reserve_exact(count);
+        let mut index = Vec::with_capacity(count);
+        let mut cursor = Cursor {
+            data: &records,
+            pos: 0,
+        };
         for _ in 0..count {
-            let record = decode_record(&mut records, &header)?;
-            header.records.push(record);
+            index.push(index_record(&mut cursor)?);
         }
-        if !records.is_empty() {
+        if cursor.pos != records.len() {
             return Err(DecodeError::TrailingData {
                 what: "RecordBatch records",
-                remaining: records.len(),
+                remaining: records.len() - cursor.pos,
             });
         }
+        header.index = index;
+        header.data = records;
         Ok(header)
     }
 }
 
-fn decode_record(buf: &mut Bytes, batch: &RecordBatch) -> DecodeResult<Record> {
-    let length = read_varint(buf, "Record.length")?;
-    let length = usize::try_from(length)
+/// Reads records with a cursor over the batch's bytes: one pass of varint
+/// parsing, and a `Bytes` slice (a reference count, no copy) only for each
+/// key, value and header value. This is the decoder's hot loop.
+struct Cursor<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    /// An unsigned varint of up to 10 bytes, `None` when truncated or too
+    /// long. Most are one byte: that path is a compare and a load.
+    #[inline(always)]
+    fn raw(&mut self) -> Option<u64> {
+        let first = *self.data.get(self.pos)?;
+        self.pos += 1;
+        if first < 0x80 {
+            return Some(u64::from(first));
+        }
+        let mut value = u64::from(first & 0x7f);
+        let mut shift = 7;
+        loop {
+            let b = *self.data.get(self.pos)?;
+            self.pos += 1;
+            value |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(value);
+            }
+            shift += 7;
+            if shift > 63 {
+                return None;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn varlong(&mut self, what: &'static str) -> DecodeResult<i64> {
+        match self.raw() {
+            Some(v) => Ok(((v >> 1) as i64) ^ -((v & 1) as i64)),
+            None => Err(varint_error(what)),
+        }
+    }
+
+    #[inline(always)]
+    fn varint(&mut self, what: &'static str) -> DecodeResult<i32> {
+        match self.raw() {
+            Some(v) if v <= u64::from(u32::MAX) => Ok(((v >> 1) as i32) ^ -((v & 1) as i32)),
+            _ => Err(varint_error(what)),
+        }
+    }
+
+    /// A length-prefixed byte range ending by `end`, or `None` for -1.
+    #[inline(always)]
+    fn range(&mut self, end: usize, what: &'static str) -> DecodeResult<Option<(usize, usize)>> {
+        let len = self.varint(what)?;
+        let start = self.pos;
+        if len >= 0 && len as usize <= end.saturating_sub(start) {
+            self.pos += len as usize;
+            return Ok(Some((start, start + len as usize)));
+        }
+        if len == -1 {
+            return Ok(None);
+        }
+        Err(DecodeError::InvalidLength {
+            what,
+            length: i64::from(len),
+        })
+    }
+}
+
+#[cold]
+fn varint_error(what: &'static str) -> DecodeError {
+    DecodeError::Invalid {
+        what,
+        reason: "truncated or over-long varint".into(),
+    }
+}
+
+fn index_record(c: &mut Cursor<'_>) -> DecodeResult<RecordIndex> {
+    let length = c.varint("Record.length")?;
+    let end = usize::try_from(length)
         .ok()
-        .filter(|&l| l <= buf.len())
-        .ok_or(DecodeError::InvalidLength {
+        .filter(|&l| l <= c.data.len() - c.pos)
+        .map(|l| c.pos + l)
+        .ok_or_else(|| DecodeError::InvalidLength {
             what: "Record.length",
             length: i64::from(length),
         })?;
-    let mut r = buf.split_to(length);
-    let _attributes = read_i8(&mut r, "Record.attributes")?;
-    let timestamp_delta = read_varlong(&mut r, "Record.timestamp_delta")?;
-    let offset_delta = read_varint(&mut r, "Record.offset_delta")?;
-    let key = read_varint_bytes(&mut r, "Record.key")?;
-    let value = read_varint_bytes(&mut r, "Record.value")?;
-    let header_count = read_varint(&mut r, "Record.headers")?;
+    if c.pos >= end {
+        return Err(DecodeError::Truncated {
+            what: "Record.attributes",
+            needed: 1,
+            remaining: 0,
+        });
+    }
+    c.pos += 1; // attributes: unused in v2
+    let timestamp_delta = c.varlong("Record.timestamp_delta")?;
+    let offset_delta = c.varint("Record.offset_delta")?;
+    let key = Span::of(c.range(end, "Record.key")?);
+    let value = Span::of(c.range(end, "Record.value")?);
+    let header_count = c.varint("Record.headers")?;
     // A header takes at least two bytes (key and value lengths).
-    let header_count = usize::try_from(header_count)
+    let header_count = u32::try_from(header_count)
         .ok()
-        .filter(|&c| c <= r.len() / 2)
-        .ok_or(DecodeError::InvalidLength {
+        .filter(|&n| n as usize <= end.saturating_sub(c.pos) / 2)
+        .ok_or_else(|| DecodeError::InvalidLength {
             what: "Record.headers",
             length: i64::from(header_count),
         })?;
-    let mut headers = Vec::with_capacity(header_count);
+    let headers_start = c.pos;
     for _ in 0..header_count {
-        let key =
-            read_varint_bytes(&mut r, "RecordHeader.key")?.ok_or(DecodeError::UnexpectedNull {
+        let (ks, ke) = c
+            .range(end, "RecordHeader.key")?
+            .ok_or(DecodeError::UnexpectedNull {
                 what: "RecordHeader.key",
             })?;
-        let key = String::from_utf8(key.to_vec()).map_err(|_| DecodeError::InvalidUtf8 {
-            what: "RecordHeader.key",
-        })?;
-        let value = read_varint_bytes(&mut r, "RecordHeader.value")?;
-        headers.push(RecordHeader { key, value });
+        if std::str::from_utf8(&c.data[ks..ke]).is_err() {
+            return Err(DecodeError::InvalidUtf8 {
+                what: "RecordHeader.key",
+            });
+        }
+        c.range(end, "RecordHeader.value")?;
     }
-    if r.has_remaining() {
-        return Err(DecodeError::TrailingData {
-            what: "Record",
-            remaining: r.remaining(),
+    if c.pos != end {
+        // Varints may have run past the record's end; either way its
+        // length was wrong.
+        return Err(DecodeError::InvalidLength {
+            what: "Record.length",
+            length: i64::from(length),
         });
     }
-    let timestamp = match batch.timestamp_type {
-        TimestampType::LogAppendTime => batch.max_timestamp,
-        TimestampType::CreateTime => batch.base_timestamp.wrapping_add(timestamp_delta),
-    };
-    Ok(Record {
-        offset: batch.base_offset.wrapping_add(i64::from(offset_delta)),
-        timestamp,
+    Ok(RecordIndex {
+        timestamp_delta,
+        offset_delta,
+        header_count,
         key,
         value,
-        headers,
+        headers: Span::of(Some((headers_start, end))),
     })
-}
-
-fn read_varint_bytes(buf: &mut Bytes, what: &'static str) -> DecodeResult<Option<Bytes>> {
-    let len = read_varint(buf, what)?;
-    if len == -1 {
-        return Ok(None);
-    }
-    let len = usize::try_from(len)
-        .ok()
-        .filter(|&l| l <= buf.len())
-        .ok_or(DecodeError::InvalidLength {
-            what,
-            length: i64::from(len),
-        })?;
-    Ok(Some(buf.split_to(len)))
 }
 
 /// The batches of a records field.

@@ -62,8 +62,8 @@ fn one_batch(bytes: Bytes) -> RecordBatch {
 
 fn check_java_records(batch: &RecordBatch) {
     let want = java_records();
-    assert_eq!(batch.records.len(), want.len());
-    for (i, (r, (ts, key, value, headers))) in batch.records.iter().zip(want).enumerate() {
+    assert_eq!(batch.len(), want.len());
+    for (i, (r, (ts, key, value, headers))) in batch.records().zip(want).enumerate() {
         assert_eq!(r.offset, 100 + i as i64);
         assert_eq!(r.timestamp, ts);
         assert_eq!(r.key.as_deref(), key.as_deref());
@@ -121,7 +121,7 @@ fn decodes_javas_commit_marker() {
     let batch = one_batch(java("control-commit"));
     assert!(batch.is_control && batch.is_transactional);
     assert_eq!((batch.base_offset, batch.producer_id), (200, 4242));
-    let r = &batch.records[0];
+    let r = &batch.record(0).expect("one record");
     let marker = ControlRecord::parse(r.key.as_ref(), r.value.as_ref()).expect("control record");
     assert_eq!(marker.kind, ControlRecordType::Commit);
     assert_eq!(marker.coordinator_epoch, Some(9));
@@ -179,7 +179,7 @@ fn uncompressed_keys_and_values_are_slices_of_the_input() {
     let input = java("none");
     let batch = one_batch(input.clone());
     let range = input.as_ptr() as usize..input.as_ptr() as usize + input.len();
-    for r in &batch.records {
+    for r in batch.records() {
         for b in [&r.key, &r.value].into_iter().flatten() {
             assert!(range.contains(&(b.as_ptr() as usize)), "copied, not sliced");
         }
@@ -311,7 +311,7 @@ fn rejects_decompression_bombs_of_every_codec() {
         // Within the default cap it decodes.
         let batch = one_batch(bytes);
         assert_eq!(
-            batch.records[0].value.as_ref().map(|v| v.len()),
+            batch.record(0).and_then(|r| r.value).map(|v| v.len()),
             Some(zeros.len())
         );
     }
@@ -380,9 +380,9 @@ proptest! {
             prop_assert_eq!(w.size() - before, predicted);
         }
         let batch = one_batch(w.finish().expect("encodes"));
-        prop_assert_eq!(batch.records.len(), records.len());
+        prop_assert_eq!(batch.len(), records.len());
         prop_assert_eq!(batch.max_timestamp, records.iter().map(|r| T0 + r.0).max().unwrap_or(-1));
-        for (i, (r, (ts, key, value, headers))) in batch.records.iter().zip(&records).enumerate() {
+        for (i, (r, (ts, key, value, headers))) in batch.records().zip(&records).enumerate() {
             prop_assert_eq!(r.offset, base_offset + i as i64);
             prop_assert_eq!(r.timestamp, T0 + ts);
             prop_assert_eq!(r.key.as_deref(), key.as_deref());

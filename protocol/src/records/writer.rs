@@ -55,7 +55,8 @@ impl Default for BatchOptions {
 /// w.append(1_700_000_000_000, Some(b"key"), Some(b"value"), &[("h", Some(b"v"))]);
 /// let bytes = w.finish()?;
 /// let batches = decode_batches(bytes, &DecodeOptions::default())?;
-/// assert_eq!(batches.batches[0].records[0].key.as_deref(), Some(&b"key"[..]));
+/// let record = batches.batches[0].record(0).expect("one record");
+/// assert_eq!(record.key.as_deref(), Some(&b"key"[..]));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
