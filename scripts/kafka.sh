@@ -132,16 +132,34 @@ wait_ready() {
   done
 }
 
+# Stops the brokers of the given dirs by their recorded PIDs: TERM to all
+# at once (a cluster shuts down faster together), KILL after 30 s, and
+# waits until each process is gone so its ports are free.
 stop_dir() {
-  local dir=$1 pid
-  [ -f "$dir/pid" ] || return 0
-  pid=$(cat "$dir/pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$dir/pid"
+  local dir pid pids=()
+  for dir in "$@"; do
+    [ -f "$dir/pid" ] || continue
+    pid=$(cat "$dir/pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$dir/pid"
+  done
+  [ "${#pids[@]}" -gt 0 ] || return 0
+  for _ in $(seq 1 30); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 1 ] || return 0
+    sleep 1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 50); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 1 ] || return 0
+    sleep 0.1
+  done
 }
 
 ensure_free() {
@@ -165,8 +183,8 @@ start_single() {
 
 start_cluster() {
   local voters="" i cluster_id
+  stop_dir "$state/cluster/node1" "$state/cluster/node2" "$state/cluster/node3"
   for i in 1 2 3; do
-    stop_dir "$state/cluster/node$i"
     ensure_free $((CLUSTER_PLAIN_BASE + i - 1)) $((CLUSTER_CONTROLLER_BASE + i - 1))
     voters="${voters:+$voters,}$i@127.0.0.1:$((CLUSTER_CONTROLLER_BASE + i - 1))"
   done
@@ -214,8 +232,8 @@ case "${1:-}" in
   stop)
     case "${2:-all}" in
       single) stop_dir "$state/single" ;;
-      cluster) for i in 1 2 3; do stop_dir "$state/cluster/node$i"; done ;;
-      all) stop_dir "$state/single"; for i in 1 2 3; do stop_dir "$state/cluster/node$i"; done ;;
+      cluster) stop_dir "$state/cluster/node1" "$state/cluster/node2" "$state/cluster/node3" ;;
+      all) stop_dir "$state/single" "$state/cluster/node1" "$state/cluster/node2" "$state/cluster/node3" ;;
     esac
     write_env ;;
   env) write_env; echo "$envfile" ;;
