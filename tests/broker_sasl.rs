@@ -14,8 +14,10 @@ use ferrokafka::protocol::ErrorCode;
 
 fn user() -> (String, String) {
     (
-        std::env::var("FERROKAFKA_SASL_USER").expect("FERROKAFKA_SASL_USER is set by scripts/kafka.sh"),
-        std::env::var("FERROKAFKA_SASL_PASSWORD").expect("FERROKAFKA_SASL_PASSWORD is set by scripts/kafka.sh"),
+        std::env::var("FERROKAFKA_SASL_USER")
+            .expect("FERROKAFKA_SASL_USER is set by scripts/kafka.sh"),
+        std::env::var("FERROKAFKA_SASL_PASSWORD")
+            .expect("FERROKAFKA_SASL_PASSWORD is set by scripts/kafka.sh"),
     )
 }
 
@@ -30,7 +32,11 @@ async fn handshake(mechanism: &str) -> Connection {
         })
         .await
         .expect("SaslHandshake answered");
-    assert_eq!(r.error_code, 0, "{mechanism} enabled; broker offers {:?}", r.mechanisms);
+    assert_eq!(
+        r.error_code, 0,
+        "{mechanism} enabled; broker offers {:?}",
+        r.mechanisms
+    );
     conn
 }
 
@@ -66,10 +72,16 @@ async fn plain_accepts_the_user_and_refuses_a_wrong_password() {
 
     let conn = handshake("PLAIN").await;
     let (code, _) = authenticate(&conn, plain::initial_response(&name, "wrong")).await;
-    assert_eq!(ErrorCode::from_code(code).name(), "SASL_AUTHENTICATION_FAILED");
+    assert_eq!(
+        ErrorCode::from_code(code).name(),
+        "SASL_AUTHENTICATION_FAILED"
+    );
 }
 
-async fn scram_exchange(mechanism: scram::ScramMechanism, password: &str) -> Result<Connection, String> {
+async fn scram_exchange(
+    mechanism: scram::ScramMechanism,
+    password: &str,
+) -> Result<Connection, String> {
     let (name, _) = user();
     let conn = handshake(mechanism.name()).await;
     let mut client = scram::ScramClient::new(mechanism, &name, password).expect("nonce");
@@ -77,12 +89,16 @@ async fn scram_exchange(mechanism: scram::ScramMechanism, password: &str) -> Res
     if code != 0 {
         return Err(ErrorCode::from_code(code).name().into());
     }
-    let last = client.handle_server_first(&server_first).map_err(|e| e.to_string())?;
+    let last = client
+        .handle_server_first(&server_first)
+        .map_err(|e| e.to_string())?;
     let (code, server_final) = authenticate(&conn, last).await;
     if code != 0 {
         return Err(ErrorCode::from_code(code).name().into());
     }
-    client.handle_server_final(&server_final).map_err(|e| e.to_string())?;
+    client
+        .handle_server_final(&server_final)
+        .map_err(|e| e.to_string())?;
     Ok(conn)
 }
 
@@ -95,6 +111,11 @@ async fn scram_sha_256_and_512_authenticate_and_verify_the_broker() {
             .unwrap_or_else(|e| panic!("{}: {e}", mechanism.name()));
         usable(&conn).await;
         let refused = scram_exchange(mechanism, "wrong").await;
-        assert_eq!(refused.err().as_deref(), Some("SASL_AUTHENTICATION_FAILED"), "{}", mechanism.name());
+        assert_eq!(
+            refused.err().as_deref(),
+            Some("SASL_AUTHENTICATION_FAILED"),
+            "{}",
+            mechanism.name()
+        );
     }
 }
