@@ -2,7 +2,7 @@
 """Seeds the fuzz corpus from the golden vectors: each Kafka-written
 request/response becomes an input of the `request`/`response` target,
 prefixed with the two bytes those targets read (API index in
-SUPPORTED_APIS order, version offset). Run after message-vectors.sh."""
+SUPPORTED_APIS order, version offset). Run by scripts/golden/generate.sh."""
 import os, re, pathlib
 
 root = pathlib.Path(__file__).resolve().parent.parent

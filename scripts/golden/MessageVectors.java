@@ -4,7 +4,7 @@
 // distinct, non-default value in every field, serialized by Kafka's own
 // code. For each it writes <out>/<Api>/<request|response>-v<N>.bin and the
 // JSON of the object as Kafka reads those bytes back (its generated
-// <Name>DataJsonConverter). Run by scripts/golden/message-vectors.sh.
+// <Name>DataJsonConverter). Run by scripts/golden/generate.sh.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.common.Uuid;

@@ -2,7 +2,7 @@
 // MemoryRecordsBuilder), one per codec, plus a transactional batch and a
 // commit marker. The records are fixed here and in
 // protocol/src/records/tests.rs, which checks our decoder against them.
-// Run by scripts/golden/record-vectors.sh.
+// Run by scripts/golden/generate.sh.
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
