@@ -4,6 +4,7 @@
 //! [`protocol`]; the client's layers are built on it, bottom up:
 //! [`net`] (broker connections) first.
 
+pub mod admin;
 pub mod cluster;
 pub mod config;
 pub mod consumer;

@@ -7,5 +7,5 @@ mod frame;
 pub mod sasl;
 mod versions;
 
-pub use connection::{Connection, ConnectionConfig};
+pub use connection::{Connection, ConnectionConfig, PendingResponse};
 pub use versions::ApiVersionTable;

@@ -1,4 +1,306 @@
-//! The producer: partitioner first; the accumulator, sender and delivery
-//! reports build on it.
+//! The producer: records in, delivery reports out.
+//!
+//! `send` puts a record in the buffer (waiting while the buffer is full;
+//! `try_send` and `produce` refuse instead) and gives a future of its
+//! delivery report; `produce` takes a callback instead, run by `poll` or
+//! `flush` as confluent-kafka does. Behind the handles one task owns the
+//! accumulator (per-partition batches, records encoded once, straight into
+//! the batch) and the sender (requests to partition leaders, retries with
+//! the same sequence numbers under idempotence, which is on by default).
+//!
+//! ```no_run
+//! use ferrokafka::config::ClientConfig;
+//! use ferrokafka::producer::{Producer, ProducerRecord};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ClientConfig::from_properties([("bootstrap.servers", "localhost:9092")])?;
+//! let producer = Producer::new(config)?;
+//! let delivery = producer
+//!     .send(ProducerRecord::new("my_events_topic").key("0").value("hello"))
+//!     .await?
+//!     .await?;
+//! println!("delivered to {} [{}] @ {}", delivery.topic, delivery.partition, delivery.offset);
+//! producer.flush(std::time::Duration::from_secs(10)).await;
+//! # Ok(())
+//! # }
+//! ```
 
+mod accumulator;
+mod batch;
+mod broker;
+mod delivery;
 pub mod partitioner;
+mod record;
+mod sender;
+mod shared;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+pub use delivery::{Delivery, DeliveryCallback, DeliveryFuture, DeliveryResult, ProduceError};
+pub use record::ProducerRecord;
+
+use accumulator::{Accumulator, AccumulatorConfig};
+use delivery::Sink;
+use sender::{Command, Sender, SenderConfig};
+use shared::Shared;
+
+use crate::cluster::Cluster;
+use crate::config::ClientConfig;
+use crate::error::Result;
+
+/// A Kafka producer. Cheap to clone; clones share one buffer and one
+/// background task. Dropping the last clone fails what is still queued
+/// with [`ProduceError::Closed`] (and logs how many); call
+/// [`Producer::flush`] or [`Producer::close`] first to deliver it.
+#[derive(Clone)]
+pub struct Producer {
+    // Unbounded: the buffer bound is the semaphores in `shared`, taken
+    // before a record is sent here.
+    commands: mpsc::UnboundedSender<Command>,
+    shared: Arc<Shared>,
+    cluster: Cluster,
+    message_max_bytes: usize,
+}
+
+impl std::fmt::Debug for Producer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer")
+            .field("cluster", &self.cluster)
+            .field("outstanding", &self.shared.outstanding())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Producer {
+    /// A producer for the cluster `config` names. Checks the configuration
+    /// (an error names the property at fault) and starts the background
+    /// task; it must be called within a tokio runtime. No connection is
+    /// made until the first record.
+    pub fn new(config: ClientConfig) -> Result<Producer> {
+        config.validate()?;
+        let cluster = Cluster::new(
+            config.clone(),
+            config.allow_auto_create_topics.unwrap_or(true),
+        )?;
+        let idempotent = config.enable_idempotence;
+        let max_in_flight = if idempotent {
+            config.max_in_flight.min(5)
+        } else {
+            config.max_in_flight
+        };
+        let batch_bytes = config.batch_size.min(config.message_max_bytes).max(1);
+        let acc = Accumulator::new(AccumulatorConfig {
+            linger: config.linger,
+            batch_bytes,
+            batch_records: config.batch_num_messages.max(1),
+            compression: codec(config.compression),
+            partitioner: config.partitioner,
+            max_in_flight,
+            message_timeout: config.message_timeout,
+            idempotent,
+        });
+        let shared = Arc::new(Shared::new(
+            config.queue_buffering_max_messages,
+            config.queue_buffering_max_kbytes.saturating_mul(1024),
+        ));
+        let sender_config = SenderConfig {
+            acks: config.acks,
+            request_timeout: config.request_timeout,
+            retry_backoff: config.retry_backoff,
+            retries: config.retries,
+            message_timeout: config.message_timeout,
+            max_in_flight,
+            max_request_bytes: config.message_max_bytes,
+        };
+        let (sender, events) = Sender::new(
+            cluster.clone(),
+            shared.clone(),
+            sender_config,
+            acc,
+            idempotent,
+        );
+        let (commands, rx) = mpsc::unbounded_channel();
+        tokio::spawn(sender.run(rx, events));
+        Ok(Producer {
+            commands,
+            shared,
+            cluster,
+            message_max_bytes: config.message_max_bytes,
+        })
+    }
+
+    /// Queues `record`, waiting while the buffer is full, and returns the
+    /// future of its delivery report. A record over `message.max.bytes`
+    /// is refused at once.
+    pub async fn send(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
+        let size = self.check_size(&record)?;
+        let permits = self.shared.byte_permits(size);
+        let messages = self
+            .shared
+            .messages
+            .acquire()
+            .await
+            .map_err(|_| ProduceError::Closed)?;
+        let bytes = self
+            .shared
+            .bytes
+            .acquire_many(permits)
+            .await
+            .map_err(|_| ProduceError::Closed)?;
+        messages.forget();
+        bytes.forget();
+        let (tx, rx) = oneshot::channel();
+        self.enqueue(record, Sink::Future(tx), permits as usize)?;
+        Ok(DeliveryFuture { rx })
+    }
+
+    /// Queues `record` without waiting: [`ProduceError::QueueFull`] when
+    /// the buffer is full.
+    pub fn try_send(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
+        let (tx, rx) = oneshot::channel();
+        self.try_enqueue(record, Sink::Future(tx))?;
+        Ok(DeliveryFuture { rx })
+    }
+
+    /// Queues `record` without waiting, as confluent-kafka's `produce`:
+    /// `on_delivery` gets its report, run by [`Producer::poll`] or
+    /// [`Producer::flush`] on the caller's task.
+    pub fn produce(
+        &self,
+        record: ProducerRecord,
+        on_delivery: impl FnOnce(DeliveryResult) + Send + 'static,
+    ) -> Result<(), ProduceError> {
+        self.try_enqueue(record, Sink::Callback(Box::new(on_delivery)))
+    }
+
+    /// Runs the delivery callbacks whose reports are in, waiting up to
+    /// `timeout` for one when there are none. Returns how many ran.
+    pub async fn poll(&self, timeout: Duration) -> usize {
+        let ran = self.shared.run_callbacks();
+        if ran > 0 || timeout.is_zero() {
+            return ran;
+        }
+        self.shared
+            .wait_for_progress(Instant::now() + timeout)
+            .await;
+        self.shared.run_callbacks()
+    }
+
+    /// Sends everything queued now (not waiting for `linger.ms`) and waits
+    /// up to `timeout` for every report, running delivery callbacks as
+    /// they come. Returns how many records are still undelivered (0 when
+    /// all are done).
+    pub async fn flush(&self, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        let _ = self.commands.send(Command::Flush);
+        loop {
+            self.shared.run_callbacks();
+            let left = self.shared.outstanding();
+            if left == 0 || Instant::now() >= deadline {
+                return left;
+            }
+            self.shared.wait_for_progress(deadline).await;
+        }
+    }
+
+    /// Flushes for up to `timeout`, then fails what is still queued with
+    /// [`ProduceError::Closed`] and runs the last callbacks. Returns how
+    /// many records were not delivered.
+    pub async fn close(self, timeout: Duration) -> usize {
+        let left = self.flush(timeout).await;
+        if left > 0 {
+            let _ = self.commands.send(Command::Purge);
+            // Records in requests already sent still get their answer.
+            self.flush(Duration::from_secs(1)).await;
+        }
+        self.shared.run_callbacks();
+        left
+    }
+
+    /// How many records have no delivery report yet.
+    pub fn in_flight_count(&self) -> usize {
+        self.shared.outstanding()
+    }
+
+    /// The cluster this producer talks to.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    fn check_size(&self, record: &ProducerRecord) -> Result<usize, ProduceError> {
+        let size = record.size_estimate();
+        if size > self.message_max_bytes {
+            return Err(ProduceError::MessageTooLarge {
+                size,
+                max: self.message_max_bytes,
+            });
+        }
+        Ok(size)
+    }
+
+    fn try_enqueue(&self, record: ProducerRecord, sink: Sink) -> Result<(), ProduceError> {
+        let size = self.check_size(&record)?;
+        let permits = self.shared.byte_permits(size);
+        let messages = self
+            .shared
+            .messages
+            .try_acquire()
+            .map_err(|_| ProduceError::QueueFull)?;
+        let bytes = self
+            .shared
+            .bytes
+            .try_acquire_many(permits)
+            .map_err(|_| ProduceError::QueueFull)?;
+        let command = Command::Send {
+            record,
+            sink,
+            permit_bytes: permits as usize,
+        };
+        self.shared.add_outstanding();
+        if self.commands.send(command).is_err() {
+            // The permits drop back; the record was never counted.
+            self.shared.forget_outstanding();
+            return Err(ProduceError::Closed);
+        }
+        messages.forget();
+        bytes.forget();
+        Ok(())
+    }
+
+    fn enqueue(
+        &self,
+        record: ProducerRecord,
+        sink: Sink,
+        permit_bytes: usize,
+    ) -> Result<(), ProduceError> {
+        self.shared.add_outstanding();
+        let command = Command::Send {
+            record,
+            sink,
+            permit_bytes,
+        };
+        if self.commands.send(command).is_err() {
+            self.shared.forget_outstanding();
+            self.shared.release(1, permit_bytes);
+            return Err(ProduceError::Closed);
+        }
+        Ok(())
+    }
+}
+
+/// The protocol crate's codec for `compression.type`.
+fn codec(c: crate::config::Compression) -> ferrokafka_protocol::records::Compression {
+    use crate::config::Compression as C;
+    use ferrokafka_protocol::records::Compression as P;
+    match c {
+        C::Gzip => P::Gzip,
+        C::Snappy => P::Snappy,
+        C::Lz4 => P::Lz4,
+        C::Zstd => P::Zstd,
+        _ => P::None,
+    }
+}

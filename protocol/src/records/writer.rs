@@ -87,6 +87,14 @@ impl RecordBatchWriter {
         }
     }
 
+    /// Sets the idempotence fields, which a producer knows only when the
+    /// batch is sent: its producer id, epoch and first sequence number.
+    pub fn set_producer(&mut self, producer_id: i64, producer_epoch: i16, base_sequence: i32) {
+        self.options.producer_id = producer_id;
+        self.options.producer_epoch = producer_epoch;
+        self.options.base_sequence = base_sequence;
+    }
+
     /// How many records are in the batch.
     pub fn len(&self) -> usize {
         self.count as usize

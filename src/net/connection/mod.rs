@@ -162,6 +162,21 @@ impl Connection {
         self.wire.roundtrip(request, version).await
     }
 
+    /// Queues `request` at the negotiated version and returns once its
+    /// frame is in line for the socket: requests queued one after another
+    /// are written in that order (what idempotent producing needs with
+    /// several requests in flight). The response is awaited separately.
+    pub async fn queue<R: Request>(&self, request: &R) -> Result<PendingResponse<R>> {
+        let version = self.version_for(R::API_KEY)?;
+        let response = self.wire.queue(request, version).await?;
+        Ok(PendingResponse {
+            wire: self.wire.clone(),
+            response,
+            version,
+            _request: std::marker::PhantomData,
+        })
+    }
+
     /// Sends a request that gets no response (Produce with acks=0) and
     /// returns once it is handed to the socket writer.
     pub async fn send_without_response<R: Request>(&self, request: &R) -> Result<()> {
@@ -227,6 +242,17 @@ impl Wire {
     }
 
     async fn roundtrip<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
+        let response = self.queue(request, version).await?;
+        self.response::<R>(response, version).await
+    }
+
+    /// Hands the request's frame to the writer; requests queued one after
+    /// another reach the socket in that order.
+    async fn queue<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+    ) -> Result<oneshot::Receiver<Result<Bytes>>> {
         let correlation_id = self.next_id();
         let frame = encode_request(
             R::API_KEY,
@@ -242,6 +268,16 @@ impl Wire {
             reply: Some(reply),
         })
         .await?;
+        Ok(response)
+    }
+
+    /// Waits (within the request timeout) for a queued request's response
+    /// and decodes it.
+    async fn response<R: Request>(
+        &self,
+        response: oneshot::Receiver<Result<Bytes>>,
+        version: i16,
+    ) -> Result<R::Response> {
         let timeout = self.config.request_timeout;
         let mut body = match tokio::time::timeout(timeout, response).await {
             Err(_) => {
@@ -261,6 +297,33 @@ impl Wire {
         let header_version = ResponseHeader::header_version(R::API_KEY, version);
         ResponseHeader::decode(&mut body, header_version).map_err(decode_error)?;
         decode_body::<R::Response>(body, version).map_err(decode_error)
+    }
+}
+
+/// A request queued on a connection whose response is still to come:
+/// [`Connection::queue`] returns once the frame is in line for the
+/// socket, so a caller can queue several in order and await their
+/// responses elsewhere.
+pub struct PendingResponse<R: Request> {
+    wire: Arc<Wire>,
+    response: oneshot::Receiver<Result<Bytes>>,
+    version: i16,
+    _request: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R: Request> std::fmt::Debug for PendingResponse<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingResponse")
+            .field("broker", &self.wire.broker)
+            .field("api", &R::API_KEY)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Request> PendingResponse<R> {
+    /// Waits for the response, within the request timeout.
+    pub async fn response(self) -> Result<R::Response> {
+        self.wire.response::<R>(self.response, self.version).await
     }
 }
 

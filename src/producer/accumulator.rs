@@ -1,0 +1,582 @@
+//! The records waiting to be sent, per topic and partition, with no
+//! sockets and no clock of its own (the time is passed in): records go
+//! into each partition's open batch; a batch is ready when full, when
+//! `linger.ms` has passed, or on flush; the sender takes ready batches one
+//! per partition at a time, within the in-flight limits, assigning
+//! sequence numbers as it takes them; failed batches come back in
+//! sequence order; nothing waits past `message.timeout.ms`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrokafka_protocol::records::Compression;
+use ferrokafka_protocol::ErrorCode;
+use tokio::time::Instant;
+
+use super::batch::ProducerBatch;
+use super::delivery::{ProduceError, Sink};
+use super::partitioner::partition_for_key;
+use super::record::ProducerRecord;
+use crate::cluster::TopicInfo;
+use crate::config::Partitioner;
+
+/// How batches are made and sent.
+#[derive(Debug, Clone)]
+pub(crate) struct AccumulatorConfig {
+    pub(crate) linger: Duration,
+    /// The most bytes in one batch (`batch.size`, within
+    /// `message.max.bytes`).
+    pub(crate) batch_bytes: usize,
+    pub(crate) batch_records: usize,
+    pub(crate) compression: Compression,
+    pub(crate) partitioner: Partitioner,
+    /// In-flight batches per partition (`max.in.flight`).
+    pub(crate) max_in_flight: usize,
+    pub(crate) message_timeout: Duration,
+    pub(crate) idempotent: bool,
+}
+
+/// A record that could not go into a batch yet: its topic's metadata is
+/// not known.
+#[derive(Debug)]
+struct Waiting {
+    record: ProducerRecord,
+    sink: Sink,
+    permit_bytes: usize,
+    since: Instant,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct PartitionQueue {
+    open: Option<ProducerBatch>,
+    /// Closed batches in send order; retried ones go back to the front.
+    ready: VecDeque<ProducerBatch>,
+    pub(crate) in_flight: usize,
+    next_sequence: i32,
+    /// A batch of this partition failed and is being sent again: one
+    /// batch at a time until it is through, so order is kept.
+    retrying: bool,
+}
+
+#[derive(Debug)]
+struct TopicQueue {
+    name: Arc<str>,
+    info: Option<Arc<TopicInfo>>,
+    partitions: Vec<PartitionQueue>,
+    sticky: Option<i32>,
+    waiting: VecDeque<Waiting>,
+    /// Why the metadata is not usable, for the timeout's report.
+    metadata_error: Option<ErrorCode>,
+}
+
+/// A report to send, with the buffer space to give back.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub(crate) sink: Sink,
+    pub(crate) error: ProduceError,
+    pub(crate) permit_bytes: usize,
+}
+
+/// What `append` did with a record.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Appended {
+    /// It is in a batch.
+    Batched,
+    /// It waits for its topic's metadata.
+    NeedsMetadata,
+}
+
+/// Every queued record.
+#[derive(Debug)]
+pub(crate) struct Accumulator {
+    config: AccumulatorConfig,
+    topics: HashMap<Arc<str>, TopicQueue>,
+    rng: u64,
+}
+
+impl Accumulator {
+    pub(crate) fn new(config: AccumulatorConfig) -> Self {
+        let seed = u64::from(getrandom::u32().unwrap_or(0x9e37_79b9)) | 1;
+        Self {
+            config,
+            topics: HashMap::new(),
+            rng: seed,
+        }
+    }
+
+    fn random(&mut self) -> u32 {
+        // xorshift64: only spreads keyless records, needs no quality.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng >> 32) as u32
+    }
+
+    /// Queues `record`. A record for a partition the topic does not have
+    /// comes back as a failure.
+    pub(crate) fn append(
+        &mut self,
+        record: ProducerRecord,
+        sink: Sink,
+        permit_bytes: usize,
+        now: Instant,
+    ) -> Result<Appended, Failed> {
+        let topic = match self.topics.get_mut(record.topic.as_str()) {
+            Some(t) => t,
+            None => {
+                let name: Arc<str> = record.topic.as_str().into();
+                self.topics.entry(name.clone()).or_insert(TopicQueue {
+                    name,
+                    info: None,
+                    partitions: Vec::new(),
+                    sticky: None,
+                    waiting: VecDeque::new(),
+                    metadata_error: None,
+                })
+            }
+        };
+        if topic.partitions.is_empty() {
+            topic.waiting.push_back(Waiting {
+                record,
+                sink,
+                permit_bytes,
+                since: now,
+            });
+            return Ok(Appended::NeedsMetadata);
+        }
+        let name = topic.name.clone();
+        self.place(&name, record, sink, permit_bytes, now)?;
+        Ok(Appended::Batched)
+    }
+
+    /// Puts a record of a topic with known partitions into its batch.
+    fn place(
+        &mut self,
+        topic: &Arc<str>,
+        record: ProducerRecord,
+        sink: Sink,
+        permit_bytes: usize,
+        now: Instant,
+    ) -> Result<(), Failed> {
+        let count = self.topics.get(topic).map_or(0, |t| t.partitions.len()) as u32;
+        let partition = match record.partition {
+            Some(p) if p >= 0 && (p as u32) < count => p,
+            Some(p) => {
+                return Err(Failed {
+                    sink,
+                    error: ProduceError::UnknownPartition {
+                        topic: record.topic,
+                        partition: p,
+                    },
+                    permit_bytes,
+                })
+            }
+            None => {
+                match partition_for_key(self.config.partitioner, record.key.as_deref(), count) {
+                    Some(p) => p as i32,
+                    None => self.sticky_partition(topic, count),
+                }
+            }
+        };
+        let config = &self.config;
+        let Some(t) = self.topics.get_mut(topic) else {
+            return Err(Failed {
+                sink,
+                error: ProduceError::Closed,
+                permit_bytes,
+            });
+        };
+        let q = &mut t.partitions[partition as usize];
+        let headers: Vec<(&str, Option<&[u8]>)> = record
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_deref()))
+            .collect();
+        let timestamp = record.timestamp.unwrap_or_else(now_millis);
+        let key = record.key.as_deref();
+        let value = record.value.as_deref();
+        let fits = q.open.as_ref().is_some_and(|b| {
+            b.len() < config.batch_records
+                && b.size() + b.record_size(timestamp, key, value, &headers) <= config.batch_bytes
+        });
+        if !fits {
+            if let Some(full) = q.open.take() {
+                q.ready.push_back(full);
+                if t.sticky == Some(partition) {
+                    t.sticky = None;
+                }
+            }
+            let capacity = config.batch_bytes.min(64 * 1024);
+            q.open = Some(ProducerBatch::new(
+                t.name.clone(),
+                partition,
+                config.compression,
+                capacity,
+                now,
+            ));
+        }
+        if let Some(b) = q.open.as_mut() {
+            b.append(timestamp, key, value, &headers, sink, permit_bytes);
+        }
+        Ok(())
+    }
+
+    /// The partition keyless records stick to until its batch is sent
+    /// (KIP-480): fewer, larger batches than spreading every record.
+    fn sticky_partition(&mut self, topic: &Arc<str>, count: u32) -> i32 {
+        if let Some(p) = self.topics.get(topic).and_then(|t| t.sticky) {
+            if (p as u32) < count {
+                return p;
+            }
+        }
+        let p = (self.random() % count.max(1)) as i32;
+        if let Some(t) = self.topics.get_mut(topic) {
+            t.sticky = Some(p);
+        }
+        p
+    }
+
+    /// The topics whose metadata is needed: some record waits for it.
+    pub(crate) fn topics_waiting(&self) -> Vec<Arc<str>> {
+        self.topics
+            .values()
+            .filter(|t| !t.waiting.is_empty())
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// Whether a partition with queued batches has no known leader.
+    pub(crate) fn needs_leaders(&self) -> bool {
+        self.topics.values().any(|t| {
+            t.partitions.iter().enumerate().any(|(i, q)| {
+                (q.open.is_some() || !q.ready.is_empty()) && Self::leader(t, i).is_none()
+            })
+        })
+    }
+
+    /// Whether a batch of `topic`/`partition` is being sent again.
+    pub(crate) fn is_retrying(&self, topic: &str, partition: i32) -> bool {
+        self.topics
+            .get(topic)
+            .and_then(|t| t.partitions.get(usize::try_from(partition).ok()?))
+            .is_some_and(|q| q.retrying)
+    }
+
+    /// Every topic queued for.
+    pub(crate) fn topic_names(&self) -> Vec<Arc<str>> {
+        self.topics.keys().cloned().collect()
+    }
+
+    /// New metadata for a topic: its partitions (the count may grow) and
+    /// leaders; records waiting for it go into batches. An unusable answer
+    /// (the topic does not exist) is kept for the timeout's report.
+    pub(crate) fn set_topic_info(&mut self, info: Arc<TopicInfo>, now: Instant) -> Vec<Failed> {
+        let Some(t) = self.topics.get_mut(info.name.as_str()) else {
+            return Vec::new();
+        };
+        if info.error != ErrorCode::None || info.partitions.is_empty() {
+            t.metadata_error = Some(if info.error == ErrorCode::None {
+                ErrorCode::UnknownTopicOrPartition
+            } else {
+                info.error
+            });
+            return Vec::new();
+        }
+        t.metadata_error = None;
+        while t.partitions.len() < info.partitions.len() {
+            t.partitions.push(PartitionQueue::default());
+        }
+        t.info = Some(info);
+        let name = t.name.clone();
+        let waiting: Vec<Waiting> = t.waiting.drain(..).collect();
+        let mut failed = Vec::new();
+        for w in waiting {
+            if let Err(f) = self.place(&name, w.record, w.sink, w.permit_bytes, now) {
+                failed.push(f);
+            }
+        }
+        failed
+    }
+
+    /// The leader of `topic`/`partition` as last known, if any.
+    fn leader(t: &TopicQueue, partition: usize) -> Option<i32> {
+        let info = t.info.as_ref()?;
+        let p = info.partitions.get(partition)?;
+        (p.leader >= 0).then_some(p.leader)
+    }
+
+    /// Fails every record waiting longer than `message.timeout.ms`
+    /// outside a request. Returns the failures and whether a batch that
+    /// already had sequence numbers expired (the producer's sequence is
+    /// then broken and its epoch must be bumped).
+    pub(crate) fn expire(&mut self, now: Instant) -> (Vec<Failed>, bool) {
+        let timeout = self.config.message_timeout;
+        let mut failed = Vec::new();
+        let mut sequence_gap = false;
+        for t in self.topics.values_mut() {
+            while t.waiting.front().is_some_and(|w| now >= w.since + timeout) {
+                let Some(w) = t.waiting.pop_front() else {
+                    break;
+                };
+                let error = match t.metadata_error {
+                    Some(code) => ProduceError::Kafka {
+                        topic: t.name.to_string(),
+                        partition: -1,
+                        error: code,
+                    },
+                    None => ProduceError::TimedOut {
+                        topic: t.name.to_string(),
+                        partition: -1,
+                        last: Some("no metadata for the topic".into()),
+                    },
+                };
+                failed.push(Failed {
+                    sink: w.sink,
+                    error,
+                    permit_bytes: w.permit_bytes,
+                });
+            }
+            for q in &mut t.partitions {
+                let mut expired = Vec::new();
+                // Batches leave in order: only the oldest can be first to
+                // expire, so stop at the first that has not.
+                while q.ready.front().is_some_and(|b| now >= b.created + timeout) {
+                    if let Some(b) = q.ready.pop_front() {
+                        expired.push(b);
+                    }
+                }
+                if q.ready.is_empty() && q.open.as_ref().is_some_and(|b| now >= b.created + timeout)
+                {
+                    if let Some(b) = q.open.take() {
+                        expired.push(b);
+                    }
+                }
+                for b in expired {
+                    sequence_gap |= b.base_sequence.is_some();
+                    let error = ProduceError::TimedOut {
+                        topic: b.topic.to_string(),
+                        partition: b.partition,
+                        last: b.last_error.clone(),
+                    };
+                    fail_batch(b, &error, &mut failed);
+                }
+                if q.ready.iter().all(|b| b.attempts == 0) {
+                    q.retrying = false;
+                }
+            }
+        }
+        (failed, sequence_gap)
+    }
+
+    /// Takes at most one batch per partition that is ready at `now` and
+    /// may be sent: its leader known, its broker with a free request slot
+    /// in `slots`, its partition within the in-flight limit. With
+    /// `producer` (idempotence) each batch gets its sequence numbers now.
+    /// Returns the batches by leader.
+    pub(crate) fn take_ready(
+        &mut self,
+        now: Instant,
+        flushing: bool,
+        slots: &HashMap<i32, usize>,
+    ) -> HashMap<i32, Vec<ProducerBatch>> {
+        let config = &self.config;
+        let mut out: HashMap<i32, Vec<ProducerBatch>> = HashMap::new();
+        for t in self.topics.values_mut() {
+            let info = t.info.clone();
+            for (i, q) in t.partitions.iter_mut().enumerate() {
+                let limit = if q.retrying { 1 } else { config.max_in_flight };
+                if q.in_flight >= limit {
+                    continue;
+                }
+                let Some(leader) = info
+                    .as_ref()
+                    .and_then(|info| info.partitions.get(i))
+                    .filter(|p| p.leader >= 0)
+                    .map(|p| p.leader)
+                else {
+                    continue;
+                };
+                if slots.get(&leader).copied().unwrap_or(0) == 0 {
+                    continue;
+                }
+                let batch = if let Some(front) = q.ready.front() {
+                    if front.retry_at.is_some_and(|at| at > now) {
+                        continue;
+                    }
+                    q.ready.pop_front()
+                } else if q.open.as_ref().is_some_and(|b| {
+                    flushing
+                        || now >= b.created + config.linger
+                        || b.len() >= config.batch_records
+                        || b.size() >= config.batch_bytes
+                }) {
+                    if t.sticky == Some(i as i32) {
+                        t.sticky = None;
+                    }
+                    q.open.take()
+                } else {
+                    None
+                };
+                let Some(mut batch) = batch else { continue };
+                if config.idempotent && batch.base_sequence.is_none() {
+                    batch.base_sequence = Some(q.next_sequence);
+                    q.next_sequence = next_sequence(q.next_sequence, batch.len());
+                }
+                q.in_flight += 1;
+                out.entry(leader).or_default().push(batch);
+            }
+        }
+        out
+    }
+
+    /// The earliest time something becomes ready or expires.
+    pub(crate) fn next_wakeup(&self) -> Option<Instant> {
+        let c = &self.config;
+        let mut next: Option<Instant> = None;
+        let mut at = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
+        for t in self.topics.values() {
+            if let Some(w) = t.waiting.front() {
+                at(w.since + c.message_timeout);
+            }
+            for q in &t.partitions {
+                if let Some(b) = q.ready.front() {
+                    at(b.retry_at.unwrap_or(b.created));
+                    at(b.created + c.message_timeout);
+                }
+                if let Some(b) = &q.open {
+                    at(b.created + c.linger);
+                    at(b.created + c.message_timeout);
+                }
+            }
+        }
+        next
+    }
+
+    /// Whether any record is queued outside a request.
+    pub(crate) fn has_queued(&self) -> bool {
+        self.topics.values().any(|t| {
+            !t.waiting.is_empty()
+                || t.partitions
+                    .iter()
+                    .any(|q| q.open.is_some() || !q.ready.is_empty())
+        })
+    }
+
+    /// Requests in flight over every partition.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.topics
+            .values()
+            .flat_map(|t| t.partitions.iter())
+            .map(|q| q.in_flight)
+            .sum()
+    }
+
+    /// A sent batch is done (delivered or failed for good).
+    pub(crate) fn done(&mut self, topic: &str, partition: i32) {
+        if let Some(q) = self.queue(topic, partition) {
+            q.in_flight = q.in_flight.saturating_sub(1);
+            if q.ready.iter().all(|b| b.attempts == 0) {
+                q.retrying = false;
+            }
+        }
+    }
+
+    /// A sent batch failed retriably: back into its partition's queue in
+    /// sequence order (or at the front without sequences), not before
+    /// `retry_at`.
+    pub(crate) fn retry(&mut self, mut batch: ProducerBatch, retry_at: Instant) {
+        batch.attempts += 1;
+        batch.retry_at = Some(retry_at);
+        let Some(q) = self.queue(&batch.topic.clone(), batch.partition) else {
+            return;
+        };
+        q.in_flight = q.in_flight.saturating_sub(1);
+        q.retrying = true;
+        let at = match batch.base_sequence {
+            Some(seq) => q
+                .ready
+                .iter()
+                .position(|b| b.base_sequence.is_none_or(|s| s > seq))
+                .unwrap_or(q.ready.len()),
+            None => q
+                .ready
+                .iter()
+                .position(|b| b.attempts == 0)
+                .unwrap_or(q.ready.len()),
+        };
+        q.ready.insert(at, batch);
+    }
+
+    /// After the producer epoch was bumped: every partition's sequence
+    /// starts again at 0, and batches that already had numbers (retries)
+    /// get new ones in order, with the new producer id and epoch.
+    pub(crate) fn restart_sequences(&mut self, producer_id: i64, producer_epoch: i16) {
+        for t in self.topics.values_mut() {
+            for q in &mut t.partitions {
+                q.next_sequence = 0;
+                for b in q.ready.iter_mut() {
+                    if b.base_sequence.is_some() || b.is_finished() {
+                        let seq = q.next_sequence;
+                        b.restamp(producer_id, producer_epoch, seq);
+                        q.next_sequence = next_sequence(seq, b.len());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fails every queued record (the producer is closing).
+    pub(crate) fn purge(&mut self, error: &ProduceError) -> Vec<Failed> {
+        let mut failed = Vec::new();
+        for t in self.topics.values_mut() {
+            for w in t.waiting.drain(..) {
+                failed.push(Failed {
+                    sink: w.sink,
+                    error: error.clone(),
+                    permit_bytes: w.permit_bytes,
+                });
+            }
+            for q in &mut t.partitions {
+                for b in q.ready.drain(..).chain(q.open.take()) {
+                    fail_batch(b, error, &mut failed);
+                }
+            }
+        }
+        failed
+    }
+
+    fn queue(&mut self, topic: &str, partition: i32) -> Option<&mut PartitionQueue> {
+        self.topics
+            .get_mut(topic)?
+            .partitions
+            .get_mut(usize::try_from(partition).ok()?)
+    }
+}
+
+/// Every record of `batch` fails with `error`.
+pub(crate) fn fail_batch(batch: ProducerBatch, error: &ProduceError, out: &mut Vec<Failed>) {
+    let n = batch.records.len().max(1);
+    let per_record = batch.permit_bytes / n;
+    let mut extra = batch.permit_bytes - per_record * n;
+    for (sink, _) in batch.records {
+        out.push(Failed {
+            sink,
+            error: error.clone(),
+            permit_bytes: per_record + std::mem::take(&mut extra),
+        });
+    }
+}
+
+/// The sequence after `count` records from `seq`: wraps to 0 past
+/// `i32::MAX`, as the broker expects.
+fn next_sequence(seq: i32, count: usize) -> i32 {
+    ((i64::from(seq) + count as i64) % (i64::from(i32::MAX) + 1)) as i32
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

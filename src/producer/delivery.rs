@@ -1,0 +1,145 @@
+//! What the producer tells the application about each record: where it
+//! was written, or why it was not.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use ferrokafka_protocol::ErrorCode;
+use tokio::sync::oneshot;
+
+/// Where a record was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The topic.
+    pub topic: Arc<str>,
+    /// The partition.
+    pub partition: i32,
+    /// The record's offset; -1 with `acks=0` (the broker does not say).
+    pub offset: i64,
+    /// The record's timestamp: the producer's, or the broker's with
+    /// `LogAppendTime` topics.
+    pub timestamp: i64,
+}
+
+/// Why a record was not delivered. Cheap to clone: every record of a
+/// failed batch gets the same one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProduceError {
+    /// The record is larger than `message.max.bytes` (MSG_SIZE_TOO_LARGE);
+    /// refused before it was queued.
+    #[error("record of about {size} bytes exceeds message.max.bytes ({max})")]
+    MessageTooLarge {
+        /// The record's size, estimated with its framing.
+        size: usize,
+        /// `message.max.bytes`.
+        max: usize,
+    },
+    /// The buffer (`queue.buffering.max.messages` /
+    /// `queue.buffering.max.kbytes`) is full; only from the non-waiting
+    /// calls.
+    #[error("the producer's queue is full")]
+    QueueFull,
+    /// The record asked for a partition the topic does not have.
+    #[error("{topic} has no partition {partition}")]
+    UnknownPartition {
+        /// The topic.
+        topic: String,
+        /// The partition asked for.
+        partition: i32,
+    },
+    /// The record was not delivered within `message.timeout.ms`; `last`
+    /// says what stood in the way, if anything did.
+    #[error("{topic} [{partition}]: message timed out{}", last.as_ref().map(|l| format!(" ({l})")).unwrap_or_default())]
+    TimedOut {
+        /// The topic.
+        topic: String,
+        /// The partition, -1 when none was chosen yet.
+        partition: i32,
+        /// The last error met while trying, if any.
+        last: Option<String>,
+    },
+    /// The broker refused the record with an error that retrying does not
+    /// fix (or the retries ran out).
+    #[error("{topic} [{partition}]: {error}: {}", error.description())]
+    Kafka {
+        /// The topic.
+        topic: String,
+        /// The partition, -1 when none was chosen yet.
+        partition: i32,
+        /// The Kafka error.
+        error: ErrorCode,
+    },
+    /// The producer is fenced or failed fatally (another producer took its
+    /// id, or it is not authorized); nothing more will be delivered.
+    #[error("fatal producer error: {0}")]
+    Fatal(String),
+    /// The producer was closed or dropped before the record was delivered.
+    #[error("the producer was closed before the record was delivered")]
+    Closed,
+}
+
+impl ProduceError {
+    /// The Kafka error code this error stands for, if one does.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ProduceError::MessageTooLarge { .. } => Some(ErrorCode::MessageTooLarge),
+            ProduceError::Kafka { error, .. } => Some(*error),
+            ProduceError::UnknownPartition { .. } => Some(ErrorCode::UnknownTopicOrPartition),
+            ProduceError::TimedOut { .. } => Some(ErrorCode::RequestTimedOut),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the record again may succeed.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            ProduceError::QueueFull | ProduceError::TimedOut { .. } => true,
+            ProduceError::Kafka { error, .. } => error.is_retriable(),
+            _ => false,
+        }
+    }
+}
+
+/// A record's delivery report.
+pub type DeliveryResult = Result<Delivery, ProduceError>;
+
+/// A callback served by [`Producer::poll`](super::Producer::poll) and
+/// [`Producer::flush`](super::Producer::flush).
+pub type DeliveryCallback = Box<dyn FnOnce(DeliveryResult) + Send + 'static>;
+
+/// Resolves to the record's delivery report.
+#[derive(Debug)]
+#[must_use = "a delivery future does nothing unless awaited; drop it to not wait"]
+pub struct DeliveryFuture {
+    pub(crate) rx: oneshot::Receiver<DeliveryResult>,
+}
+
+impl Future for DeliveryFuture {
+    type Output = DeliveryResult;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<DeliveryResult> {
+        Pin::new(&mut self.rx)
+            .poll(cx)
+            .map(|r| r.unwrap_or(Err(ProduceError::Closed)))
+    }
+}
+
+/// Where a record's report goes.
+pub(crate) enum Sink {
+    /// A [`DeliveryFuture`].
+    Future(oneshot::Sender<DeliveryResult>),
+    /// A callback for `poll` to run.
+    Callback(DeliveryCallback),
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Sink::Future(_) => "Future",
+            Sink::Callback(_) => "Callback",
+        })
+    }
+}

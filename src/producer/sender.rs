@@ -1,0 +1,740 @@
+//! The producer's task: the one owner of the accumulator. It takes
+//! records from the handles, keeps topic metadata and the producer id,
+//! sends ready batches to their leaders (at most `max.in.flight` requests
+//! per broker, each request on its own task so a slow broker holds up
+//! nobody else), and turns responses into delivery reports, retries or
+//! failures. Retried batches keep their sequence numbers, so the broker
+//! drops what it already has: nothing is lost, duplicated or reordered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use ferrokafka_protocol::messages::produce::{PartitionProduceData, TopicProduceData};
+use ferrokafka_protocol::messages::{InitProducerIdRequest, ProduceRequest, ProduceResponse};
+use ferrokafka_protocol::{ErrorCode, Uuid};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+use super::accumulator::{fail_batch, Accumulator, Appended, Failed};
+use super::batch::ProducerBatch;
+use super::broker::{self, Outgoing, Produced};
+use super::delivery::{Delivery, ProduceError, Sink};
+use super::record::ProducerRecord;
+use super::shared::Shared;
+use crate::cluster::{Cluster, ClusterMetadata};
+use crate::config::Acks;
+use crate::error::Error;
+
+/// What a handle asks of the task.
+pub(crate) enum Command {
+    /// Queue a record.
+    Send {
+        record: ProducerRecord,
+        sink: Sink,
+        permit_bytes: usize,
+    },
+    /// Send everything queued now, ignoring `linger.ms`, until the queue
+    /// is empty.
+    Flush,
+    /// Fail everything not yet sent with [`ProduceError::Closed`].
+    Purge,
+}
+
+/// What the task's own helpers report back.
+pub(crate) enum Event {
+    Produced(Produced),
+    Metadata(Result<Arc<ClusterMetadata>, Error>),
+    ProducerId(Result<(i64, i16), Error>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ProducerId {
+    /// Idempotence is off.
+    Disabled,
+    /// Needed; none asked for yet (or the last ask failed; ask at `at`).
+    Needed {
+        at: Instant,
+    },
+    /// InitProducerId is in flight.
+    Requesting,
+    Ready {
+        id: i64,
+        epoch: i16,
+    },
+    /// The sequence broke: bump the epoch once nothing is in flight.
+    NeedsBump {
+        id: i64,
+        epoch: i16,
+    },
+    /// Fenced or not authorized: nothing more is sent.
+    Fatal(String),
+}
+
+/// Everything the task needs from the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct SenderConfig {
+    pub(crate) acks: Acks,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry_backoff: Duration,
+    pub(crate) retries: u32,
+    pub(crate) message_timeout: Duration,
+    pub(crate) max_in_flight: usize,
+    pub(crate) max_request_bytes: usize,
+}
+
+pub(crate) struct Sender {
+    cluster: Cluster,
+    shared: Arc<Shared>,
+    config: SenderConfig,
+    acc: Accumulator,
+    events: mpsc::UnboundedSender<Event>,
+    broker_in_flight: HashMap<i32, usize>,
+    /// Each broker's request pipeline.
+    pipelines: HashMap<i32, mpsc::UnboundedSender<Outgoing>>,
+    flushing: bool,
+    metadata_in_flight: bool,
+    metadata_wanted: bool,
+    metadata_failures: u32,
+    next_metadata_at: Instant,
+    producer_id: ProducerId,
+    pid_failures: u32,
+}
+
+impl Sender {
+    pub(crate) fn new(
+        cluster: Cluster,
+        shared: Arc<Shared>,
+        config: SenderConfig,
+        acc: Accumulator,
+        idempotent: bool,
+    ) -> (Self, mpsc::UnboundedReceiver<Event>) {
+        let (events, rx) = mpsc::unbounded_channel();
+        let now = Instant::now();
+        (
+            Self {
+                cluster,
+                shared,
+                config,
+                acc,
+                events,
+                broker_in_flight: HashMap::new(),
+                pipelines: HashMap::new(),
+                flushing: false,
+                metadata_in_flight: false,
+                metadata_wanted: false,
+                metadata_failures: 0,
+                next_metadata_at: now,
+                producer_id: if idempotent {
+                    ProducerId::Needed { at: now }
+                } else {
+                    ProducerId::Disabled
+                },
+                pid_failures: 0,
+            },
+            rx,
+        )
+    }
+
+    /// Runs until every handle is gone and nothing is in flight.
+    pub(crate) async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut events: mpsc::UnboundedReceiver<Event>,
+    ) {
+        let mut metadata = self.cluster.watch_metadata();
+        let mut handles_gone = false;
+        loop {
+            let now = Instant::now();
+            self.expire(now);
+            if handles_gone {
+                let left = self.acc.purge(&ProduceError::Closed);
+                if !left.is_empty() {
+                    warn!(
+                        undelivered = left.len(),
+                        "producer dropped without flush: records not delivered"
+                    );
+                }
+                self.report_failures(left);
+                if self.acc.in_flight() == 0 {
+                    return;
+                }
+            } else {
+                self.dispatch(now);
+            }
+            let wake = self
+                .next_wakeup()
+                .unwrap_or_else(|| now + Duration::from_secs(3600));
+            tokio::select! {
+                biased;
+                Some(event) = events.recv() => self.on_event(event),
+                command = commands.recv(), if !handles_gone => match command {
+                    Some(c) => {
+                        self.on_command(c, now);
+                        // Take what else is queued in one go: one pass of
+                        // dispatch per burst, not per record.
+                        for _ in 0..4096 {
+                            match commands.try_recv() {
+                                Ok(c) => self.on_command(c, now),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    None => handles_gone = true,
+                },
+                changed = metadata.changed() => {
+                    if changed.is_ok() {
+                        let m = metadata.borrow_and_update().clone();
+                        self.apply_metadata(&m);
+                    }
+                }
+                _ = tokio::time::sleep_until(wake) => {}
+            }
+        }
+    }
+
+    fn next_wakeup(&self) -> Option<Instant> {
+        let mut next = self.acc.next_wakeup();
+        let mut at = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
+        if self.metadata_wanted && !self.metadata_in_flight {
+            at(self.next_metadata_at);
+        }
+        if let ProducerId::Needed { at: t } = self.producer_id {
+            at(t);
+        }
+        next
+    }
+
+    fn on_command(&mut self, command: Command, now: Instant) {
+        match command {
+            Command::Send {
+                record,
+                sink,
+                permit_bytes,
+            } => {
+                if let ProducerId::Fatal(reason) = &self.producer_id {
+                    let error = ProduceError::Fatal(reason.clone());
+                    self.report_failures(vec![Failed {
+                        sink,
+                        error,
+                        permit_bytes,
+                    }]);
+                    return;
+                }
+                match self.acc.append(record, sink, permit_bytes, now) {
+                    Ok(Appended::Batched) => {}
+                    Ok(Appended::NeedsMetadata) => self.metadata_wanted = true,
+                    Err(f) => self.report_failures(vec![f]),
+                }
+            }
+            Command::Flush => self.flushing = true,
+            Command::Purge => {
+                let failed = self.acc.purge(&ProduceError::Closed);
+                self.report_failures(failed);
+            }
+        }
+    }
+
+    fn expire(&mut self, now: Instant) {
+        let (failed, sequence_gap) = self.acc.expire(now);
+        if !failed.is_empty() {
+            debug!(records = failed.len(), "records expired");
+        }
+        self.report_failures(failed);
+        if sequence_gap {
+            self.bump_epoch();
+        }
+        if self.flushing && !self.acc.has_queued() {
+            self.flushing = false;
+        }
+    }
+
+    /// Asks for what is missing (metadata, a producer id) and sends every
+    /// batch that may go now.
+    fn dispatch(&mut self, now: Instant) {
+        if !self.acc.topics_waiting().is_empty() || self.acc.needs_leaders() {
+            self.metadata_wanted = true;
+        }
+        if self.metadata_wanted && !self.metadata_in_flight && now >= self.next_metadata_at {
+            self.request_metadata();
+        }
+        let (id, epoch) = match self.producer_id.clone() {
+            ProducerId::Disabled => (-1, -1),
+            ProducerId::Ready { id, epoch } => (id, epoch),
+            ProducerId::Needed { at } => {
+                if now >= at {
+                    self.request_producer_id(-1, -1);
+                }
+                return;
+            }
+            ProducerId::NeedsBump { id, epoch } => {
+                if self.acc.in_flight() == 0 {
+                    self.request_producer_id(id, epoch);
+                }
+                return;
+            }
+            ProducerId::Requesting | ProducerId::Fatal(_) => return,
+        };
+        let metadata = self.cluster.metadata();
+        loop {
+            let mut slots: HashMap<i32, usize> = metadata
+                .brokers()
+                .map(|b| {
+                    let used = self.broker_in_flight.get(&b.node_id).copied().unwrap_or(0);
+                    (b.node_id, self.config.max_in_flight.saturating_sub(used))
+                })
+                .collect();
+            let taken = self.acc.take_ready(now, self.flushing, &slots);
+            if taken.is_empty() {
+                return;
+            }
+            for (broker, batches) in taken {
+                for request in split_by_size(batches, self.config.max_request_bytes) {
+                    if let Some(s) = slots.get_mut(&broker) {
+                        *s = s.saturating_sub(1);
+                    }
+                    self.send(broker, request, id, epoch);
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, broker: i32, mut batches: Vec<ProducerBatch>, id: i64, epoch: i16) {
+        let metadata = self.cluster.metadata();
+        let mut topics: Vec<TopicProduceData> = Vec::new();
+        let mut encode_failed = Vec::new();
+        let mut kept = Vec::with_capacity(batches.len());
+        for mut b in batches.drain(..) {
+            let records: Bytes = match b.encoded(id, epoch) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    encode_failed.push((b, e.to_string()));
+                    continue;
+                }
+            };
+            let topic_id = metadata
+                .topic(&b.topic)
+                .map_or(Uuid::default(), |t| t.topic_id);
+            let partition = PartitionProduceData {
+                index: b.partition,
+                records: Some(records),
+                ..Default::default()
+            };
+            match topics.iter_mut().find(|t| *t.name == *b.topic) {
+                Some(t) => t.partition_data.push(partition),
+                None => topics.push(TopicProduceData {
+                    name: b.topic.to_string(),
+                    topic_id,
+                    partition_data: vec![partition],
+                    ..Default::default()
+                }),
+            }
+            kept.push(b);
+        }
+        for (b, reason) in encode_failed {
+            warn!(topic = %b.topic, partition = b.partition, reason, "batch could not be encoded");
+            self.acc.done(&b.topic, b.partition);
+            let error = ProduceError::Fatal(format!("batch could not be encoded: {reason}"));
+            let mut failed = Vec::new();
+            fail_batch(b, &error, &mut failed);
+            self.report_failures(failed);
+        }
+        if kept.is_empty() {
+            return;
+        }
+        let request = ProduceRequest {
+            transactional_id: None,
+            acks: self.config.acks.as_i16(),
+            timeout_ms: self
+                .config
+                .request_timeout
+                .as_millis()
+                .min(i32::MAX as u128) as i32,
+            topic_data: topics,
+            ..Default::default()
+        };
+        *self.broker_in_flight.entry(broker).or_default() += 1;
+        let pipeline = match self.pipelines.get(&broker) {
+            Some(p) if !p.is_closed() => p,
+            _ => {
+                let events = self.events.clone();
+                let p = broker::start(broker, self.cluster.clone(), self.config.acks, move |p| {
+                    let _ = events.send(Event::Produced(p));
+                });
+                self.pipelines.entry(broker).insert_entry(p).into_mut()
+            }
+        };
+        let _ = pipeline.send(Outgoing {
+            request,
+            batches: kept,
+        });
+    }
+
+    fn request_metadata(&mut self) {
+        self.metadata_in_flight = true;
+        self.metadata_wanted = false;
+        let topics = self.acc.topic_names();
+        self.cluster.add_topics(topics.iter().map(|t| &**t));
+        let cluster = self.cluster.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let _ = events.send(Event::Metadata(cluster.refresh().await));
+        });
+    }
+
+    fn request_producer_id(&mut self, id: i64, epoch: i16) {
+        self.producer_id = ProducerId::Requesting;
+        let cluster = self.cluster.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let request = InitProducerIdRequest {
+                transactional_id: None,
+                transaction_timeout_ms: 60_000,
+                producer_id: id,
+                producer_epoch: epoch,
+                ..Default::default()
+            };
+            let result = match cluster.send_to_any(&request).await {
+                Ok(r) if r.error_code == 0 => Ok((r.producer_id, r.producer_epoch)),
+                Ok(r) => Err(Error::kafka("InitProducerId", r.error_code)),
+                Err(e) => Err(e),
+            };
+            let _ = events.send(Event::ProducerId(result));
+        });
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Metadata(result) => {
+                self.metadata_in_flight = false;
+                match result {
+                    Ok(m) => {
+                        self.metadata_failures = 0;
+                        self.apply_metadata(&m);
+                        if !self.acc.topics_waiting().is_empty() || self.acc.needs_leaders() {
+                            // The topic does not exist (yet): ask again.
+                            self.schedule_metadata(true);
+                        }
+                    }
+                    Err(e) => {
+                        debug!(error = %e, "metadata refresh failed");
+                        self.schedule_metadata(true);
+                    }
+                }
+            }
+            Event::ProducerId(result) => match result {
+                Ok((id, epoch)) => {
+                    debug!(producer_id = id, producer_epoch = epoch, "producer id");
+                    self.pid_failures = 0;
+                    self.acc.restart_sequences(id, epoch);
+                    self.producer_id = ProducerId::Ready { id, epoch };
+                }
+                Err(e) if e.is_retriable() || is_retriable_pid_error(&e) => {
+                    self.pid_failures += 1;
+                    let wait = backoff(self.config.retry_backoff, self.pid_failures);
+                    warn!(error = %e, "InitProducerId failed; retrying");
+                    self.producer_id = ProducerId::Needed {
+                        at: Instant::now() + wait,
+                    };
+                }
+                Err(e) => {
+                    warn!(error = %e, "InitProducerId failed fatally");
+                    self.fatal(format!("InitProducerId: {e}"));
+                }
+            },
+            Event::Produced(Produced {
+                broker,
+                batches,
+                result,
+            }) => {
+                if let Some(n) = self.broker_in_flight.get_mut(&broker) {
+                    *n = n.saturating_sub(1);
+                }
+                self.on_produced(batches, result);
+            }
+        }
+    }
+
+    fn schedule_metadata(&mut self, failed: bool) {
+        if failed {
+            self.metadata_failures += 1;
+        }
+        self.metadata_wanted = true;
+        self.next_metadata_at = Instant::now()
+            + backoff(self.config.retry_backoff, self.metadata_failures)
+                .min(Duration::from_secs(1));
+    }
+
+    fn apply_metadata(&mut self, m: &ClusterMetadata) {
+        let mut failed = Vec::new();
+        for name in self.acc.topic_names() {
+            if let Some(info) = m.topic(&name) {
+                failed.extend(self.acc.set_topic_info(info.clone(), Instant::now()));
+            }
+        }
+        self.report_failures(failed);
+    }
+
+    fn on_produced(
+        &mut self,
+        batches: Vec<ProducerBatch>,
+        result: Result<Option<ProduceResponse>, Error>,
+    ) {
+        let now = Instant::now();
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                // The whole request failed: every batch is retried (or
+                // fails when its time is up).
+                self.schedule_metadata(false);
+                let reason = e.to_string();
+                for b in batches {
+                    self.retry_or_fail(b, reason.clone(), None, now);
+                }
+                return;
+            }
+        };
+        let Some(response) = response else {
+            // acks=0: written to the socket is delivered.
+            for b in batches {
+                self.acc.done(&b.topic, b.partition);
+                self.deliver(b, -1, -1);
+            }
+            return;
+        };
+        let metadata = self.cluster.metadata();
+        let mut results: HashMap<(&str, i32), (i16, i64, i64)> = HashMap::new();
+        for t in &response.responses {
+            let name = if t.name.is_empty() {
+                metadata
+                    .topics()
+                    .find(|i| i.topic_id == t.topic_id)
+                    .map(|i| i.name.as_str())
+            } else {
+                Some(t.name.as_str())
+            };
+            let Some(name) = name else { continue };
+            for p in &t.partition_responses {
+                results.insert(
+                    (name, p.index),
+                    (p.error_code, p.base_offset, p.log_append_time_ms),
+                );
+            }
+        }
+        let results: HashMap<(String, i32), (i16, i64, i64)> = results
+            .into_iter()
+            .map(|((t, p), v)| ((t.to_owned(), p), v))
+            .collect();
+        for b in batches {
+            let Some(&(code, base_offset, append_time)) =
+                results.get(&(b.topic.to_string(), b.partition))
+            else {
+                self.retry_or_fail(b, "no result for the partition".into(), None, now);
+                continue;
+            };
+            self.on_batch_result(b, ErrorCode::from_code(code), base_offset, append_time, now);
+        }
+    }
+
+    fn on_batch_result(
+        &mut self,
+        batch: ProducerBatch,
+        code: ErrorCode,
+        base_offset: i64,
+        append_time: i64,
+        now: Instant,
+    ) {
+        use ErrorCode as E;
+        match code {
+            E::None => {
+                self.acc.done(&batch.topic, batch.partition);
+                self.deliver(batch, base_offset, append_time);
+            }
+            // The broker already has this batch: an earlier attempt was
+            // written and its answer lost.
+            E::DuplicateSequenceNumber => {
+                self.acc.done(&batch.topic, batch.partition);
+                self.deliver(batch, -1, append_time);
+            }
+            E::NotLeaderOrFollower
+            | E::LeaderNotAvailable
+            | E::UnknownTopicOrPartition
+            | E::FencedLeaderEpoch
+            | E::UnknownLeaderEpoch
+            | E::KafkaStorageError => {
+                self.schedule_metadata(false);
+                self.retry_or_fail(batch, code.to_string(), Some(code), now);
+            }
+            E::OutOfOrderSequenceNumber | E::UnknownProducerId
+                if self.producer_id != ProducerId::Disabled =>
+            {
+                // Expected while an earlier batch of the partition is
+                // being sent again; otherwise the broker lost our
+                // sequence and the epoch must move on.
+                if code == E::UnknownProducerId || !self.earlier_batch_retrying(&batch) {
+                    warn!(topic = %batch.topic, partition = batch.partition, %code, "sequence broken; bumping the producer epoch");
+                    self.bump_epoch();
+                }
+                self.retry_or_fail(batch, code.to_string(), Some(code), now);
+            }
+            E::InvalidProducerEpoch
+            | E::ProducerFenced
+            | E::ClusterAuthorizationFailed
+            | E::TransactionalIdAuthorizationFailed => {
+                self.acc.done(&batch.topic, batch.partition);
+                self.fail(batch, code);
+                self.fatal(format!("{code}"));
+            }
+            _ if code.is_retriable() => {
+                self.retry_or_fail(batch, code.to_string(), Some(code), now)
+            }
+            _ => {
+                self.acc.done(&batch.topic, batch.partition);
+                if batch.base_sequence.is_some() {
+                    self.bump_epoch();
+                }
+                self.fail(batch, code);
+            }
+        }
+    }
+
+    /// Whether a batch before `batch` in its partition is waiting to be
+    /// sent again (so the broker's OUT_OF_ORDER_SEQUENCE is expected).
+    fn earlier_batch_retrying(&self, batch: &ProducerBatch) -> bool {
+        // Retried batches go back to the queue before this one arrives
+        // (responses come in order on a connection), marking the
+        // partition as retrying.
+        batch.attempts > 0 || self.acc.is_retrying(&batch.topic, batch.partition)
+    }
+
+    fn retry_or_fail(
+        &mut self,
+        mut batch: ProducerBatch,
+        reason: String,
+        code: Option<ErrorCode>,
+        now: Instant,
+    ) {
+        let expired = now >= batch.created + self.config.message_timeout;
+        if expired || batch.attempts >= self.config.retries {
+            self.acc.done(&batch.topic, batch.partition);
+            if batch.base_sequence.is_some() {
+                self.bump_epoch();
+            }
+            let error = match (expired, code) {
+                (false, Some(code)) => ProduceError::Kafka {
+                    topic: batch.topic.to_string(),
+                    partition: batch.partition,
+                    error: code,
+                },
+                _ => ProduceError::TimedOut {
+                    topic: batch.topic.to_string(),
+                    partition: batch.partition,
+                    last: Some(reason),
+                },
+            };
+            let mut failed = Vec::new();
+            fail_batch(batch, &error, &mut failed);
+            self.report_failures(failed);
+            return;
+        }
+        debug!(topic = %batch.topic, partition = batch.partition, attempt = batch.attempts + 1, reason, "retrying batch");
+        batch.last_error = Some(reason);
+        let at = now + self.config.retry_backoff;
+        self.acc.retry(batch, at);
+    }
+
+    fn bump_epoch(&mut self) {
+        if let ProducerId::Ready { id, epoch } = self.producer_id {
+            self.producer_id = ProducerId::NeedsBump { id, epoch };
+        }
+    }
+
+    fn fatal(&mut self, reason: String) {
+        self.producer_id = ProducerId::Fatal(reason.clone());
+        let failed = self.acc.purge(&ProduceError::Fatal(reason));
+        self.report_failures(failed);
+    }
+
+    fn deliver(&mut self, batch: ProducerBatch, base_offset: i64, append_time: i64) {
+        let n = batch.records.len();
+        let topic = batch.topic.clone();
+        for (i, (sink, timestamp)) in batch.records.into_iter().enumerate() {
+            let delivery = Delivery {
+                topic: topic.clone(),
+                partition: batch.partition,
+                offset: if base_offset >= 0 {
+                    base_offset + i as i64
+                } else {
+                    -1
+                },
+                timestamp: if append_time >= 0 {
+                    append_time
+                } else {
+                    timestamp
+                },
+            };
+            self.shared.report(sink, Ok(delivery));
+        }
+        self.shared.release(n, batch.permit_bytes);
+    }
+
+    fn fail(&mut self, batch: ProducerBatch, code: ErrorCode) {
+        let error = ProduceError::Kafka {
+            topic: batch.topic.to_string(),
+            partition: batch.partition,
+            error: code,
+        };
+        let mut failed = Vec::new();
+        fail_batch(batch, &error, &mut failed);
+        self.report_failures(failed);
+    }
+
+    fn report_failures(&self, failed: Vec<Failed>) {
+        for f in failed {
+            self.shared.release(1, f.permit_bytes);
+            self.shared.report(f.sink, Err(f.error));
+        }
+    }
+}
+
+/// Errors of InitProducerId worth asking again for.
+fn is_retriable_pid_error(e: &Error) -> bool {
+    matches!(
+        e.kafka_code(),
+        Some(
+            ErrorCode::CoordinatorNotAvailable
+                | ErrorCode::NotCoordinator
+                | ErrorCode::CoordinatorLoadInProgress
+                | ErrorCode::ConcurrentTransactions
+                | ErrorCode::InvalidProducerEpoch
+        )
+    )
+}
+
+/// `base` doubled per failure, up to 32 times `base`.
+fn backoff(base: Duration, failures: u32) -> Duration {
+    base.saturating_mul(1 << failures.saturating_sub(1).min(5))
+}
+
+/// Groups batches into requests of at most `max` bytes (a batch larger
+/// than that goes alone).
+fn split_by_size(batches: Vec<ProducerBatch>, max: usize) -> Vec<Vec<ProducerBatch>> {
+    let mut out: Vec<Vec<ProducerBatch>> = Vec::new();
+    let mut size = 0;
+    for b in batches {
+        let s = b.size();
+        match out.last_mut() {
+            Some(last) if size + s <= max => {
+                size += s;
+                last.push(b);
+            }
+            _ => {
+                size = s;
+                out.push(vec![b]);
+            }
+        }
+    }
+    out
+}

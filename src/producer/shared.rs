@@ -1,0 +1,128 @@
+//! What the producer's handles and its task share: the buffer bound, the
+//! count of undelivered records, and the callbacks waiting for `poll`.
+//! Everything here is a counter or a queue touched briefly; the records
+//! themselves belong to the task alone.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use tokio::sync::{Notify, Semaphore};
+
+use super::delivery::{DeliveryCallback, DeliveryResult, Sink};
+
+pub(crate) struct Shared {
+    /// Records queued and not yet reported (`queue.buffering.max.messages`).
+    pub(crate) messages: Semaphore,
+    /// Bytes queued and not yet reported (`queue.buffering.max.kbytes`).
+    pub(crate) bytes: Semaphore,
+    /// The byte bound, so one record larger than it can still go alone.
+    pub(crate) max_bytes: usize,
+    /// Records handed to the producer whose report is not out yet.
+    outstanding: AtomicUsize,
+    /// Woken when `outstanding` reaches zero.
+    idle: Notify,
+    /// Callbacks with their reports, for `poll` to run.
+    reports: Mutex<VecDeque<(DeliveryCallback, DeliveryResult)>>,
+    /// Woken when a report is queued.
+    reported: Notify,
+}
+
+impl Shared {
+    pub(crate) fn new(max_messages: usize, max_bytes: usize) -> Self {
+        let cap = Semaphore::MAX_PERMITS;
+        Self {
+            messages: Semaphore::new(max_messages.min(cap)),
+            bytes: Semaphore::new(max_bytes.min(cap)),
+            max_bytes: max_bytes.min(cap),
+            outstanding: AtomicUsize::new(0),
+            idle: Notify::new(),
+            reports: Mutex::new(VecDeque::new()),
+            reported: Notify::new(),
+        }
+    }
+
+    /// The bytes a record of `size` holds in the buffer bound.
+    pub(crate) fn byte_permits(&self, size: usize) -> u32 {
+        size.clamp(1, self.max_bytes.max(1)).min(u32::MAX as usize) as u32
+    }
+
+    /// A record entered the producer.
+    pub(crate) fn add_outstanding(&self) {
+        self.outstanding.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A record counted by `add_outstanding` never entered after all.
+    pub(crate) fn forget_outstanding(&self) {
+        if self.outstanding.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// How many records have no report yet.
+    pub(crate) fn outstanding(&self) -> usize {
+        self.outstanding.load(Ordering::Acquire)
+    }
+
+    /// Gives back the buffer space of `records` records of `bytes` bytes
+    /// in all, once their reports are out.
+    pub(crate) fn release(&self, records: usize, bytes: usize) {
+        self.messages.add_permits(records);
+        self.bytes.add_permits(bytes);
+    }
+
+    /// Sends one record's report where it should go.
+    pub(crate) fn report(&self, sink: Sink, result: DeliveryResult) {
+        match sink {
+            Sink::Future(tx) => {
+                let _ = tx.send(result);
+            }
+            Sink::Callback(cb) => {
+                self.reports
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_back((cb, result));
+                self.reported.notify_waiters();
+            }
+        }
+        if self.outstanding.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Runs every queued callback; returns how many ran.
+    pub(crate) fn run_callbacks(&self) -> usize {
+        let ready: Vec<_> = {
+            let mut q = self.reports.lock().unwrap_or_else(|e| e.into_inner());
+            q.drain(..).collect()
+        };
+        let n = ready.len();
+        for (cb, result) in ready {
+            cb(result);
+        }
+        n
+    }
+
+    /// Waits until a callback is queued or `outstanding` reaches zero,
+    /// or at most until `deadline`.
+    pub(crate) async fn wait_for_progress(&self, deadline: tokio::time::Instant) {
+        let reported = self.reported.notified();
+        let idle = self.idle.notified();
+        if self.has_callbacks() || self.outstanding() == 0 {
+            return;
+        }
+        tokio::select! {
+            _ = reported => {}
+            _ = idle => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+
+    fn has_callbacks(&self) -> bool {
+        !self
+            .reports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+}
