@@ -74,18 +74,27 @@ async fn read_frame(stream: &mut TcpStream, limit: usize) -> Result<Option<Bytes
     match stream.read_exact(&mut size).await {
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(Close::Garbage(format!("read failed: {e}"))),
+        // A reset is a client going away, not garbage.
+        Err(_) => return Err(Close::Eof),
     }
     let size = i32::from_be_bytes(size);
     let len = usize::try_from(size)
         .ok()
         .filter(|&n| n <= limit)
         .ok_or_else(|| Close::Garbage(format!("frame size {size} (limit {limit})")))?;
-    let mut frame = vec![0u8; len];
-    stream
-        .read_exact(&mut frame)
+    // Grown as bytes arrive, so a size from the wire never decides an
+    // allocation up front.
+    let mut frame = Vec::with_capacity(len.min(64 * 1024));
+    let read = (&mut *stream)
+        .take(len as u64)
+        .read_to_end(&mut frame)
         .await
-        .map_err(|e| Close::Garbage(format!("frame cut short: {e}")))?;
+        .map_err(|_| Close::Eof)?;
+    if read != len {
+        return Err(Close::Garbage(format!(
+            "frame cut short: {read} of {len} bytes"
+        )));
+    }
     Ok(Some(Bytes::from(frame)))
 }
 
@@ -252,6 +261,16 @@ async fn connection(shared: &Shared, broker: i32, stream: &mut TcpStream) -> Clo
         };
         match outcome {
             Outcome::Respond(response) => {
+                // An injected UNSUPPORTED_VERSION on ApiVersions is answered
+                // in v0, as Kafka answers it.
+                let version = match &response {
+                    ResponseBody::ApiVersions(r)
+                        if r.error_code == ErrorCode::UnsupportedVersion.code() =>
+                    {
+                        0
+                    }
+                    _ => version,
+                };
                 if let Err(close) = send(
                     shared,
                     broker,

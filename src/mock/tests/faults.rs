@@ -114,6 +114,21 @@ async fn queued_errors_fail_the_next_requests_in_order() {
 }
 
 #[tokio::test]
+async fn an_injected_unsupported_version_on_api_versions_is_answered_in_v0() {
+    let cluster = MockCluster::start(1).await.expect("starts");
+    cluster.push_request_errors(ApiKey::ApiVersions, &[ErrorCode::UnsupportedVersion]);
+    let conn = connect(&cluster, 0).await;
+    let asked: Vec<i16> = cluster
+        .requests()
+        .iter()
+        .filter(|r| r.api_key == ApiKey::ApiVersions)
+        .map(|r| r.api_version)
+        .collect();
+    assert_eq!(asked, vec![4, 0, 4], "the client fell back to v0, then up");
+    assert_eq!(conn.version_for(ApiKey::Fetch).expect("negotiated"), 18);
+}
+
+#[tokio::test]
 async fn a_broker_down_drops_its_connections_and_comes_back_on_its_port() {
     let cluster = MockCluster::start(2).await.expect("starts");
     let address = cluster.broker_address(0).expect("addr");

@@ -4,9 +4,11 @@
 use std::time::Instant;
 
 use bytes::BytesMut;
+use ferrokafka_protocol::messages::create_topics::{CreatableTopic, CreatableTopicConfig};
 use ferrokafka_protocol::messages::list_offsets::{ListOffsetsPartition, ListOffsetsTopic};
 use ferrokafka_protocol::messages::{
-    FetchResponse, InitProducerIdRequest, ListOffsetsRequest, ListOffsetsResponse,
+    CreateTopicsRequest, FetchResponse, InitProducerIdRequest, ListOffsetsRequest,
+    ListOffsetsResponse,
 };
 use ferrokafka_protocol::ErrorCode;
 
@@ -334,6 +336,38 @@ async fn transactional_ids_keep_their_producer_id_and_fence_old_epochs() {
     };
     let r = conn.send(&stale).await.expect("answered");
     assert_eq!(r.error_code, ErrorCode::ProducerFenced.code());
+}
+
+#[tokio::test]
+async fn a_topics_retention_bytes_config_caps_its_partitions() {
+    let cluster = MockCluster::start(1).await.expect("starts");
+    let conn = connect(&cluster, 0).await;
+    let one = batch(&["0123456789"]);
+    let r = conn
+        .send(&CreateTopicsRequest {
+            topics: vec![CreatableTopic {
+                name: "capped".into(),
+                num_partitions: 1,
+                replication_factor: 1,
+                configs: vec![CreatableTopicConfig {
+                    name: "retention.bytes".into(),
+                    value: Some((one.len() * 2).to_string()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("answered");
+    let t = Topic {
+        name: "capped".into(),
+        id: r.topics[0].topic_id,
+    };
+    for _ in 0..5 {
+        produce(&conn, &t, 0, one.clone()).await;
+    }
+    assert_eq!(cluster.offsets("capped", 0), Ok((3, 5)));
 }
 
 #[tokio::test]
