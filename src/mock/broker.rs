@@ -164,6 +164,7 @@ async fn connection(shared: &Shared, broker: i32, stream: &mut TcpStream) -> Clo
             }
             continue;
         }
+        let frame_bytes = 4 + frame.len() as u64;
         let (key, version) = match RequestHeader::peek_key_and_version(&frame) {
             Ok(kv) => kv,
             Err(e) => return Close::Garbage(format!("request header: {e}")),
@@ -195,10 +196,10 @@ async fn connection(shared: &Shared, broker: i32, stream: &mut TcpStream) -> Clo
                 client_id: header.client_id,
                 body: body.as_ref().ok().cloned(),
             });
-            state.faults.should_drop(broker)
+            state.faults.should_drop(broker, frame_bytes)
         };
         if drop_now {
-            return Close::Deliberate("drop_connection_after_requests");
+            return Close::Deliberate("drop_connection_after_requests/bytes");
         }
         // A client newer than us asks ApiVersions above our range: answer
         // in v0 with our ranges and UNSUPPORTED_VERSION, as Kafka does, so

@@ -1,6 +1,6 @@
 //! Faults a test has asked for: error codes queued per API (cluster-wide
 //! or for one broker), response delays, and connections to cut after a
-//! number of requests. The broker loop consults these for every request;
+//! number of requests or bytes. The broker loop consults these for every request;
 //! [`super::inject`] turns a queued code into a response.
 
 use std::collections::{HashMap, VecDeque};
@@ -17,6 +17,8 @@ pub(crate) struct Faults {
     rtt: HashMap<i32, Duration>,
     /// Requests a broker still answers before it cuts a connection.
     drop_after: HashMap<i32, u64>,
+    /// Request bytes a broker still takes before it cuts a connection.
+    drop_after_bytes: HashMap<i32, u64>,
 }
 
 impl Faults {
@@ -55,9 +57,17 @@ impl Faults {
         self.drop_after.insert(broker, n);
     }
 
-    /// Counts a request to `broker`; true when its connection must be cut.
-    pub(crate) fn should_drop(&mut self, broker: i32) -> bool {
-        match self.drop_after.get_mut(&broker) {
+    /// `broker` takes `n` more bytes of requests (size prefixes included),
+    /// then closes the connection of the request that goes past them,
+    /// without answering it.
+    pub(crate) fn drop_connection_after_bytes(&mut self, broker: i32, n: u64) {
+        self.drop_after_bytes.insert(broker, n);
+    }
+
+    /// Counts a request of `bytes` to `broker`; true when its connection
+    /// must be cut.
+    pub(crate) fn should_drop(&mut self, broker: i32, bytes: u64) -> bool {
+        let by_count = match self.drop_after.get_mut(&broker) {
             None => false,
             Some(0) => {
                 self.drop_after.remove(&broker);
@@ -67,7 +77,19 @@ impl Faults {
                 *n -= 1;
                 false
             }
-        }
+        };
+        let by_bytes = match self.drop_after_bytes.get_mut(&broker) {
+            None => false,
+            Some(n) if *n < bytes => {
+                self.drop_after_bytes.remove(&broker);
+                true
+            }
+            Some(n) => {
+                *n -= bytes;
+                false
+            }
+        };
+        by_count || by_bytes
     }
 }
 
@@ -98,13 +120,23 @@ mod tests {
     }
 
     #[test]
-    fn drop_counts_down() {
+    fn drop_counts_requests_down() {
         let mut f = Faults::default();
         f.drop_connection_after(0, 2);
-        assert!(!f.should_drop(0));
-        assert!(!f.should_drop(1));
-        assert!(!f.should_drop(0));
-        assert!(f.should_drop(0));
-        assert!(!f.should_drop(0), "once");
+        assert!(!f.should_drop(0, 1));
+        assert!(!f.should_drop(1, 1));
+        assert!(!f.should_drop(0, 1));
+        assert!(f.should_drop(0, 1));
+        assert!(!f.should_drop(0, 1), "once");
+    }
+
+    #[test]
+    fn drop_counts_bytes_down() {
+        let mut f = Faults::default();
+        f.drop_connection_after_bytes(0, 100);
+        assert!(!f.should_drop(0, 60));
+        assert!(!f.should_drop(0, 40), "exactly 100 taken");
+        assert!(f.should_drop(0, 1));
+        assert!(!f.should_drop(0, 1000), "once");
     }
 }

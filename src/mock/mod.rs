@@ -356,6 +356,18 @@ impl MockCluster {
         Ok(())
     }
 
+    /// `broker_id` takes `n` more bytes of requests (size prefixes
+    /// included, over all its connections), then closes the connection of
+    /// the request that goes past them without answering it. Once.
+    pub fn drop_connection_after_bytes(&self, broker_id: i32, n: u64) -> Result<(), MockError> {
+        self.handle(broker_id)?;
+        self.shared
+            .lock()
+            .faults
+            .drop_connection_after_bytes(broker_id, n);
+        Ok(())
+    }
+
     /// Every request received since the start (or the last
     /// [`clear_requests`](Self::clear_requests)), in order; the newest
     /// 4096 are kept.

@@ -224,6 +224,27 @@ async fn a_connection_is_cut_after_n_requests() {
 }
 
 #[tokio::test]
+async fn a_connection_is_cut_past_n_bytes() {
+    let cluster = MockCluster::start(1).await.expect("starts");
+    let conn = connect(&cluster, 0).await;
+    let t = create(&cluster, "t", 1);
+    // Small requests fit; a large Produce goes past the budget.
+    cluster
+        .drop_connection_after_bytes(0, 1000)
+        .expect("exists");
+    conn.send(&all_topics())
+        .await
+        .expect("small request answered");
+    let big = "x".repeat(2000);
+    let err = conn
+        .send(&produce_request(&t, 0, batch(&[&big]), 1))
+        .await
+        .expect_err("cut");
+    assert!(matches!(err, Error::Disconnected { .. }), "{err}");
+    assert_eq!(cluster.offsets("t", 0), Ok((0, 0)), "not written");
+}
+
+#[tokio::test]
 async fn requests_are_recorded_in_order_and_cleared() {
     let cluster = MockCluster::start(2).await.expect("starts");
     let conn = connect(&cluster, 1).await;

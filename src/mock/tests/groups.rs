@@ -394,3 +394,61 @@ async fn commits_from_a_group_member_need_its_generation() {
         "a live group takes no simple commits"
     );
 }
+
+#[tokio::test]
+async fn old_joins_and_static_members_skip_the_member_id_dance() {
+    let cluster = MockCluster::start(1).await.expect("starts");
+    let conn = connect(&cluster, 0).await;
+    // v3 predates MEMBER_ID_REQUIRED: the first join is the join.
+    let r = conn
+        .send_version(&join("", 10_000), 3)
+        .await
+        .expect("answered");
+    assert_eq!((r.error_code, r.generation_id), (0, 1));
+    assert!(r.member_id.starts_with("mock-test-"));
+    let r = conn
+        .send_version(
+            &LeaveGroupRequest {
+                group_id: "g".into(),
+                member_id: r.member_id.clone(),
+                ..Default::default()
+            },
+            0,
+        )
+        .await
+        .expect("answered");
+    assert_eq!(r.error_code, 0);
+
+    let mut static_join = join("", 10_000);
+    static_join.group_instance_id = Some("pod-1".into());
+    let first = conn.send(&static_join).await.expect("answered");
+    assert_eq!(first.error_code, 0, "static members get their id at once");
+    // The same instance coming back fences its old member id.
+    let second = conn.send(&static_join).await.expect("answered");
+    assert_eq!(second.error_code, 0);
+    assert_ne!(second.member_id, first.member_id);
+    let stale = conn
+        .send(&HeartbeatRequest {
+            group_id: "g".into(),
+            generation_id: second.generation_id,
+            member_id: first.member_id.clone(),
+            group_instance_id: Some("pod-1".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("answered");
+    assert_eq!(stale.error_code, ErrorCode::UnknownMemberId.code());
+    let r = conn
+        .send(&LeaveGroupRequest {
+            group_id: "g".into(),
+            members: vec![MemberIdentity {
+                member_id: first.member_id.clone(),
+                group_instance_id: Some("pod-1".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("answered");
+    assert_eq!(r.members[0].error_code, ErrorCode::FencedInstanceId.code());
+}
