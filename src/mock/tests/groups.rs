@@ -229,10 +229,10 @@ async fn a_silent_member_is_dropped_after_its_session_timeout() {
     let cluster = MockCluster::start(1).await.expect("starts");
     let conn = connect(&cluster, 0).await;
     let id = member_id(&conn).await;
-    let r = conn.send(&join(&id, 200)).await.expect("answered");
+    let r = conn.send(&join(&id, 500)).await.expect("answered");
     assert_eq!(r.error_code, 0);
     assert_eq!(heartbeat(&conn, &id, 1).await, 0);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(
         heartbeat(&conn, &id, 1).await,
         ErrorCode::UnknownMemberId.code()
