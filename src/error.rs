@@ -69,6 +69,36 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// SASL authentication failed: wrong credentials, or a mechanism the
+    /// broker does not offer.
+    #[error("{broker}: authentication failed: {reason}")]
+    Authentication {
+        /// The broker's address.
+        broker: String,
+        /// What the broker or the mechanism said.
+        reason: String,
+    },
+    /// The configuration is invalid.
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    /// No broker could be reached: every bootstrap server and known broker
+    /// refused or timed out.
+    #[error("no broker reachable: {last_error}")]
+    NoBrokerAvailable {
+        /// The last connection error.
+        last_error: String,
+    },
+    /// The client was closed.
+    #[error("the client is closed")]
+    Closed,
+    /// The operation did not finish in time.
+    #[error("{what} timed out after {timeout_ms} ms")]
+    Timeout {
+        /// What was being done.
+        what: String,
+        /// The timeout that passed.
+        timeout_ms: u64,
+    },
     /// The broker answered with an error code.
     #[error("{context}: {source}")]
     Kafka {
@@ -105,7 +135,9 @@ impl Error {
             Error::Io { .. }
             | Error::Disconnected { .. }
             | Error::RequestTimeout { .. }
-            | Error::ConnectTimeout { .. } => true,
+            | Error::ConnectTimeout { .. }
+            | Error::NoBrokerAvailable { .. }
+            | Error::Timeout { .. } => true,
             Error::Kafka { source, .. } => source.is_retriable(),
             _ => false,
         }

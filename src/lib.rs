@@ -5,6 +5,7 @@
 //! [`net`] (broker connections) first. With the `mock` feature (on by
 //! default), `mock` runs an in-process cluster to test against.
 
+pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod error;

@@ -150,8 +150,10 @@ pub struct ClientConfig {
     pub queued_max_messages_kbytes: usize,
     /// `isolation.level`.
     pub isolation_level: IsolationLevel,
-    /// `allow.auto.create.topics`.
-    pub allow_auto_create_topics: bool,
+    /// `allow.auto.create.topics`: whether Metadata requests let the
+    /// broker create a topic they name (if the broker allows it). Unset,
+    /// producers allow it and consumers do not, as in librdkafka.
+    pub allow_auto_create_topics: Option<bool>,
 }
 
 impl Default for ClientConfig {
@@ -200,7 +202,7 @@ impl Default for ClientConfig {
             max_partition_fetch_bytes: 1_048_576,
             queued_max_messages_kbytes: 65_536,
             isolation_level: IsolationLevel::ReadCommitted,
-            allow_auto_create_topics: false,
+            allow_auto_create_topics: None,
         }
     }
 }

@@ -148,7 +148,7 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
         }
         "queued.max.messages.kbytes" => c.queued_max_messages_kbytes = count(1)?,
         "isolation.level" => c.isolation_level = parsed(value, invalid)?,
-        "allow.auto.create.topics" => c.allow_auto_create_topics = boolean()?,
+        "allow.auto.create.topics" => c.allow_auto_create_topics = Some(boolean()?),
         _ if ACCEPTED_WITHOUT_EFFECT.contains(&name) => {}
         _ => {
             return Err(ConfigError::UnknownProperty {

@@ -2,9 +2,12 @@
 //! client's responses. The connection carries them in SaslAuthenticate
 //! requests after a SaslHandshake.
 
+mod authenticate;
 mod base64;
 pub mod plain;
 pub mod scram;
+
+pub use authenticate::{authenticate, SaslCredentials};
 
 /// A SASL exchange that failed on the client's side.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

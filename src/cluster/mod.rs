@@ -1,0 +1,361 @@
+//! The cluster as the client sees it: where to bootstrap from, the
+//! metadata cache (brokers, topics, partition leaders), the connection to
+//! each broker, and refreshing the metadata every `metadata.max.age.ms`
+//! and whenever a caller learns it is stale (NOT_LEADER_OR_FOLLOWER,
+//! UNKNOWN_TOPIC_OR_PARTITION, a new leader epoch, a lost connection).
+//!
+//! A [`Cluster`] is cheap to clone; the producer, the consumer and the
+//! admin client each hold one. Readers take the current snapshot
+//! ([`Cluster::metadata`]) without waiting; a refresh swaps in a new one.
+
+mod metadata;
+mod pool;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use ferrokafka_protocol::messages::metadata::MetadataRequestTopic;
+use ferrokafka_protocol::messages::MetadataRequest;
+use ferrokafka_protocol::{ErrorCode, Request};
+use tokio::sync::watch;
+use tracing::{debug, warn};
+
+pub use metadata::{BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo};
+use pool::{BrokerPool, PoolConfig};
+
+use crate::config::{ClientConfig, SecurityProtocol};
+use crate::error::{Error, Result};
+use crate::net::sasl::SaslCredentials;
+use crate::net::{Connection, ConnectionConfig};
+
+struct Inner {
+    config: ClientConfig,
+    allow_auto_create: bool,
+    pool: BrokerPool,
+    metadata: watch::Sender<Arc<ClusterMetadata>>,
+    /// The topics every refresh asks about.
+    topics: Mutex<BTreeSet<String>>,
+    /// Bumped by every finished refresh; lets callers that waited for a
+    /// refresh in progress take its result instead of asking again.
+    generation: AtomicU64,
+    refreshing: tokio::sync::Mutex<()>,
+    /// Rotates `any_broker`'s first choice.
+    next_any: AtomicUsize,
+}
+
+/// A handle on the cluster: metadata and broker connections. Clones share
+/// everything; the background refresh ends with the last clone.
+#[derive(Clone)]
+pub struct Cluster {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("bootstrap_servers", &self.inner.config.bootstrap_servers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cluster {
+    /// Validates `config` and starts the background metadata refresh. No
+    /// connection is made yet; the first request makes one.
+    /// `allow_auto_create` is what Metadata requests ask of the broker
+    /// when they name a topic that does not exist (producers ask for it,
+    /// consumers do not, unless `allow.auto.create.topics` says otherwise).
+    pub fn new(config: ClientConfig, allow_auto_create: bool) -> Result<Cluster> {
+        if config.bootstrap_servers.is_empty() {
+            return Err(crate::config::ConfigError::Conflict(
+                "bootstrap.servers is required".into(),
+            )
+            .into());
+        }
+        let sasl = match config.security_protocol {
+            SecurityProtocol::Plaintext => None,
+            SecurityProtocol::SaslPlaintext => Some(SaslCredentials {
+                mechanism: config
+                    .sasl_mechanism
+                    .clone()
+                    .unwrap_or_else(|| "PLAIN".into()),
+                username: config.sasl_username.clone().ok_or_else(|| {
+                    crate::config::ConfigError::Conflict(
+                        "security.protocol=sasl_plaintext requires sasl.username".into(),
+                    )
+                })?,
+                password: config.sasl_password.clone().unwrap_or_default(),
+            }),
+            SecurityProtocol::Ssl | SecurityProtocol::SaslSsl => {
+                return Err(crate::config::ConfigError::Conflict(format!(
+                    "security.protocol={} is not supported yet (TLS is planned)",
+                    config.security_protocol
+                ))
+                .into())
+            }
+        };
+        let pool = BrokerPool::new(PoolConfig {
+            connection: connection_config(&config),
+            sasl,
+            backoff: config.reconnect_backoff,
+            backoff_max: config.reconnect_backoff_max.max(config.reconnect_backoff),
+        });
+        let (metadata, _) = watch::channel(Arc::new(ClusterMetadata::default()));
+        let inner = Arc::new(Inner {
+            config,
+            allow_auto_create,
+            pool,
+            metadata,
+            topics: Mutex::new(BTreeSet::new()),
+            generation: AtomicU64::new(0),
+            refreshing: tokio::sync::Mutex::new(()),
+            next_any: AtomicUsize::new(0),
+        });
+        tokio::spawn(refresh_periodically(Arc::downgrade(&inner)));
+        Ok(Cluster { inner })
+    }
+
+    /// The configuration this cluster handle was made with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The current metadata snapshot (empty before the first refresh).
+    pub fn metadata(&self) -> Arc<ClusterMetadata> {
+        self.inner.metadata.borrow().clone()
+    }
+
+    /// A receiver that sees every new snapshot.
+    pub fn watch_metadata(&self) -> watch::Receiver<Arc<ClusterMetadata>> {
+        self.inner.metadata.subscribe()
+    }
+
+    /// Adds topics that every refresh asks about from now on.
+    pub fn add_topics<S: AsRef<str>>(&self, topics: impl IntoIterator<Item = S>) {
+        let mut set = self.inner.topics.lock().unwrap_or_else(|e| e.into_inner());
+        for t in topics {
+            set.insert(t.as_ref().to_owned());
+        }
+    }
+
+    /// Stops asking about `topic` and forgets it.
+    pub fn remove_topic(&self, topic: &str) {
+        self.inner
+            .topics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(topic);
+        self.inner
+            .metadata
+            .send_modify(|m| *m = Arc::new(m.without_topic(topic)));
+    }
+
+    /// Refreshes the metadata of every topic asked about. Callers that
+    /// arrive while a refresh is under way share its result.
+    pub async fn refresh(&self) -> Result<Arc<ClusterMetadata>> {
+        let seen = self.inner.generation.load(Ordering::Acquire);
+        let _guard = self.inner.refreshing.lock().await;
+        if self.inner.generation.load(Ordering::Acquire) != seen {
+            return Ok(self.metadata());
+        }
+        let topics: Vec<String> = self
+            .inner
+            .topics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        let request = MetadataRequest {
+            topics: Some(
+                topics
+                    .iter()
+                    .map(|t| MetadataRequestTopic {
+                        name: Some(t.clone()),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            allow_auto_topic_creation: self.inner.allow_auto_create,
+            ..Default::default()
+        };
+        let response = self.send_to_any(&request).await?;
+        if response.error_code != 0 {
+            return Err(Error::kafka("Metadata", response.error_code));
+        }
+        let fresh = ClusterMetadata::from_response(&response);
+        let merged = Arc::new(self.metadata().merged_with(fresh));
+        debug!(
+            topics = topics.len(),
+            brokers = merged.brokers().count(),
+            "metadata refreshed"
+        );
+        self.inner.metadata.send_replace(merged.clone());
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(merged)
+    }
+
+    /// The topic `name`'s metadata, refreshing first when it is not known
+    /// yet. The result may carry an error (UNKNOWN_TOPIC_OR_PARTITION):
+    /// that is the broker's answer, for the caller to act on.
+    pub async fn topic(&self, name: &str) -> Result<Arc<TopicInfo>> {
+        if let Some(t) = self.metadata().topic(name) {
+            return Ok(t.clone());
+        }
+        self.add_topics([name]);
+        let m = self.refresh().await?;
+        match m.topic(name) {
+            Some(t) => Ok(t.clone()),
+            // Another refresh finished first without it: ask once more.
+            None => self.refresh().await?.topic(name).cloned().ok_or_else(|| {
+                Error::kafka(
+                    format!("Metadata for {name}"),
+                    ErrorCode::UnknownTopicOrPartition.code(),
+                )
+            }),
+        }
+    }
+
+    /// The connection to broker `node_id`.
+    pub async fn broker(&self, node_id: i32) -> Result<Connection> {
+        let address = match self.metadata().broker(node_id) {
+            Some(b) => b.address.clone(),
+            None => {
+                let m = self.refresh().await?;
+                m.broker(node_id)
+                    .map(|b| b.address.clone())
+                    .ok_or_else(|| Error::NoBrokerAvailable {
+                        last_error: format!("broker {node_id} is not in the cluster's metadata"),
+                    })?
+            }
+        };
+        self.inner.pool.get(&address).await
+    }
+
+    /// A connection to any broker that answers: the known brokers first
+    /// (those not backing off), then the bootstrap servers.
+    pub async fn any_broker(&self) -> Result<Connection> {
+        let metadata = self.metadata();
+        let mut candidates: Vec<String> = metadata.brokers().map(|b| b.address.clone()).collect();
+        candidates.sort();
+        let start = self.inner.next_any.fetch_add(1, Ordering::Relaxed);
+        if !candidates.is_empty() {
+            let n = start % candidates.len();
+            candidates.rotate_left(n);
+        }
+        for b in &self.inner.config.bootstrap_servers {
+            if !candidates.contains(b) {
+                candidates.push(b.clone());
+            }
+        }
+        // Addresses in backoff go last rather than out: when every one is
+        // backing off, waiting on the first is the best there is.
+        candidates.sort_by_key(|a| self.inner.pool.in_backoff(a));
+        let mut last_error = None;
+        for address in &candidates {
+            match self.inner.pool.get(address).await {
+                Ok(conn) => return Ok(conn),
+                Err(e @ Error::Authentication { .. }) => return Err(e),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(Error::NoBrokerAvailable {
+            last_error: last_error
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "no addresses to try".into()),
+        })
+    }
+
+    /// Sends `request` to any broker that answers; a broken connection is
+    /// dropped so the next try makes a new one.
+    pub async fn send_to_any<R: Request>(&self, request: &R) -> Result<R::Response> {
+        let conn = self.any_broker().await?;
+        let result = conn.send(request).await;
+        if let Err(e) = &result {
+            self.connection_failed(conn.broker(), e).await;
+        }
+        result
+    }
+
+    /// Sends `request` to broker `node_id`.
+    pub async fn send_to<R: Request>(&self, node_id: i32, request: &R) -> Result<R::Response> {
+        let conn = self.broker(node_id).await?;
+        let result = conn.send(request).await;
+        if let Err(e) = &result {
+            self.connection_failed(conn.broker(), e).await;
+        }
+        result
+    }
+
+    /// Tells the cluster that a request to `address` failed with `error`:
+    /// a timed-out connection is dropped (its late answers would arrive out
+    /// of order with what follows), and a lost connection means the
+    /// metadata may be stale.
+    pub async fn connection_failed(&self, address: &str, error: &Error) {
+        match error {
+            Error::RequestTimeout { .. } => {
+                warn!(
+                    broker = address,
+                    "request timed out; dropping the connection"
+                );
+                self.inner.pool.reset(address).await;
+            }
+            Error::Disconnected { .. } | Error::Io { .. } => {
+                self.inner.pool.reset(address).await;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What every connection of this client is configured with.
+fn connection_config(config: &ClientConfig) -> ConnectionConfig {
+    ConnectionConfig {
+        client_id: Some(config.client_id.clone()),
+        connect_timeout: config.connect_timeout,
+        request_timeout: config.request_timeout,
+        max_response_size: config.receive_message_max_bytes,
+        queue_depth: 64,
+    }
+}
+
+/// Refreshes every `metadata.max.age.ms`, and every `retry.backoff.ms`
+/// while some partition asked about has no leader. Ends when the last
+/// `Cluster` handle is dropped.
+async fn refresh_periodically(inner: Weak<Inner>) {
+    let Some(first) = inner.upgrade() else { return };
+    let max_age = first
+        .config
+        .metadata_max_age
+        .max(Duration::from_millis(100));
+    let fast = first
+        .config
+        .retry_backoff
+        .max(Duration::from_millis(50))
+        .min(max_age);
+    drop(first);
+    let mut wait = max_age;
+    loop {
+        tokio::time::sleep(wait).await;
+        let Some(inner) = inner.upgrade() else { return };
+        let cluster = Cluster { inner };
+        wait = match cluster.refresh().await {
+            Ok(m) => {
+                let leaderless = m
+                    .topics()
+                    .flat_map(|t| t.partitions.iter())
+                    .any(|p| p.leader < 0);
+                if leaderless {
+                    fast
+                } else {
+                    max_age
+                }
+            }
+            Err(e) => {
+                debug!(error = %e, "periodic metadata refresh failed");
+                fast
+            }
+        };
+    }
+}

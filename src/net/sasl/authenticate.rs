@@ -1,0 +1,116 @@
+//! Runs a SASL exchange over a connection: SaslHandshake names the
+//! mechanism, then SaslAuthenticate carries each client message and the
+//! broker's answer until the mechanism is done.
+
+use bytes::Bytes;
+use ferrokafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
+use ferrokafka_protocol::ErrorCode;
+
+use super::scram::{ScramClient, ScramMechanism};
+use super::{plain, SaslError};
+use crate::error::{Error, Result};
+use crate::net::Connection;
+
+/// Who to authenticate as, and how.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SaslCredentials {
+    /// `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.
+    pub mechanism: String,
+    /// `sasl.username`.
+    pub username: String,
+    /// `sasl.password`.
+    pub password: String,
+}
+
+impl std::fmt::Debug for SaslCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaslCredentials")
+            .field("mechanism", &self.mechanism)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Authenticates `conn` with `credentials`. A refused password is
+/// [`Error::Authentication`], which is not retriable.
+pub async fn authenticate(conn: &Connection, credentials: &SaslCredentials) -> Result<()> {
+    let mechanism = credentials.mechanism.as_str();
+    let handshake = conn
+        .send(&SaslHandshakeRequest {
+            mechanism: mechanism.to_owned(),
+            ..Default::default()
+        })
+        .await?;
+    if handshake.error_code != 0 {
+        return Err(auth_error(
+            conn,
+            format!(
+                "{mechanism} refused ({}); the broker offers {:?}",
+                ErrorCode::from_code(handshake.error_code),
+                handshake.mechanisms
+            ),
+        ));
+    }
+    let scram = match mechanism {
+        "PLAIN" => None,
+        "SCRAM-SHA-256" => Some(ScramMechanism::Sha256),
+        "SCRAM-SHA-512" => Some(ScramMechanism::Sha512),
+        other => {
+            return Err(auth_error(
+                conn,
+                format!("unsupported SASL mechanism {other}"),
+            ))
+        }
+    };
+    match scram {
+        None => {
+            step(
+                conn,
+                plain::initial_response(&credentials.username, &credentials.password),
+            )
+            .await?;
+        }
+        Some(m) => {
+            let mut client = ScramClient::new(m, &credentials.username, &credentials.password)
+                .map_err(|e| sasl_error(conn, e))?;
+            let server_first = step(conn, client.client_first()).await?;
+            let last = client
+                .handle_server_first(&server_first)
+                .map_err(|e| sasl_error(conn, e))?;
+            let server_final = step(conn, last).await?;
+            client
+                .handle_server_final(&server_final)
+                .map_err(|e| sasl_error(conn, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// One SaslAuthenticate round: the client's message out, the broker's in.
+async fn step(conn: &Connection, message: Vec<u8>) -> Result<Bytes> {
+    let r = conn
+        .send(&SaslAuthenticateRequest {
+            auth_bytes: Bytes::from(message),
+            ..Default::default()
+        })
+        .await?;
+    if r.error_code != 0 {
+        let reason = r
+            .error_message
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| ErrorCode::from_code(r.error_code).to_string());
+        return Err(auth_error(conn, reason));
+    }
+    Ok(r.auth_bytes)
+}
+
+fn auth_error(conn: &Connection, reason: String) -> Error {
+    Error::Authentication {
+        broker: conn.broker().to_owned(),
+        reason,
+    }
+}
+
+fn sasl_error(conn: &Connection, e: SaslError) -> Error {
+    auth_error(conn, e.to_string())
+}
