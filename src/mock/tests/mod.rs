@@ -15,6 +15,7 @@ use ferrokafka_protocol::Uuid;
 use super::MockCluster;
 use crate::net::{Connection, ConnectionConfig};
 
+mod cluster;
 mod faults;
 mod groups;
 mod metadata;
