@@ -18,7 +18,7 @@ use tracing::{debug, info, warn};
 
 use super::{Engine, Event, Hold, Internal, Spec};
 use crate::cluster::Cluster;
-use crate::consumer::group::membership::{GroupEvent, GroupRequest, JoinOutcome};
+use crate::consumer::group::membership::{GroupEvent, GroupRequest, JoinOutcome, Membership};
 use crate::consumer::offsets::find_coordinator;
 use crate::consumer::{ConsumerError, Tp};
 use crate::error::{Error, Result};
@@ -194,8 +194,7 @@ impl Engine {
             if self.closing.is_none() {
                 m.on_poll(last_poll);
             }
-            let events: Vec<GroupEvent> = std::iter::from_fn(|| m.poll_event()).collect();
-            for e in events {
+            for e in take_events(m) {
                 self.on_group_event(e, now);
             }
             if self.hold.is_some()
@@ -209,7 +208,7 @@ impl Engine {
             };
             let Some(request) = m.poll_request(now) else {
                 // Requests can queue events (poll interval exceeded).
-                let pending: Vec<GroupEvent> = std::iter::from_fn(|| m.poll_event()).collect();
+                let pending = take_events(m);
                 if pending.is_empty() {
                     return;
                 }
@@ -356,6 +355,15 @@ impl Engine {
         self.hold = Some(Hold::Commit);
         self.spawn_commit(offsets, true, None);
     }
+}
+
+/// The membership's events, with "poll interval exceeded" after the
+/// partitions it lost: the application learns of the error with its
+/// assignment already emptied.
+fn take_events(m: &mut Membership) -> Vec<GroupEvent> {
+    let mut events: Vec<GroupEvent> = std::iter::from_fn(|| m.poll_event()).collect();
+    events.sort_by_key(|e| matches!(e, GroupEvent::PollIntervalExceeded));
+    events
 }
 
 fn flatten(tps: Vec<ferrokafka_protocol::consumer_protocol::TopicPartition>) -> Vec<Tp> {
