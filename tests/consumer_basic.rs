@@ -181,3 +181,29 @@ async fn auto_offset_reset_error_is_surfaced() {
     }
     c.close().await.expect("closes");
 }
+
+#[tokio::test]
+async fn pausing_before_the_start_offset_is_known_then_resuming_reads_from_it() {
+    let topic = unique("ferro-c-pause");
+    let id = create_topic(&topic, 1).await;
+    produce(&topic, id, 0, &values("v", 5)).await;
+    let config = group_config(&unique("ferro-g"));
+    let mut c = Consumer::new(config).expect("consumer");
+    c.assign(&[(&topic, 0, Offset::Stored)]).expect("assigns");
+    c.pause(&[(&topic, 0)]).expect("pauses");
+    assert!(c.poll(Duration::from_millis(800)).await.is_none());
+    c.resume(&[(&topic, 0)]).expect("resumes");
+    let got = consume(&mut c, 5, Duration::from_secs(20)).await;
+    assert_eq!(
+        got.iter().map(|m| m.offset()).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4]
+    );
+    // Committing outside a group (generation -1) works with a group.id.
+    c.commit().await.expect("commits");
+    let committed = c
+        .committed(&[(&topic, 0)], Duration::from_secs(10))
+        .await
+        .expect("committed");
+    assert_eq!(committed[0].1, Some(5));
+    c.close().await.expect("closes");
+}

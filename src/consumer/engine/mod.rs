@@ -367,8 +367,13 @@ impl Engine {
                     let epoch = self.new_epoch();
                     if let Some(p) = self.parts.get_mut(&tp) {
                         p.paused = true;
-                        p.epoch = epoch;
-                        p.in_flight = false;
+                        // A new epoch drops what is fetched meanwhile; a
+                        // start offset still being looked up keeps its
+                        // epoch so the answer is not lost.
+                        if p.state == PartState::Fetching {
+                            p.epoch = epoch;
+                            p.in_flight = false;
+                        }
                     }
                 }
             }
