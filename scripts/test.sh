@@ -19,6 +19,10 @@ if ! command -v kcat >/dev/null; then
   (apt-get install -y -q kcat >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q kcat >/dev/null)) \
     || echo "warning: kcat could not be installed" >&2
 fi
+if ! python3 -c 'import confluent_kafka' 2>/dev/null; then
+  # The consumer's read_committed test writes transactions with librdkafka.
+  pip install -q confluent-kafka >/dev/null 2>&1 || echo "warning: confluent-kafka could not be installed" >&2
+fi
 
 step "no C in the library's dependency tree"
 scripts/check-no-c.sh

@@ -1,4 +1,680 @@
-//! The consumer: group membership and assignors first; the fetcher,
-//! offsets and the polling API build on them.
+//! The consumer: subscribe to topics as part of a consumer group (or
+//! assign partitions yourself), then `poll` for messages.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ferrokafka::config::ClientConfig;
+//! use ferrokafka::consumer::Consumer;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ClientConfig::from_properties([
+//!     ("bootstrap.servers", "localhost:9092"),
+//!     ("group.id", "my_consumer_group"),
+//!     ("auto.offset.reset", "earliest"),
+//!     ("enable.partition.eof", "true"),
+//! ])?;
+//! let mut consumer = Consumer::new(config)?;
+//! consumer.subscribe(&["my_events_topic"])?;
+//! loop {
+//!     match consumer.poll(Duration::from_secs(1)).await {
+//!         None => continue,
+//!         Some(Err(e)) if e.is_partition_eof() => eprintln!("%% {e}"),
+//!         Some(Err(e)) => return Err(e.into()),
+//!         Some(Ok(m)) => println!("{}: {:?}", m.offset(), m.value()),
+//!     }
+//! #   break;
+//! }
+//! consumer.close().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Inside, one engine task owns the group membership, the fetchers and the
+//! commits (see `engine`); the [`Consumer`] handle owns what the
+//! application has consumed: each partition's position and stored offset.
+//! Rebalances are eager: before partitions are given back, the handle
+//! hands their stored offsets to the engine, which commits them and only
+//! then rejoins, so the next owner starts exactly where this one stopped.
 
+mod engine;
+mod error;
+pub(crate) mod fetch;
 pub mod group;
+mod message;
+mod offsets;
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+use tracing::warn;
+
+pub use error::ConsumerError;
+pub use message::{Header, Message, TimestampType};
+
+use engine::{Channels, Command, Engine, Event, Fetched, Shared, Spec};
+
+use crate::cluster::Cluster;
+use crate::config::{ClientConfig, ConfigError};
+use crate::error::{Error, Result};
+
+/// A topic and partition, as the engine keys them: the topic shared, not
+/// copied, among the partitions and messages that name it.
+pub(crate) type Tp = (Arc<str>, i32);
+
+/// A topic and a partition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicPartition {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    fn from_tp(tp: &Tp) -> TopicPartition {
+        TopicPartition {
+            topic: tp.0.to_string(),
+            partition: tp.1,
+        }
+    }
+}
+
+/// Where to start (or move) reading a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offset {
+    /// The oldest record still in the log.
+    Beginning,
+    /// After the newest record: only new records are read.
+    End,
+    /// The group's committed offset, else `auto.offset.reset`.
+    Stored,
+    /// This offset.
+    At(i64),
+}
+
+impl Offset {
+    fn spec(self) -> Spec {
+        match self {
+            Offset::Beginning => Spec::Earliest,
+            Offset::End => Spec::Latest,
+            Offset::Stored => Spec::Stored,
+            Offset::At(o) => Spec::At(o),
+        }
+    }
+}
+
+/// What the application did with one assigned partition.
+#[derive(Debug, Default)]
+struct AppPart {
+    /// The engine's epoch whose data is current; `None` while a start,
+    /// seek or resume is on its way.
+    epoch: Option<u64>,
+    /// The offset of the next message to hand out.
+    position: Option<i64>,
+    /// The offset to commit (the next to read after the last stored).
+    stored: Option<i64>,
+    /// The stored offset last sent by auto commit.
+    auto_committed: Option<i64>,
+    paused: bool,
+}
+
+/// The batch being handed out.
+struct Current {
+    tp: Tp,
+    epoch: u64,
+    messages: std::vec::IntoIter<Message>,
+}
+
+/// A Kafka consumer. Needs a tokio runtime: the engine runs as a task.
+///
+/// Dropping it stops the engine without leaving the group (the group
+/// notices after `session.timeout.ms`); call [`Consumer::close`] to leave
+/// at once and commit.
+pub struct Consumer {
+    config: ClientConfig,
+    commands: mpsc::UnboundedSender<Command>,
+    events: mpsc::UnboundedReceiver<Event>,
+    data: mpsc::UnboundedReceiver<Fetched>,
+    shared: Arc<Shared>,
+    parts: HashMap<Tp, AppPart>,
+    current: Option<Current>,
+    subscribed: bool,
+    assigned: bool,
+    last_auto_commit: Instant,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("group_id", &self.config.group_id)
+            .field("partitions", &self.parts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Consumer {
+    /// A consumer with `config` (`bootstrap.servers`; `group.id` to
+    /// subscribe or commit). Connects lazily.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use ferrokafka::config::ClientConfig;
+    /// use ferrokafka::consumer::Consumer;
+    ///
+    /// let config = ClientConfig::new().bootstrap_servers(["localhost:9092"]).group_id("");
+    /// let err = Consumer::new(config).unwrap_err();
+    /// assert!(err.to_string().contains("group.id"));
+    /// # }
+    /// ```
+    pub fn new(config: ClientConfig) -> Result<Consumer> {
+        if config.group_id.as_deref() == Some("") {
+            return Err(ConfigError::InvalidValue {
+                name: "group.id".into(),
+                value: String::new(),
+                reason: "a group id must not be empty".into(),
+            }
+            .into());
+        }
+        if config.heartbeat_interval >= config.session_timeout {
+            return Err(ConfigError::Conflict(format!(
+                "heartbeat.interval.ms ({} ms) must be lower than session.timeout.ms ({} ms)",
+                config.heartbeat_interval.as_millis(),
+                config.session_timeout.as_millis()
+            ))
+            .into());
+        }
+        let allow_create = config.allow_auto_create_topics.unwrap_or(false);
+        let cluster = Cluster::new(config.clone(), allow_create)?;
+        let limit = config
+            .queued_max_messages_kbytes
+            .saturating_mul(1024)
+            .max(1);
+        let shared = Arc::new(Shared::new(limit));
+        shared.touch();
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (data_tx, data) = mpsc::unbounded_channel();
+        Engine::spawn(
+            cluster,
+            shared.clone(),
+            Channels {
+                commands: commands_rx,
+                events: events_tx,
+                data: data_tx,
+            },
+        );
+        Ok(Consumer {
+            config,
+            commands,
+            events,
+            data,
+            shared,
+            parts: HashMap::new(),
+            current: None,
+            subscribed: false,
+            assigned: false,
+            last_auto_commit: Instant::now(),
+            closed: false,
+        })
+    }
+
+    /// Joins the group (`group.id`) and consumes the partitions of
+    /// `topics` it is given. Replaces an earlier subscription.
+    pub fn subscribe(&mut self, topics: &[&str]) -> Result<()> {
+        if self.config.group_id.is_none() {
+            return Err(ConfigError::Conflict("subscribe requires group.id".into()).into());
+        }
+        if topics.is_empty() || topics.iter().any(|t| t.is_empty()) {
+            return Err(ConfigError::Conflict("subscribe needs topic names".into()).into());
+        }
+        if self.assigned {
+            return Err(ConfigError::Conflict(
+                "subscribe after assign: a consumer either subscribes or assigns".into(),
+            )
+            .into());
+        }
+        self.subscribed = true;
+        self.send(Command::Subscribe(
+            topics.iter().map(|t| (*t).to_owned()).collect(),
+        ))
+    }
+
+    /// Consumes exactly these partitions, without a group (the previous
+    /// assignment is replaced). Offsets can still be committed when
+    /// `group.id` is set.
+    pub fn assign(&mut self, partitions: &[(&str, i32, Offset)]) -> Result<()> {
+        if self.subscribed {
+            return Err(ConfigError::Conflict(
+                "assign after subscribe: a consumer either subscribes or assigns".into(),
+            )
+            .into());
+        }
+        self.assigned = true;
+        self.parts.clear();
+        self.current = None;
+        let mut list = Vec::with_capacity(partitions.len());
+        for (topic, partition, offset) in partitions {
+            let tp: Tp = (Arc::from(*topic), *partition);
+            self.parts.insert(tp.clone(), AppPart::default());
+            list.push((tp, offset.spec()));
+        }
+        self.send(Command::Assign(list))
+    }
+
+    /// The partitions assigned now.
+    pub fn assignment(&self) -> Vec<TopicPartition> {
+        let mut v: Vec<_> = self.parts.keys().map(TopicPartition::from_tp).collect();
+        v.sort();
+        v
+    }
+
+    /// The next message, event or error, waiting up to `timeout`; `None`
+    /// when nothing came in time (or the consumer is closed).
+    pub async fn poll(&mut self, timeout: Duration) -> Option<Result<Message, ConsumerError>> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Wake up at least twice per max.poll.interval.ms: a long poll is
+        // still polling.
+        let chunk = (self.config.max_poll_interval / 2).max(Duration::from_millis(10));
+        loop {
+            let until = deadline.min(tokio::time::Instant::now() + chunk);
+            match tokio::time::timeout_at(until, std::future::poll_fn(|cx| self.poll_item(cx)))
+                .await
+            {
+                Ok(item) => return item,
+                Err(_) if tokio::time::Instant::now() >= deadline => return None,
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// The next message, event or error, however long it takes.
+    pub async fn recv(&mut self) -> Result<Message, ConsumerError> {
+        loop {
+            match self.poll(Duration::from_secs(3600)).await {
+                Some(item) => return item,
+                None if self.closed || self.events.is_closed() => {
+                    return Err(ConsumerError::Client(Error::Closed))
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Marks `message` consumed: its offset + 1 is what the next commit
+    /// stores. Only needed with `enable.auto.offset.store=false`.
+    pub fn store_offset(&mut self, message: &Message) -> Result<()> {
+        let tp: Tp = (message.topic.clone(), message.partition);
+        match self.parts.get_mut(&tp) {
+            Some(p) => {
+                p.stored = Some(message.offset + 1);
+                Ok(())
+            }
+            None => Err(not_assigned(&tp)),
+        }
+    }
+
+    /// Commits the current positions (the offset after each partition's
+    /// last message handed out) and waits for the broker.
+    pub async fn commit(&mut self) -> Result<()> {
+        let offsets = self.positions();
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        self.commit_list(offsets).await
+    }
+
+    /// Commits these offsets (the next offset to read, as Kafka stores
+    /// them) and waits for the broker.
+    pub async fn commit_offsets(&mut self, offsets: &[(&str, i32, i64)]) -> Result<()> {
+        let list = offsets
+            .iter()
+            .map(|(t, p, o)| ((Arc::from(*t), *p), *o))
+            .collect();
+        self.commit_list(list).await
+    }
+
+    /// Commits the current positions without waiting; a failure is
+    /// logged.
+    pub fn commit_async(&mut self) -> Result<()> {
+        let offsets = self.positions();
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        self.send(Command::Commit {
+            offsets,
+            reply: None,
+        })
+    }
+
+    /// The committed offsets of `partitions` (`None`: nothing committed).
+    pub async fn committed(
+        &self,
+        partitions: &[(&str, i32)],
+        timeout: Duration,
+    ) -> Result<Vec<(TopicPartition, Option<i64>)>> {
+        let (reply, rx) = oneshot::channel();
+        let tps = partitions
+            .iter()
+            .map(|(t, p)| (Arc::from(*t), *p))
+            .collect();
+        self.send(Command::Committed { tps, reply })?;
+        let found = self.wait(rx, timeout, "committed offsets").await??;
+        Ok(found
+            .iter()
+            .map(|(tp, o)| (TopicPartition::from_tp(tp), *o))
+            .collect())
+    }
+
+    /// Moves an assigned partition's position: the next message handed
+    /// out from it is at `offset`.
+    pub fn seek(&mut self, topic: &str, partition: i32, offset: Offset) -> Result<()> {
+        let tp: Tp = (Arc::from(topic), partition);
+        let Some(p) = self.parts.get_mut(&tp) else {
+            return Err(not_assigned(&tp));
+        };
+        p.epoch = None;
+        if let Offset::At(o) = offset {
+            p.position = Some(o);
+        }
+        self.drop_current(&tp);
+        self.send(Command::Seek(tp, offset.spec()))
+    }
+
+    /// Stops fetching these partitions (they stay assigned).
+    pub fn pause(&mut self, partitions: &[(&str, i32)]) -> Result<()> {
+        let mut list = Vec::with_capacity(partitions.len());
+        for (t, p) in partitions {
+            let tp: Tp = (Arc::from(*t), *p);
+            let Some(part) = self.parts.get_mut(&tp) else {
+                return Err(not_assigned(&tp));
+            };
+            part.paused = true;
+            part.epoch = None;
+            self.drop_current(&tp);
+            list.push(tp);
+        }
+        self.send(Command::Pause(list))
+    }
+
+    /// Fetches paused partitions again, from their positions.
+    pub fn resume(&mut self, partitions: &[(&str, i32)]) -> Result<()> {
+        let mut list = Vec::with_capacity(partitions.len());
+        for (t, p) in partitions {
+            let tp: Tp = (Arc::from(*t), *p);
+            let Some(part) = self.parts.get_mut(&tp) else {
+                return Err(not_assigned(&tp));
+            };
+            part.paused = false;
+            list.push((tp, part.position));
+        }
+        self.send(Command::Resume(list))
+    }
+
+    /// Each assigned partition's position: the offset of the next message
+    /// it hands out (absent until the start offset is known).
+    pub fn position(&self) -> Vec<(TopicPartition, i64)> {
+        let mut v: Vec<_> = self
+            .positions()
+            .iter()
+            .map(|(tp, o)| (TopicPartition::from_tp(tp), *o))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Leaves cleanly: commits the stored offsets (with auto commit on),
+    /// gives the partitions back, sends LeaveGroup and waits for it, so
+    /// the group rebalances at once rather than after
+    /// `session.timeout.ms`.
+    pub async fn close(&mut self) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let mut result = Ok(());
+        if self.config.enable_auto_commit && self.config.group_id.is_some() {
+            let stored: Vec<(Tp, i64)> = self
+                .parts
+                .iter()
+                .filter_map(|(tp, p)| p.stored.map(|o| (tp.clone(), o)))
+                .collect();
+            if !stored.is_empty() {
+                result = self.commit_list(stored).await;
+            }
+        }
+        self.closed = true;
+        self.parts.clear();
+        self.current = None;
+        let (reply, rx) = oneshot::channel();
+        if self.commands.send(Command::Close { reply }).is_ok() {
+            let timeout = self.config.request_timeout + Duration::from_secs(1);
+            self.wait(rx, timeout, "leaving the group").await?;
+        }
+        result
+    }
+
+    fn send(&self, command: Command) -> Result<()> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        self.commands.send(command).map_err(|_| Error::Closed)
+    }
+
+    async fn wait<T>(&self, rx: oneshot::Receiver<T>, timeout: Duration, what: &str) -> Result<T> {
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => Err(Error::Timeout {
+                what: what.into(),
+                timeout_ms: timeout.as_millis() as u64,
+            }),
+        }
+    }
+
+    async fn commit_list(&mut self, offsets: Vec<(Tp, i64)>) -> Result<()> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Commit {
+            offsets,
+            reply: Some(reply),
+        })?;
+        let timeout = self.config.request_timeout + Duration::from_secs(1);
+        self.wait(rx, timeout, "commit").await?
+    }
+
+    fn positions(&self) -> Vec<(Tp, i64)> {
+        self.parts
+            .iter()
+            .filter_map(|(tp, p)| p.position.map(|o| (tp.clone(), o)))
+            .collect()
+    }
+
+    fn drop_current(&mut self, tp: &Tp) {
+        if self.current.as_ref().is_some_and(|c| &c.tp == tp) {
+            self.current = None;
+        }
+    }
+
+    /// Commits the stored offsets that changed, every
+    /// `auto.commit.interval.ms`, without waiting.
+    fn maybe_auto_commit(&mut self) {
+        if !self.config.enable_auto_commit
+            || self.config.group_id.is_none()
+            || self.closed
+            || self.last_auto_commit.elapsed() < self.config.auto_commit_interval
+        {
+            return;
+        }
+        self.last_auto_commit = Instant::now();
+        let mut offsets = Vec::new();
+        for (tp, p) in &mut self.parts {
+            if p.stored.is_some() && p.stored != p.auto_committed {
+                p.auto_committed = p.stored;
+                if let Some(o) = p.stored {
+                    offsets.push((tp.clone(), o));
+                }
+            }
+        }
+        if !offsets.is_empty() {
+            let _ = self.send(Command::Commit {
+                offsets,
+                reply: None,
+            });
+        }
+    }
+
+    /// The heart of `poll` and the `Stream`: group events first, then the
+    /// batch being handed out, then the next fetched item.
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, ConsumerError>>> {
+        if self.closed {
+            return Poll::Ready(None);
+        }
+        self.shared.touch();
+        self.maybe_auto_commit();
+        loop {
+            match self.events.poll_recv(cx) {
+                Poll::Ready(Some(event)) => {
+                    if let Some(e) = self.on_event(event) {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    continue;
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => {}
+            }
+            if let Some(m) = self.next_buffered() {
+                return Poll::Ready(Some(Ok(m)));
+            }
+            match self.data.poll_recv(cx) {
+                Poll::Ready(Some(item)) => {
+                    if let Some(r) = self.on_fetched(item) {
+                        return Poll::Ready(Some(r));
+                    }
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    fn next_buffered(&mut self) -> Option<Message> {
+        let current = self.current.as_mut()?;
+        let Some(m) = current.messages.next() else {
+            self.current = None;
+            return None;
+        };
+        if let Some(p) = self.parts.get_mut(&current.tp) {
+            if p.epoch == Some(current.epoch) {
+                p.position = Some(m.offset + 1);
+                if self.config.enable_auto_offset_store {
+                    p.stored = Some(m.offset + 1);
+                }
+                return Some(m);
+            }
+        }
+        self.current = None;
+        None
+    }
+
+    fn is_current(&self, tp: &Tp, epoch: u64) -> bool {
+        self.parts.get(tp).is_some_and(|p| p.epoch == Some(epoch))
+    }
+
+    fn on_fetched(&mut self, item: Fetched) -> Option<Result<Message, ConsumerError>> {
+        match item {
+            Fetched::Messages {
+                tp,
+                epoch,
+                messages,
+                bytes,
+            } => {
+                self.shared.taken(bytes);
+                if self.is_current(&tp, epoch) {
+                    self.current = Some(Current {
+                        tp,
+                        epoch,
+                        messages: messages.into_iter(),
+                    });
+                }
+                None
+            }
+            Fetched::Eof { tp, epoch, offset } => self.is_current(&tp, epoch).then(|| {
+                Err(ConsumerError::PartitionEof {
+                    topic: tp.0.to_string(),
+                    partition: tp.1,
+                    offset,
+                })
+            }),
+            Fetched::Error { tp, epoch, error } => {
+                // A partition still starting has no epoch yet: its errors
+                // are for the application all the same.
+                let known = self
+                    .parts
+                    .get(&tp)
+                    .is_some_and(|p| p.epoch.is_none_or(|e| e == epoch) && !p.paused);
+                known.then_some(Err(error))
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Event) -> Option<ConsumerError> {
+        match event {
+            Event::Assigned(tps) => {
+                for tp in tps {
+                    self.parts.entry(tp).or_default();
+                }
+            }
+            Event::Started { tp, epoch, offset } => {
+                if let Some(p) = self.parts.get_mut(&tp) {
+                    p.position = Some(offset);
+                    if !p.paused {
+                        p.epoch = Some(epoch);
+                    }
+                }
+            }
+            Event::Revoke { tps, ack } => {
+                let mut offsets = Vec::new();
+                for tp in &tps {
+                    self.drop_current(tp);
+                    if let Some(p) = self.parts.remove(tp) {
+                        if self.config.enable_auto_commit {
+                            if let Some(o) = p.stored {
+                                offsets.push((tp.clone(), o));
+                            }
+                        }
+                    }
+                }
+                if ack.send(offsets).is_err() {
+                    warn!("the engine stopped waiting for a revoke");
+                }
+            }
+            Event::Lost(tps) => {
+                for tp in &tps {
+                    self.drop_current(tp);
+                    self.parts.remove(tp);
+                }
+            }
+            Event::Error(e) => return Some(e),
+        }
+        None
+    }
+}
+
+impl futures_core::Stream for Consumer {
+    type Item = Result<Message, ConsumerError>;
+
+    /// Messages and errors as they come; ends when the consumer is closed.
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_item(cx)
+    }
+}
+
+fn not_assigned(tp: &Tp) -> Error {
+    ConfigError::Conflict(format!(
+        "{} [{}] is not assigned to this consumer",
+        tp.0, tp.1
+    ))
+    .into()
+}

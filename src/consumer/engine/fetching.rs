@@ -1,0 +1,229 @@
+//! Fetching: which partitions go to which leader, one Fetch in flight per
+//! broker while the prefetch queue has room, and what each partition's
+//! outcome means (records, end of partition, a moved leader, an offset
+//! out of range).
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use ferrokafka_protocol::ErrorCode;
+use tracing::{debug, warn};
+
+use super::{Engine, Fetched, Internal, PartState, Spec};
+use crate::config::IsolationLevel;
+use crate::consumer::fetch::{fetch, FetchOutcome, FetchParams, FetchTarget};
+use crate::consumer::ConsumerError;
+use crate::error::Result;
+
+impl Engine {
+    pub(super) fn start_fetches(&mut self, now: Instant) {
+        if self.shared.full() || self.closing.is_some() {
+            return;
+        }
+        let metadata = self.cluster.metadata();
+        let mut per_broker: HashMap<i32, Vec<FetchTarget>> = HashMap::new();
+        let mut need_refresh = false;
+        for (tp, p) in &mut self.parts {
+            if p.state != PartState::Fetching
+                || p.paused
+                || p.in_flight
+                || p.retry_at.is_some_and(|t| t > now)
+            {
+                continue;
+            }
+            p.retry_at = None;
+            match metadata.leader(&tp.0, tp.1) {
+                Some((leader, leader_epoch)) => {
+                    if self.fetching.contains(&leader) {
+                        continue;
+                    }
+                    per_broker.entry(leader).or_default().push(FetchTarget {
+                        tp: tp.clone(),
+                        epoch: p.epoch,
+                        offset: p.offset,
+                        leader_epoch,
+                    });
+                }
+                None => {
+                    need_refresh = true;
+                    p.retry_at = Some(now + self.config.retry_backoff);
+                }
+            }
+        }
+        let params = FetchParams {
+            max_wait_ms: i32::try_from(self.config.fetch_wait_max.as_millis()).unwrap_or(i32::MAX),
+            min_bytes: self.config.fetch_min_bytes,
+            max_bytes: self.config.fetch_max_bytes,
+            partition_max_bytes: self.config.max_partition_fetch_bytes,
+            read_committed: self.config.isolation_level == IsolationLevel::ReadCommitted,
+        };
+        for (node, targets) in per_broker {
+            for t in &targets {
+                if let Some(p) = self.parts.get_mut(&t.tp) {
+                    p.in_flight = true;
+                }
+            }
+            self.fetching.insert(node);
+            let cluster = self.cluster.clone();
+            let tx = self.internal_tx.clone();
+            tokio::spawn(async move {
+                let result = fetch(&cluster, node, &targets, params).await;
+                let _ = tx.send(Internal::Fetched {
+                    node,
+                    targets,
+                    result,
+                });
+            });
+        }
+        if need_refresh {
+            self.refresh_metadata();
+        }
+    }
+
+    pub(super) fn on_fetched(
+        &mut self,
+        node: i32,
+        targets: Vec<FetchTarget>,
+        result: Result<Vec<FetchOutcome>>,
+        now: Instant,
+    ) {
+        self.fetching.remove(&node);
+        let outcomes = match result {
+            Ok(o) => o,
+            Err(e) => {
+                debug!(broker = node, error = %e, "fetch failed");
+                for t in &targets {
+                    if let Some(p) = self.parts.get_mut(&t.tp) {
+                        if p.epoch == t.epoch {
+                            p.in_flight = false;
+                            p.retry_at = Some(now + self.config.retry_backoff);
+                        }
+                    }
+                }
+                self.refresh_metadata();
+                return;
+            }
+        };
+        let eof_enabled = self.config.enable_partition_eof;
+        let mut refresh = false;
+        for (t, outcome) in targets.into_iter().zip(outcomes) {
+            let Some(p) = self.parts.get_mut(&t.tp) else {
+                continue;
+            };
+            if p.epoch != t.epoch {
+                continue;
+            }
+            p.in_flight = false;
+            if p.offset != t.offset || p.state != PartState::Fetching {
+                continue;
+            }
+            match outcome {
+                FetchOutcome::Read(r) => {
+                    p.offset = p.offset.max(r.next_offset);
+                    if !r.messages.is_empty() {
+                        p.eof_sent = false;
+                        self.shared.queued.fetch_add(r.bytes, Ordering::AcqRel);
+                        let _ = self.data.send(Fetched::Messages {
+                            tp: t.tp.clone(),
+                            epoch: t.epoch,
+                            messages: r.messages,
+                            bytes: r.bytes,
+                        });
+                    }
+                    if eof_enabled && !p.eof_sent && p.offset >= r.end_offset {
+                        p.eof_sent = true;
+                        let _ = self.data.send(Fetched::Eof {
+                            tp: t.tp,
+                            epoch: t.epoch,
+                            offset: p.offset,
+                        });
+                    }
+                }
+                FetchOutcome::Missing => {}
+                FetchOutcome::Corrupt(reason) => {
+                    warn!(topic = %t.tp.0, partition = t.tp.1, %reason, "corrupt fetch data");
+                    p.retry_at = Some(now + Duration::from_secs(1));
+                    let error =
+                        ConsumerError::partition(&t.tp.0, t.tp.1, ErrorCode::CorruptMessage.code());
+                    let _ = self.data.send(Fetched::Error {
+                        tp: t.tp,
+                        epoch: t.epoch,
+                        error,
+                    });
+                }
+                FetchOutcome::Error(code) => match ErrorCode::from_code(code) {
+                    ErrorCode::OffsetOutOfRange => {
+                        warn!(topic = %t.tp.0, partition = t.tp.1, offset = t.offset, "offset out of range: applying auto.offset.reset");
+                        self.restart(&t.tp, Spec::Reset);
+                    }
+                    ErrorCode::NotLeaderOrFollower
+                    | ErrorCode::FencedLeaderEpoch
+                    | ErrorCode::UnknownLeaderEpoch
+                    | ErrorCode::UnknownTopicOrPartition
+                    | ErrorCode::LeaderNotAvailable
+                    | ErrorCode::ReplicaNotAvailable
+                    | ErrorCode::KafkaStorageError
+                    | ErrorCode::OffsetNotAvailable
+                    | ErrorCode::UnknownTopicId
+                    | ErrorCode::InconsistentTopicId => {
+                        debug!(topic = %t.tp.0, partition = t.tp.1, code, "leader moved; refreshing metadata");
+                        p.retry_at = Some(now + self.config.retry_backoff);
+                        refresh = true;
+                    }
+                    other => {
+                        let error = ConsumerError::partition(&t.tp.0, t.tp.1, code);
+                        if other.is_retriable() {
+                            p.retry_at = Some(now + Duration::from_secs(1));
+                        } else {
+                            p.state = PartState::Failed;
+                        }
+                        let _ = self.data.send(Fetched::Error {
+                            tp: t.tp,
+                            epoch: t.epoch,
+                            error,
+                        });
+                    }
+                },
+            }
+        }
+        if refresh {
+            self.refresh_metadata();
+        }
+    }
+
+    pub(super) fn refresh_metadata(&mut self) {
+        if self.refreshing {
+            return;
+        }
+        self.refreshing = true;
+        let cluster = self.cluster.clone();
+        let tx = self.internal_tx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = cluster.refresh().await {
+                debug!(error = %e, "metadata refresh failed");
+            }
+            let _ = tx.send(Internal::MetadataRefreshed);
+        });
+    }
+
+    /// Tells the application, once per partition, that its topic is gone.
+    pub(super) fn report_unknown_topics(&mut self) {
+        let metadata = self.cluster.metadata();
+        for (tp, p) in &mut self.parts {
+            let unknown = metadata
+                .topic(&tp.0)
+                .is_some_and(|t| t.error == ErrorCode::UnknownTopicOrPartition);
+            if unknown && !p.unknown_reported {
+                p.unknown_reported = true;
+                let _ = self.data.send(Fetched::Error {
+                    tp: tp.clone(),
+                    epoch: p.epoch,
+                    error: ConsumerError::UnknownTopic {
+                        topic: tp.0.to_string(),
+                    },
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! The group half of the engine: sending what [`Membership`] asks for to
+//! the coordinator, feeding the answers back, and turning its events into
+//! partitions to fetch or give back (committing before giving back).
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use bytes::Bytes;
+use ferrokafka_protocol::messages::join_group::JoinGroupRequestProtocol;
+use ferrokafka_protocol::messages::leave_group::MemberIdentity;
+use ferrokafka_protocol::messages::sync_group::SyncGroupRequestAssignment;
+use ferrokafka_protocol::messages::{
+    HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, SyncGroupRequest,
+};
+use ferrokafka_protocol::{ErrorCode, KafkaError, Request};
+use tokio::sync::oneshot;
+use tracing::{debug, info, warn};
+
+use super::{Engine, Event, Hold, Internal, Spec};
+use crate::cluster::Cluster;
+use crate::consumer::group::membership::{GroupEvent, GroupRequest, JoinOutcome, Membership};
+use crate::consumer::offsets::find_coordinator;
+use crate::consumer::{ConsumerError, Tp};
+use crate::error::{Error, Result};
+
+/// A coordinator's answer to one group request.
+#[derive(Debug)]
+pub(super) enum GroupReply {
+    Coordinator(Result<i32>),
+    Join(JoinOutcome),
+    Sync(i16, Bytes),
+    Heartbeat(i16),
+    Leave(i16),
+    Metadata(HashMap<String, i32>),
+    Failed(Error),
+}
+
+/// What a spawned group request needs.
+struct GroupCtx {
+    cluster: Cluster,
+    group_id: String,
+    group_instance_id: Option<String>,
+    coordinator: Option<i32>,
+    session_timeout_ms: i32,
+    rebalance_timeout_ms: i32,
+}
+
+impl GroupCtx {
+    async fn send<R: Request>(&self, request: &R) -> Result<R::Response> {
+        let node = self.coordinator.ok_or_else(|| {
+            Error::kafka(
+                format!("group {}", self.group_id),
+                ErrorCode::CoordinatorNotAvailable.code(),
+            )
+        })?;
+        self.cluster.send_to(node, request).await
+    }
+
+    async fn run(self, request: GroupRequest) -> GroupReply {
+        let result = match request {
+            GroupRequest::FindCoordinator => {
+                return GroupReply::Coordinator(
+                    find_coordinator(&self.cluster, &self.group_id).await,
+                )
+            }
+            GroupRequest::JoinGroup {
+                member_id,
+                protocols,
+            } => self
+                .send(&JoinGroupRequest {
+                    group_id: self.group_id.clone(),
+                    session_timeout_ms: self.session_timeout_ms,
+                    rebalance_timeout_ms: self.rebalance_timeout_ms,
+                    member_id,
+                    group_instance_id: self.group_instance_id.clone(),
+                    protocol_type: "consumer".into(),
+                    protocols: protocols
+                        .into_iter()
+                        .map(|(name, metadata)| JoinGroupRequestProtocol {
+                            name,
+                            metadata,
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                })
+                .await
+                .map(|r| {
+                    GroupReply::Join(JoinOutcome {
+                        error_code: r.error_code,
+                        generation_id: r.generation_id,
+                        protocol_name: r.protocol_name,
+                        leader: r.leader,
+                        member_id: r.member_id,
+                        members: r
+                            .members
+                            .into_iter()
+                            .map(|m| (m.member_id, m.group_instance_id, m.metadata))
+                            .collect(),
+                    })
+                }),
+            GroupRequest::SyncGroup {
+                generation_id,
+                member_id,
+                protocol_name,
+                assignments,
+            } => self
+                .send(&SyncGroupRequest {
+                    group_id: self.group_id.clone(),
+                    generation_id,
+                    member_id,
+                    group_instance_id: self.group_instance_id.clone(),
+                    protocol_type: Some("consumer".into()),
+                    protocol_name: Some(protocol_name),
+                    assignments: assignments
+                        .into_iter()
+                        .map(|(member_id, assignment)| SyncGroupRequestAssignment {
+                            member_id,
+                            assignment,
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                })
+                .await
+                .map(|r| GroupReply::Sync(r.error_code, r.assignment)),
+            GroupRequest::Heartbeat {
+                generation_id,
+                member_id,
+            } => self
+                .send(&HeartbeatRequest {
+                    group_id: self.group_id.clone(),
+                    generation_id,
+                    member_id,
+                    group_instance_id: self.group_instance_id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(|r| GroupReply::Heartbeat(r.error_code)),
+            GroupRequest::LeaveGroup { member_id } => self
+                .send(&LeaveGroupRequest {
+                    group_id: self.group_id.clone(),
+                    member_id: member_id.clone(),
+                    members: vec![MemberIdentity {
+                        member_id,
+                        group_instance_id: self.group_instance_id.clone(),
+                        reason: Some("the consumer is closing".into()),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })
+                .await
+                .map(|r| {
+                    let member_error = r.members.iter().map(|m| m.error_code).find(|c| *c != 0);
+                    GroupReply::Leave(member_error.unwrap_or(r.error_code))
+                }),
+            GroupRequest::Metadata { topics } => {
+                self.cluster.add_topics(&topics);
+                self.cluster.refresh().await.map(|m| {
+                    let counts = topics
+                        .iter()
+                        .filter_map(|t| m.topic(t))
+                        .filter(|t| t.error == ErrorCode::None)
+                        .map(|t| (t.name.clone(), t.partition_count()))
+                        .collect();
+                    GroupReply::Metadata(counts)
+                })
+            }
+        };
+        result.unwrap_or_else(GroupReply::Failed)
+    }
+}
+
+impl Engine {
+    /// Feeds the poll clock, then sends every group request that is due
+    /// and handles every event, until the membership waits on something.
+    pub(super) fn drive_group(&mut self, now: Instant) {
+        if self.membership.is_none() {
+            return;
+        }
+        let last_poll = self.shared.last_poll();
+        if let Some(since) = self.suspended {
+            // After max.poll.interval.ms the member stays out until the
+            // application polls again.
+            if last_poll <= since {
+                return;
+            }
+            self.suspended = None;
+        }
+        loop {
+            let Some(m) = self.membership.as_mut() else {
+                return;
+            };
+            if self.closing.is_none() {
+                m.on_poll(last_poll);
+            }
+            for e in take_events(m) {
+                self.on_group_event(e, now);
+            }
+            if self.hold.is_some()
+                || self.suspended.is_some()
+                || (self.group_in_flight && self.closing.is_none())
+            {
+                return;
+            }
+            let Some(m) = self.membership.as_mut() else {
+                return;
+            };
+            let Some(request) = m.poll_request(now) else {
+                // Requests can queue events (poll interval exceeded).
+                let pending = take_events(m);
+                if pending.is_empty() {
+                    return;
+                }
+                for e in pending {
+                    self.on_group_event(e, now);
+                }
+                continue;
+            };
+            self.send_group(request);
+        }
+    }
+
+    fn send_group(&mut self, request: GroupRequest) {
+        let Some(group_id) = self.config.group_id.clone() else {
+            return;
+        };
+        debug!(?request, "group request");
+        if request == GroupRequest::FindCoordinator {
+            self.coordinator = None;
+        }
+        self.group_in_flight = true;
+        let ctx = GroupCtx {
+            cluster: self.cluster.clone(),
+            group_id,
+            group_instance_id: self.config.group_instance_id.clone(),
+            coordinator: self.coordinator,
+            session_timeout_ms: millis_i32(self.config.session_timeout),
+            rebalance_timeout_ms: millis_i32(self.config.max_poll_interval),
+        };
+        let tx = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let reply = ctx.run(request).await;
+            let _ = tx.send(Internal::Group(reply));
+        });
+    }
+
+    pub(super) fn on_group_reply(&mut self, reply: GroupReply, now: Instant) {
+        self.group_in_flight = false;
+        let Some(m) = self.membership.as_mut() else {
+            return;
+        };
+        match reply {
+            GroupReply::Coordinator(Ok(node)) => {
+                self.coordinator = Some(node);
+                m.on_coordinator(0, now);
+            }
+            GroupReply::Coordinator(Err(e)) => {
+                debug!(error = %e, "FindCoordinator failed");
+                match e.kafka_code() {
+                    Some(code) => m.on_coordinator(code.code(), now),
+                    None => m.on_request_failed(now),
+                }
+            }
+            GroupReply::Join(join) => {
+                if join.error_code != 0 {
+                    debug!(code = join.error_code, "JoinGroup error");
+                }
+                m.on_join(join, now)
+            }
+            GroupReply::Sync(code, assignment) => m.on_sync(code, assignment, now),
+            GroupReply::Heartbeat(code) => m.on_heartbeat(code, now),
+            GroupReply::Leave(code) => m.on_leave(code),
+            GroupReply::Metadata(counts) => m.on_metadata(&counts),
+            GroupReply::Failed(e) => {
+                debug!(error = %e, "group request failed");
+                self.coordinator = None;
+                m.on_request_failed(now);
+            }
+        }
+    }
+
+    fn on_group_event(&mut self, event: GroupEvent, now: Instant) {
+        match event {
+            GroupEvent::Assigned(assigned) => {
+                let tps = flatten(assigned);
+                info!(partitions = tps.len(), "partitions assigned");
+                self.cluster.add_topics(tps.iter().map(|tp| &*tp.0));
+                let _ = self.events.send(Event::Assigned(tps.clone()));
+                self.add_parts(tps.into_iter().map(|tp| (tp, Spec::Stored)).collect());
+            }
+            GroupEvent::Revoked(revoked) => {
+                let tps = flatten(revoked);
+                info!(partitions = tps.len(), "partitions revoked");
+                for tp in &tps {
+                    self.parts.remove(tp);
+                }
+                if self.closing.is_some() {
+                    // close() committed before asking to leave.
+                    return;
+                }
+                let (ack, rx) = oneshot::channel();
+                let _ = self.events.send(Event::Revoke { tps, ack });
+                self.hold = Some(Hold::RevokeAck {
+                    rx,
+                    deadline: now + self.config.max_poll_interval,
+                });
+            }
+            GroupEvent::Lost(lost) => {
+                let tps = flatten(lost);
+                warn!(partitions = tps.len(), "partitions lost");
+                for tp in &tps {
+                    self.parts.remove(tp);
+                }
+                let _ = self.events.send(Event::Lost(tps));
+            }
+            GroupEvent::PollIntervalExceeded => {
+                warn!("max.poll.interval.ms exceeded: leaving the group");
+                self.suspended = Some(self.shared.last_poll());
+                let _ = self
+                    .events
+                    .send(Event::Error(ConsumerError::MaxPollIntervalExceeded {
+                        max_poll_interval_ms: self.config.max_poll_interval.as_millis() as u64,
+                    }));
+            }
+            GroupEvent::Fatal(code) => {
+                let _ = self.events.send(Event::Error(ConsumerError::Group {
+                    group_id: self.config.group_id.clone().unwrap_or_default(),
+                    source: KafkaError {
+                        error: ErrorCode::from_code(code),
+                    },
+                }));
+                if let Some(reply) = self.closing.take() {
+                    let _ = reply.send(());
+                    self.done = true;
+                }
+            }
+            GroupEvent::Left => {
+                info!("left the group");
+                if let Some(reply) = self.closing.take() {
+                    let _ = reply.send(());
+                    self.done = true;
+                }
+            }
+        }
+    }
+
+    /// The revoke was acknowledged with the offsets to commit: commit them
+    /// before rejoining, so the next owner starts where this one stopped.
+    pub(super) fn on_revoke_ack(&mut self, offsets: Vec<(Tp, i64)>) {
+        self.hold = None;
+        if offsets.is_empty() {
+            return;
+        }
+        self.hold = Some(Hold::Commit);
+        self.spawn_commit(offsets, true, None);
+    }
+}
+
+/// The membership's events, with "poll interval exceeded" after the
+/// partitions it lost: the application learns of the error with its
+/// assignment already emptied.
+fn take_events(m: &mut Membership) -> Vec<GroupEvent> {
+    let mut events: Vec<GroupEvent> = std::iter::from_fn(|| m.poll_event()).collect();
+    events.sort_by_key(|e| matches!(e, GroupEvent::PollIntervalExceeded));
+    events
+}
+
+fn flatten(tps: Vec<ferrokafka_protocol::consumer_protocol::TopicPartition>) -> Vec<Tp> {
+    tps.into_iter()
+        .flat_map(|t| {
+            let topic: std::sync::Arc<str> = t.topic.into();
+            t.partitions.into_iter().map(move |p| (topic.clone(), p))
+        })
+        .collect()
+}
+
+fn millis_i32(d: std::time::Duration) -> i32 {
+    i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
+}

@@ -1,0 +1,620 @@
+//! The engine: one task that owns everything the consumer knows about the
+//! cluster side — group membership, the assigned partitions and where
+//! each is fetched from, fetches in flight, commits — and talks to the
+//! [`Consumer`](super::Consumer) handle over channels: commands in, group
+//! events and fetched records out.
+//!
+//! Every partition carries an epoch, new at each assignment, seek, pause
+//! or resume. Fetched data is tagged with it, and both the engine and the
+//! handle drop data of an older epoch: no lock is shared, yet nothing
+//! fetched before a seek or a rebalance is ever handed out after it.
+
+mod fetching;
+mod group;
+mod starting;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferrokafka_protocol::ErrorCode;
+use tokio::sync::{mpsc, oneshot, Notify};
+use tracing::warn;
+
+use self::group::GroupReply;
+use super::fetch::{FetchOutcome, FetchTarget};
+use super::group::assignor::Assignor;
+use super::group::membership::{Membership, MembershipConfig};
+use super::offsets::{self, Committer};
+use super::{ConsumerError, Message, Tp};
+use crate::cluster::Cluster;
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
+
+/// State the handle and the engine both touch, all of it atomics: the
+/// bytes waiting in the prefetch queue and when the application last
+/// polled.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    queued: AtomicUsize,
+    limit: usize,
+    room: Notify,
+    start: Instant,
+    last_poll_ms: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(limit: usize) -> Shared {
+        Shared {
+            queued: AtomicUsize::new(0),
+            limit,
+            room: Notify::new(),
+            start: Instant::now(),
+            last_poll_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// The application polled now.
+    pub(crate) fn touch(&self) {
+        let ms = self.start.elapsed().as_millis() as u64;
+        self.last_poll_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn last_poll(&self) -> Instant {
+        self.start + Duration::from_millis(self.last_poll_ms.load(Ordering::Relaxed))
+    }
+
+    /// The handle took `bytes` off the queue.
+    pub(crate) fn taken(&self, bytes: usize) {
+        let before = self.queued.fetch_sub(bytes, Ordering::AcqRel);
+        if before >= self.limit && before.saturating_sub(bytes) < self.limit {
+            self.room.notify_one();
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.queued.load(Ordering::Acquire) >= self.limit
+    }
+}
+
+/// Where to start a partition. The public [`Offset`](super::Offset) plus
+/// the reset policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spec {
+    /// The committed offset, else `auto.offset.reset`.
+    Stored,
+    /// `auto.offset.reset` (the position was out of range).
+    Reset,
+    Earliest,
+    Latest,
+    At(i64),
+}
+
+/// Committed offsets, `None` where nothing is committed.
+pub(crate) type Committed = Vec<(Tp, Option<i64>)>;
+
+/// From the handle.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Subscribe(Vec<String>),
+    Assign(Vec<(Tp, Spec)>),
+    Seek(Tp, Spec),
+    Pause(Vec<Tp>),
+    /// Resume from the given position (the handle's), if it has one.
+    Resume(Vec<(Tp, Option<i64>)>),
+    Commit {
+        offsets: Vec<(Tp, i64)>,
+        reply: Option<oneshot::Sender<Result<()>>>,
+    },
+    Committed {
+        tps: Vec<Tp>,
+        reply: oneshot::Sender<Result<Committed>>,
+    },
+    Close {
+        reply: oneshot::Sender<()>,
+    },
+}
+
+/// To the handle, ahead of any fetched data.
+#[derive(Debug)]
+pub(crate) enum Event {
+    Assigned(Vec<Tp>),
+    /// The partition is fetched from `offset` under `epoch`.
+    Started {
+        tp: Tp,
+        epoch: u64,
+        offset: i64,
+    },
+    /// Give these back; answer with the offsets to commit first.
+    Revoke {
+        tps: Vec<Tp>,
+        ack: oneshot::Sender<Vec<(Tp, i64)>>,
+    },
+    Lost(Vec<Tp>),
+    Error(ConsumerError),
+}
+
+/// Fetched data, in order per partition.
+#[derive(Debug)]
+pub(crate) enum Fetched {
+    Messages {
+        tp: Tp,
+        epoch: u64,
+        messages: Vec<Message>,
+        bytes: usize,
+    },
+    Eof {
+        tp: Tp,
+        epoch: u64,
+        offset: i64,
+    },
+    Error {
+        tp: Tp,
+        epoch: u64,
+        error: ConsumerError,
+    },
+}
+
+/// Results of the engine's spawned work.
+#[derive(Debug)]
+enum Internal {
+    Group(GroupReply),
+    Resolved(Vec<(Tp, u64, std::result::Result<i64, ConsumerError>)>),
+    Fetched {
+        node: i32,
+        targets: Vec<FetchTarget>,
+        result: Result<Vec<FetchOutcome>>,
+    },
+    CommitDone {
+        revoke: bool,
+        result: Result<i32>,
+        reply: Option<oneshot::Sender<Result<()>>>,
+    },
+    MetadataRefreshed,
+    TopicsChecked(Vec<String>),
+    /// Look these up again (after a retriable failure and a backoff).
+    RetryResolve(Vec<(Tp, u64)>),
+}
+
+#[derive(Debug)]
+enum Hold {
+    /// Waiting for the handle to acknowledge a revoke.
+    RevokeAck {
+        rx: oneshot::Receiver<Vec<(Tp, i64)>>,
+        deadline: Instant,
+    },
+    /// Committing the revoked partitions' offsets.
+    Commit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PartState {
+    Resolving,
+    Fetching,
+    Failed,
+}
+
+#[derive(Debug)]
+struct Part {
+    epoch: u64,
+    /// Where the partition starts, until it has started.
+    spec: Spec,
+    offset: i64,
+    state: PartState,
+    paused: bool,
+    in_flight: bool,
+    eof_sent: bool,
+    retry_at: Option<Instant>,
+    unknown_reported: bool,
+}
+
+/// The engine's half of the channels.
+pub(crate) struct Channels {
+    pub(crate) commands: mpsc::UnboundedReceiver<Command>,
+    pub(crate) events: mpsc::UnboundedSender<Event>,
+    pub(crate) data: mpsc::UnboundedSender<Fetched>,
+}
+
+pub(crate) struct Engine {
+    cluster: Cluster,
+    config: ClientConfig,
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<Event>,
+    data: mpsc::UnboundedSender<Fetched>,
+    internal_tx: mpsc::UnboundedSender<Internal>,
+    internal_rx: mpsc::UnboundedReceiver<Internal>,
+    membership: Option<Membership>,
+    coordinator: Option<i32>,
+    group_in_flight: bool,
+    hold: Option<Hold>,
+    suspended: Option<Instant>,
+    closing: Option<oneshot::Sender<()>>,
+    close_deadline: Option<Instant>,
+    done: bool,
+    parts: HashMap<Tp, Part>,
+    next_epoch: u64,
+    fetching: HashSet<i32>,
+    refreshing: bool,
+}
+
+enum Wake {
+    Command(Option<Command>),
+    Internal(Internal),
+    Ack(Option<Vec<(Tp, i64)>>),
+    Tick,
+}
+
+impl Engine {
+    pub(crate) fn spawn(cluster: Cluster, shared: Arc<Shared>, channels: Channels) {
+        let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+        let config = cluster.config().clone();
+        let engine = Engine {
+            cluster,
+            config,
+            shared,
+            commands: channels.commands,
+            events: channels.events,
+            data: channels.data,
+            internal_tx,
+            internal_rx,
+            membership: None,
+            coordinator: None,
+            group_in_flight: false,
+            hold: None,
+            suspended: None,
+            closing: None,
+            close_deadline: None,
+            done: false,
+            parts: HashMap::new(),
+            next_epoch: 1,
+            fetching: HashSet::new(),
+            refreshing: false,
+        };
+        tokio::spawn(engine.run());
+    }
+
+    async fn run(mut self) {
+        while !self.done {
+            let now = Instant::now();
+            self.drive_group(now);
+            self.start_fetches(now);
+            let deadline = self.next_deadline(now);
+            let wake = {
+                let hold = &mut self.hold;
+                let ack = async {
+                    match hold {
+                        Some(Hold::RevokeAck { rx, .. }) => rx.await.ok(),
+                        _ => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    c = self.commands.recv() => Wake::Command(c),
+                    Some(i) = self.internal_rx.recv() => Wake::Internal(i),
+                    a = ack => Wake::Ack(a),
+                    _ = self.shared.room.notified() => Wake::Tick,
+                    _ = tokio::time::sleep_until(deadline.into()) => Wake::Tick,
+                }
+            };
+            let now = Instant::now();
+            match wake {
+                Wake::Command(None) => return,
+                Wake::Command(Some(c)) => self.on_command(c, now),
+                Wake::Internal(i) => self.on_internal(i, now),
+                Wake::Ack(offsets) => self.on_revoke_ack(offsets.unwrap_or_default()),
+                Wake::Tick => {}
+            }
+            if let Some(Hold::RevokeAck { deadline, .. }) = &self.hold {
+                if now >= *deadline {
+                    warn!("the application did not acknowledge a revoke in time; rejoining without committing");
+                    self.hold = None;
+                }
+            }
+            if self.close_deadline.is_some_and(|d| now >= d) {
+                if let Some(reply) = self.closing.take() {
+                    let _ = reply.send(());
+                }
+                self.done = true;
+            }
+        }
+    }
+
+    fn next_deadline(&self, now: Instant) -> Instant {
+        let mut d = now + Duration::from_secs(1);
+        if self.suspended.is_none() {
+            if let Some(m) = &self.membership {
+                if let Some(md) = m.next_deadline() {
+                    d = d.min(md);
+                }
+            }
+        }
+        for p in self.parts.values() {
+            if let Some(r) = p.retry_at {
+                d = d.min(r);
+            }
+        }
+        if let Some(Hold::RevokeAck { deadline, .. }) = &self.hold {
+            d = d.min(*deadline);
+        }
+        if let Some(c) = self.close_deadline {
+            d = d.min(c);
+        }
+        d.max(now)
+    }
+
+    fn on_command(&mut self, command: Command, now: Instant) {
+        match command {
+            Command::Subscribe(topics) => {
+                self.cluster.add_topics(&topics);
+                self.check_topics(topics.clone());
+                let m = self
+                    .membership
+                    .get_or_insert_with(|| Membership::new(membership_config(&self.config), now));
+                m.subscribe(topics, now);
+            }
+            Command::Assign(list) => {
+                self.parts.clear();
+                self.cluster.add_topics(list.iter().map(|(tp, _)| &*tp.0));
+                self.add_parts(list);
+            }
+            Command::Seek(tp, spec) => {
+                if self.parts.contains_key(&tp) {
+                    self.restart(&tp, spec);
+                }
+            }
+            Command::Pause(tps) => {
+                for tp in tps {
+                    let epoch = self.new_epoch();
+                    if let Some(p) = self.parts.get_mut(&tp) {
+                        p.paused = true;
+                        // A new epoch drops what is fetched meanwhile; a
+                        // start offset still being looked up keeps its
+                        // epoch so the answer is not lost.
+                        if p.state == PartState::Fetching {
+                            p.epoch = epoch;
+                            p.in_flight = false;
+                        }
+                    }
+                }
+            }
+            Command::Resume(list) => {
+                for (tp, position) in list {
+                    let Some(p) = self.parts.get_mut(&tp) else {
+                        continue;
+                    };
+                    p.paused = false;
+                    match (position, p.state) {
+                        (Some(offset), _) => self.restart(&tp, Spec::At(offset)),
+                        (None, PartState::Fetching) => {
+                            let offset = p.offset;
+                            self.restart(&tp, Spec::At(offset));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Command::Commit { offsets, reply } => self.spawn_commit(offsets, false, reply),
+            Command::Committed { tps, reply } => {
+                let Some(group_id) = self.config.group_id.clone() else {
+                    let _ = reply.send(Err(no_group_id()));
+                    return;
+                };
+                let cluster = self.cluster.clone();
+                let coordinator = self.coordinator;
+                let backoff = self.config.retry_backoff;
+                tokio::spawn(async move {
+                    let r =
+                        offsets::committed(&cluster, coordinator, &group_id, &tps, backoff).await;
+                    let _ = reply.send(r);
+                });
+            }
+            Command::Close { reply } => {
+                match self.membership.as_mut() {
+                    Some(m) => {
+                        m.close();
+                        self.closing = Some(reply);
+                        self.hold = None;
+                        self.close_deadline = Some(now + self.config.request_timeout);
+                    }
+                    None => {
+                        let _ = reply.send(());
+                        self.done = true;
+                    }
+                }
+                self.parts.clear();
+            }
+        }
+    }
+
+    fn on_internal(&mut self, internal: Internal, now: Instant) {
+        match internal {
+            Internal::Group(reply) => self.on_group_reply(reply, now),
+            Internal::Resolved(results) => self.on_resolved(results),
+            Internal::Fetched {
+                node,
+                targets,
+                result,
+            } => self.on_fetched(node, targets, result, now),
+            Internal::CommitDone {
+                revoke,
+                result,
+                reply,
+            } => {
+                match &result {
+                    Ok(node) => self.coordinator = Some(*node),
+                    Err(e) => {
+                        warn!(error = %e, "offset commit failed");
+                        if offsets::is_coordinator_error(e) {
+                            self.coordinator = None;
+                        }
+                    }
+                }
+                if revoke {
+                    self.hold = None;
+                }
+                if let Some(reply) = reply {
+                    let _ = reply.send(result.map(|_| ()));
+                }
+            }
+            Internal::MetadataRefreshed => {
+                self.refreshing = false;
+                self.report_unknown_topics();
+            }
+            Internal::RetryResolve(list) => {
+                for (tp, epoch) in list {
+                    let spec = match self.parts.get(&tp) {
+                        Some(p) if p.epoch == epoch && p.state == PartState::Resolving => p.spec,
+                        _ => continue,
+                    };
+                    self.spawn_resolve(vec![(tp, epoch)], spec);
+                }
+            }
+            Internal::TopicsChecked(unknown) => {
+                for topic in unknown {
+                    let _ = self
+                        .events
+                        .send(Event::Error(ConsumerError::UnknownTopic { topic }));
+                }
+            }
+        }
+    }
+
+    fn new_epoch(&mut self) -> u64 {
+        self.next_epoch += 1;
+        self.next_epoch
+    }
+
+    /// Takes on partitions and finds where each starts.
+    fn add_parts(&mut self, list: Vec<(Tp, Spec)>) {
+        for (tp, spec) in list {
+            let epoch = self.new_epoch();
+            self.parts.insert(
+                tp.clone(),
+                Part {
+                    epoch,
+                    spec,
+                    offset: -1,
+                    state: PartState::Resolving,
+                    paused: false,
+                    in_flight: false,
+                    eof_sent: false,
+                    retry_at: None,
+                    unknown_reported: false,
+                },
+            );
+            self.restart(&tp, spec);
+        }
+    }
+
+    /// A new epoch for `tp`, starting at `spec` (looked up first unless it
+    /// is an offset).
+    fn restart(&mut self, tp: &Tp, spec: Spec) {
+        let epoch = self.new_epoch();
+        let Some(p) = self.parts.get_mut(tp) else {
+            return;
+        };
+        p.epoch = epoch;
+        p.spec = spec;
+        p.in_flight = false;
+        p.eof_sent = false;
+        p.retry_at = None;
+        if let Spec::At(offset) = spec {
+            p.offset = offset;
+            p.state = PartState::Fetching;
+            let _ = self.events.send(Event::Started {
+                tp: tp.clone(),
+                epoch,
+                offset,
+            });
+            return;
+        }
+        p.state = PartState::Resolving;
+        self.spawn_resolve(vec![(tp.clone(), epoch)], spec);
+    }
+
+    /// Subscribed topics that do not exist are reported at once rather
+    /// than leaving the application with a silent, empty assignment.
+    fn check_topics(&self, topics: Vec<String>) {
+        let cluster = self.cluster.clone();
+        let tx = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let mut unknown = Vec::new();
+            for t in topics {
+                if let Ok(info) = cluster.topic(&t).await {
+                    if info.error == ErrorCode::UnknownTopicOrPartition {
+                        unknown.push(t);
+                    }
+                }
+            }
+            if !unknown.is_empty() {
+                let _ = tx.send(Internal::TopicsChecked(unknown));
+            }
+        });
+    }
+
+    fn spawn_commit(
+        &mut self,
+        offsets: Vec<(Tp, i64)>,
+        revoke: bool,
+        reply: Option<oneshot::Sender<Result<()>>>,
+    ) {
+        let Some(group_id) = self.config.group_id.clone() else {
+            if let Some(reply) = reply {
+                let _ = reply.send(Err(no_group_id()));
+            }
+            if revoke {
+                self.hold = None;
+            }
+            return;
+        };
+        let (generation_id, member_id) = match &self.membership {
+            Some(m) => (m.generation_id(), m.member_id().to_owned()),
+            None => (-1, String::new()),
+        };
+        let who = Committer {
+            group_id,
+            generation_id,
+            member_id,
+            group_instance_id: self.config.group_instance_id.clone(),
+        };
+        let cluster = self.cluster.clone();
+        let coordinator = self.coordinator;
+        let backoff = self.config.retry_backoff;
+        let tx = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let result = offsets::commit(&cluster, coordinator, &who, &offsets, backoff).await;
+            let _ = tx.send(Internal::CommitDone {
+                revoke,
+                result,
+                reply,
+            });
+        });
+    }
+}
+
+fn membership_config(config: &ClientConfig) -> MembershipConfig {
+    let assignors: Vec<Assignor> = config
+        .partition_assignment_strategy
+        .iter()
+        .filter_map(|name| Assignor::from_name(name))
+        .collect();
+    MembershipConfig {
+        group_id: config.group_id.clone().unwrap_or_default(),
+        group_instance_id: config.group_instance_id.clone(),
+        session_timeout: config.session_timeout,
+        max_poll_interval: config.max_poll_interval,
+        heartbeat_interval: config.heartbeat_interval,
+        retry_backoff: config.retry_backoff,
+        assignors: if assignors.is_empty() {
+            vec![Assignor::Range]
+        } else {
+            assignors
+        },
+    }
+}
+
+fn no_group_id() -> Error {
+    crate::config::ConfigError::Conflict("committing offsets requires group.id".into()).into()
+}

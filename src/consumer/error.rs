@@ -1,0 +1,131 @@
+//! What `poll` can hand out instead of a message: the end-of-partition
+//! event, or an error the application should know about.
+
+use ferrokafka_protocol::{ErrorCode, KafkaError};
+
+use crate::error::Error;
+
+/// An event or error from [`Consumer::poll`](super::Consumer::poll).
+///
+/// [`ConsumerError::PartitionEof`] is not a failure: it says the consumer
+/// caught up with a partition (confluent-kafka's `_PARTITION_EOF`); tell it
+/// apart with [`ConsumerError::is_partition_eof`].
+///
+/// ```
+/// use ferrokafka::consumer::ConsumerError;
+///
+/// let eof = ConsumerError::PartitionEof { topic: "t".into(), partition: 0, offset: 5 };
+/// assert!(eof.is_partition_eof());
+/// assert_eq!(eof.to_string(), "t [0] reached end at offset 5");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsumerError {
+    /// The consumer reached the end of a partition (its high watermark, or
+    /// its last stable offset under read_committed). Sent once each time
+    /// the end is reached, only with `enable.partition.eof=true`.
+    #[error("{topic} [{partition}] reached end at offset {offset}")]
+    PartitionEof {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The end offset: where the next record will be.
+        offset: i64,
+    },
+    /// A subscribed or assigned topic does not exist (and is not created
+    /// automatically). The consumer keeps checking for it.
+    #[error("topic {topic:?} does not exist")]
+    UnknownTopic {
+        /// The topic.
+        topic: String,
+    },
+    /// A partition has no committed offset (or it is out of range) and
+    /// `auto.offset.reset=error`.
+    #[error("{topic} [{partition}]: no valid offset to start from and auto.offset.reset=error")]
+    NoOffset {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+    },
+    /// The broker refused a partition with an error no retry fixes
+    /// (authorization, corrupt data...).
+    #[error("{topic} [{partition}]: {source}")]
+    Partition {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The Kafka error.
+        #[source]
+        source: KafkaError,
+    },
+    /// The application did not poll within `max.poll.interval.ms`: the
+    /// consumer left its group and lost its partitions. Polling again
+    /// rejoins.
+    #[error("max.poll.interval.ms ({max_poll_interval_ms} ms) exceeded: left the group, partitions lost")]
+    MaxPollIntervalExceeded {
+        /// The interval.
+        max_poll_interval_ms: u64,
+    },
+    /// The group coordinator refused this member for good (invalid group
+    /// id, authorization, fenced instance id...). The consumer is no
+    /// longer in the group.
+    #[error("group {group_id:?}: {source}")]
+    Group {
+        /// The group.
+        group_id: String,
+        /// The Kafka error.
+        #[source]
+        source: KafkaError,
+    },
+    /// A client error (network, configuration, closed consumer...).
+    #[error(transparent)]
+    Client(#[from] Error),
+}
+
+impl ConsumerError {
+    /// Whether this is the end-of-partition event rather than an error.
+    pub fn is_partition_eof(&self) -> bool {
+        matches!(self, ConsumerError::PartitionEof { .. })
+    }
+
+    /// The Kafka error code behind the error, if there is one.
+    pub fn kafka_code(&self) -> Option<ErrorCode> {
+        match self {
+            ConsumerError::Partition { source, .. } | ConsumerError::Group { source, .. } => {
+                Some(source.error)
+            }
+            ConsumerError::UnknownTopic { .. } => Some(ErrorCode::UnknownTopicOrPartition),
+            ConsumerError::Client(e) => e.kafka_code(),
+            _ => None,
+        }
+    }
+
+    /// Whether the condition may pass by itself (the consumer keeps
+    /// trying): true for the EOF event, a missing topic, a poll interval
+    /// exceeded (poll again) and retriable client errors.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            ConsumerError::PartitionEof { .. }
+            | ConsumerError::UnknownTopic { .. }
+            | ConsumerError::MaxPollIntervalExceeded { .. } => true,
+            ConsumerError::Partition { source, .. } | ConsumerError::Group { source, .. } => {
+                source.is_retriable()
+            }
+            ConsumerError::Client(e) => e.is_retriable(),
+            ConsumerError::NoOffset { .. } => false,
+        }
+    }
+
+    pub(crate) fn partition(topic: &str, partition: i32, code: i16) -> ConsumerError {
+        ConsumerError::Partition {
+            topic: topic.to_owned(),
+            partition,
+            source: KafkaError {
+                error: ErrorCode::from_code(code),
+            },
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The fetcher: one Fetch request at a time per leader broker, built from
+//! the partitions the engine says are ready, and the response turned into
+//! per-partition outcomes off the engine's task (decoding and
+//! decompression run here, in parallel across brokers).
+//!
+//! Requests use Fetch v12 at most: later versions name topics by id only,
+//! and v12 is what every Kafka since 2.8 serves. Every fetch is a full
+//! fetch (no KIP-227 session): correct, just heavier on wide assignments.
+
+mod read;
+
+use std::collections::HashMap;
+
+use ferrokafka_protocol::messages::fetch::{FetchPartition, FetchTopic};
+use ferrokafka_protocol::messages::FetchRequest;
+use ferrokafka_protocol::records::DecodeOptions;
+use ferrokafka_protocol::ApiKey;
+
+pub(crate) use read::{read_partition, PartitionRead};
+
+use super::Tp;
+use crate::cluster::Cluster;
+use crate::error::Result;
+
+/// The newest Fetch version this fetcher speaks (see the module docs).
+const MAX_FETCH_VERSION: i16 = 12;
+
+/// One partition to fetch.
+#[derive(Debug, Clone)]
+pub(crate) struct FetchTarget {
+    pub(crate) tp: Tp,
+    /// The engine's epoch for the partition when the fetch started: an
+    /// outcome for an older epoch (seek, pause, rebalance) is dropped.
+    pub(crate) epoch: u64,
+    pub(crate) offset: i64,
+    pub(crate) leader_epoch: i32,
+}
+
+/// How big and how patient fetches are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FetchParams {
+    pub(crate) max_wait_ms: i32,
+    pub(crate) min_bytes: i32,
+    pub(crate) max_bytes: i32,
+    pub(crate) partition_max_bytes: i32,
+    pub(crate) read_committed: bool,
+}
+
+/// What one partition's fetch gave.
+#[derive(Debug)]
+pub(crate) enum FetchOutcome {
+    /// Records (maybe none) and where to go on.
+    Read(PartitionRead),
+    /// The broker's error code for the partition.
+    Error(i16),
+    /// The data did not decode.
+    Corrupt(String),
+    /// The response left the partition out (`fetch.max.bytes` reached).
+    Missing,
+}
+
+/// Fetches `targets` from broker `node_id`; outcomes in the same order.
+pub(crate) async fn fetch(
+    cluster: &Cluster,
+    node_id: i32,
+    targets: &[FetchTarget],
+    params: FetchParams,
+) -> Result<Vec<FetchOutcome>> {
+    let mut topics: Vec<FetchTopic> = Vec::new();
+    for t in targets {
+        let partition = FetchPartition {
+            partition: t.tp.1,
+            current_leader_epoch: t.leader_epoch,
+            fetch_offset: t.offset,
+            partition_max_bytes: params.partition_max_bytes,
+            ..Default::default()
+        };
+        match topics.iter_mut().find(|f| *f.topic == *t.tp.0) {
+            Some(f) => f.partitions.push(partition),
+            None => topics.push(FetchTopic {
+                topic: t.tp.0.to_string(),
+                partitions: vec![partition],
+                ..Default::default()
+            }),
+        }
+    }
+    let request = FetchRequest {
+        max_wait_ms: params.max_wait_ms,
+        min_bytes: params.min_bytes,
+        max_bytes: params.max_bytes,
+        isolation_level: i8::from(params.read_committed),
+        topics,
+        ..Default::default()
+    };
+    let conn = cluster.broker(node_id).await?;
+    let version = conn.version_for(ApiKey::Fetch)?.min(MAX_FETCH_VERSION);
+    let response = match conn.send_version(&request, version).await {
+        Ok(r) => r,
+        Err(e) => {
+            cluster.connection_failed(conn.broker(), &e).await;
+            return Err(e);
+        }
+    };
+    if response.error_code != 0 {
+        // A top-level error (only session errors, which full fetches do
+        // not meet) applies to every partition.
+        return Ok(targets
+            .iter()
+            .map(|_| FetchOutcome::Error(response.error_code))
+            .collect());
+    }
+    let mut by_tp = HashMap::new();
+    for topic in &response.responses {
+        for p in &topic.partitions {
+            by_tp.insert((topic.topic.as_str(), p.partition_index), p);
+        }
+    }
+    let options = DecodeOptions::default();
+    Ok(targets
+        .iter()
+        .map(|t| match by_tp.get(&(&*t.tp.0, t.tp.1)) {
+            None => FetchOutcome::Missing,
+            Some(p) if p.error_code != 0 => FetchOutcome::Error(p.error_code),
+            Some(p) => {
+                match read_partition(&t.tp.0, t.offset, p, params.read_committed, &options) {
+                    Ok(r) => FetchOutcome::Read(r),
+                    Err(e) => FetchOutcome::Corrupt(e.to_string()),
+                }
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,244 @@
+//! Consumer groups against a real broker: members joining and leaving
+//! mid-stream (nothing lost, nothing read twice across clean rebalances,
+//! offsets checked with Kafka's own ConsumerGroupCommand), a member that
+//! stops polling losing its partitions, and close() leaving at once.
+
+mod consumer_util;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use consumer_util::*;
+use ferrokafka::consumer::{Consumer, ConsumerError};
+use ferrokafka::protocol::Uuid;
+use tokio::sync::{mpsc, oneshot};
+
+/// A member polling on its own task until told to close; sends every
+/// (partition, offset, value) it reads.
+fn member(
+    group: &str,
+    topic: &str,
+    seen: mpsc::UnboundedSender<(i32, i64, String)>,
+) -> oneshot::Sender<()> {
+    let (stop, mut stopped) = oneshot::channel::<()>();
+    let mut c = Consumer::new(group_config(group)).expect("consumer");
+    c.subscribe(&[topic]).expect("subscribes");
+    tokio::spawn(async move {
+        loop {
+            if stopped.try_recv().is_ok() {
+                c.close().await.expect("closes");
+                return;
+            }
+            match c.poll(Duration::from_millis(100)).await {
+                Some(Ok(m)) => {
+                    let _ = seen.send((m.partition(), m.offset(), text(&m)));
+                }
+                Some(Err(e)) if e.is_partition_eof() => {}
+                Some(Err(e)) => panic!("member poll failed: {e}"),
+                None => {}
+            }
+        }
+    });
+    stop
+}
+
+async fn produce_round(topic: &str, id: Uuid, round: usize) {
+    for p in 0..6 {
+        let values: Vec<String> = (0..10).map(|i| format!("r{round}-p{p}-{i}")).collect();
+        produce(topic, id, p, &values).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_join_and_leave_mid_stream_every_record_read_once() {
+    let topic = unique("ferro-c-group");
+    let group = unique("ferro-g");
+    let id = create_topic(&topic, 6).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut round = 0;
+    let next_round = |n: &mut usize| {
+        *n += 1;
+        *n
+    };
+    produce_round(&topic, id, next_round(&mut round)).await;
+    let m1 = member(&group, &topic, tx.clone());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    produce_round(&topic, id, next_round(&mut round)).await;
+    let m2 = member(&group, &topic, tx.clone());
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    produce_round(&topic, id, next_round(&mut round)).await;
+    let m3 = member(&group, &topic, tx.clone());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    produce_round(&topic, id, next_round(&mut round)).await;
+    let _ = m1.send(());
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    produce_round(&topic, id, next_round(&mut round)).await;
+    let _ = m2.send(());
+    produce_round(&topic, id, next_round(&mut round)).await;
+    let total = round * 6 * 10;
+
+    let mut seen: Vec<(i32, i64, String)> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while seen.len() < total && Instant::now() < deadline {
+        if let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
+            seen.push(s);
+        }
+    }
+    // Anything read twice would show up shortly after.
+    while let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(1500), rx.recv()).await {
+        seen.push(s);
+    }
+    let _ = m3.send(());
+    let unique_seen: HashSet<(i32, i64)> = seen.iter().map(|(p, o, _)| (*p, *o)).collect();
+    assert_eq!(unique_seen.len(), total, "every record read");
+    assert_eq!(seen.len(), total, "no record read twice");
+    for p in 0..6 {
+        for o in 0..(round as i64 * 10) {
+            assert!(unique_seen.contains(&(p, o)), "missing {p}/{o}");
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    check_with_kafka_tool(&group, &topic, round as i64 * 10).await;
+}
+
+/// Kafka's own ConsumerGroupCommand must see every partition's committed
+/// offset at its end.
+async fn check_with_kafka_tool(group: &str, topic: &str, end: i64) {
+    let classpath = std::env::var("FERROKAFKA_KAFKA_CLASSPATH")
+        .expect("FERROKAFKA_KAFKA_CLASSPATH is set (source the brokers' env file)");
+    let (group, bootstrap) = (group.to_owned(), bootstrap());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("java")
+            .args([
+                "-Xms64m",
+                "-Xmx256m",
+                "-cp",
+                &classpath,
+                "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                "--bootstrap-server",
+                &bootstrap,
+                "--describe",
+                "--group",
+                &group,
+            ])
+            .output()
+    })
+    .await
+    .expect("joins")
+    .expect("java runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut partitions = HashSet::new();
+    for line in stdout.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() >= 5 && cols[1] == topic {
+            let p: i32 = cols[2].parse().expect("partition");
+            assert_eq!(cols[3], end.to_string(), "current offset of {p}: {line}");
+            assert_eq!(cols[4], end.to_string(), "log end offset of {p}: {line}");
+            partitions.insert(p);
+        }
+    }
+    assert_eq!(partitions.len(), 6, "{stdout}");
+}
+
+/// Polls both until `ok` says the assignments are as wanted.
+async fn poll_both_until(
+    a: &mut Consumer,
+    b: &mut Consumer,
+    within: Duration,
+    ok: impl Fn(&Consumer, &Consumer) -> bool,
+) {
+    let deadline = Instant::now() + within;
+    while !ok(a, b) {
+        assert!(
+            Instant::now() < deadline,
+            "assignments never settled: {:?} / {:?}",
+            a.assignment(),
+            b.assignment()
+        );
+        for c in [&mut *a, &mut *b] {
+            if let Some(Err(e)) = c.poll(Duration::from_millis(50)).await {
+                assert!(e.is_partition_eof(), "{e}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_stops_polling_loses_its_partitions_to_the_others() {
+    let topic = unique("ferro-c-stall");
+    let group = unique("ferro-g");
+    create_topic(&topic, 6).await;
+    let config = group_config(&group)
+        .set("max.poll.interval.ms", "3000")
+        .expect("valid");
+    let mut a = Consumer::new(config.clone()).expect("consumer");
+    let mut b = Consumer::new(config).expect("consumer");
+    a.subscribe(&[&topic]).expect("subscribes");
+    b.subscribe(&[&topic]).expect("subscribes");
+    poll_both_until(&mut a, &mut b, Duration::from_secs(30), |a, b| {
+        a.assignment().len() == 3 && b.assignment().len() == 3
+    })
+    .await;
+    // `a` stops polling; `b` goes on and must end up with everything.
+    let stalled_at = Instant::now();
+    while b.assignment().len() < 6 {
+        assert!(
+            stalled_at.elapsed() < Duration::from_secs(20),
+            "b never got a's partitions: {:?}",
+            b.assignment()
+        );
+        if let Some(Err(e)) = b.poll(Duration::from_millis(100)).await {
+            assert!(e.is_partition_eof(), "{e}");
+        }
+    }
+    assert!(stalled_at.elapsed() >= Duration::from_millis(2500));
+    // `a` learns what happened when it polls again.
+    match a.poll(Duration::from_secs(5)).await {
+        Some(Err(ConsumerError::MaxPollIntervalExceeded {
+            max_poll_interval_ms,
+        })) => {
+            assert_eq!(max_poll_interval_ms, 3000)
+        }
+        other => panic!("expected MaxPollIntervalExceeded, got {other:?}"),
+    }
+    assert!(a.assignment().is_empty());
+    b.close().await.expect("closes");
+    a.close().await.expect("closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_leaves_the_group_at_once() {
+    let topic = unique("ferro-c-close");
+    let group = unique("ferro-g");
+    create_topic(&topic, 4).await;
+    // A long session: without LeaveGroup the survivor would wait 30 s.
+    let config = group_config(&group)
+        .set("session.timeout.ms", "30000")
+        .expect("valid");
+    let mut a = Consumer::new(config.clone()).expect("consumer");
+    let mut b = Consumer::new(config).expect("consumer");
+    a.subscribe(&[&topic]).expect("subscribes");
+    b.subscribe(&[&topic]).expect("subscribes");
+    poll_both_until(&mut a, &mut b, Duration::from_secs(30), |a, b| {
+        a.assignment().len() == 2 && b.assignment().len() == 2
+    })
+    .await;
+    let closing = Instant::now();
+    a.close().await.expect("closes");
+    while b.assignment().len() < 4 {
+        assert!(
+            closing.elapsed() < Duration::from_secs(10),
+            "the other member still waits: {:?}",
+            b.assignment()
+        );
+        if let Some(Err(e)) = b.poll(Duration::from_millis(100)).await {
+            assert!(e.is_partition_eof(), "{e}");
+        }
+    }
+    b.close().await.expect("closes");
+}
