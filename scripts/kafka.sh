@@ -5,6 +5,8 @@
 #   scripts/kafka.sh start single     one broker+controller: PLAINTEXT and SASL_PLAINTEXT
 #   scripts/kafka.sh start cluster    three broker+controller nodes (one KRaft quorum)
 #   scripts/kafka.sh stop [single|cluster]   stop by recorded PID (default: both)
+#   scripts/kafka.sh kill-node N      kill cluster node N (1-3) at once, as a crash would
+#   scripts/kafka.sh start-node N     start cluster node N again on its data, wait until ready
 #   scripts/kafka.sh env              print the environment file to source
 #
 # After `start`, `source "$(scripts/kafka.sh env)"` sets:
@@ -236,6 +238,21 @@ case "${1:-}" in
       all) stop_dir "$state/single" "$state/cluster/node1" "$state/cluster/node2" "$state/cluster/node3" ;;
     esac
     write_env ;;
+  kill-node|start-node)
+    n=${2:-}
+    case "$n" in 1|2|3) ;; *) log "$1 1|2|3"; exit 2 ;; esac
+    dir=$state/cluster/node$n
+    [ -f "$dir/server.properties" ] || { log "no cluster node $n; start the cluster first"; exit 1; }
+    if [ "$1" = kill-node ]; then
+      pid=$(cat "$dir/pid" 2>/dev/null || true)
+      if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+      while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      log "cluster node $n killed"
+    else
+      launch "$dir"
+      wait_ready "$dir" $((CLUSTER_PLAIN_BASE + n - 1))
+      log "cluster node $n ready"
+    fi ;;
   env) write_env; echo "$envfile" ;;
-  *) sed -n '2,22p' "$0"; exit 2 ;;
+  *) sed -n '2,24p' "$0"; exit 2 ;;
 esac
