@@ -87,7 +87,10 @@ async fn a_leader_crash_loses_and_duplicates_nothing() {
                 assert!(d.offset > prev, "{key}: offset {} after {prev}", d.offset);
             }
             if let Some(other) = offsets_seen.insert((d.partition, d.offset), i) {
-                panic!("records {other} and {i} both at {}:{}", d.partition, d.offset);
+                panic!(
+                    "records {other} and {i} both at {}:{}",
+                    d.partition, d.offset
+                );
             }
         }
     }
