@@ -36,6 +36,10 @@ source "$(scripts/kafka.sh env)"
 step "cargo test (unit, integration, doc)"
 cargo test --workspace --all-features --no-fail-fast
 
+step "the reference event flow (embedded mock, then the broker)"
+scripts/event-flow-check.sh mock
+scripts/event-flow-check.sh broker
+
 step "fuzz smoke"
 scripts/fuzz-smoke.sh
 

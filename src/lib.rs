@@ -17,3 +17,8 @@ pub mod producer;
 
 pub use error::{Error, Result};
 pub use ferrokafka_protocol as protocol;
+
+/// The README's code blocks, compiled as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
