@@ -27,6 +27,9 @@ fi
 step "no C in the library's dependency tree"
 scripts/check-no-c.sh
 
+step "static musl build of the examples"
+scripts/musl-check.sh
+
 step "brokers"
 scripts/kafka.sh start single
 scripts/kafka.sh start cluster
