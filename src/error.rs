@@ -88,6 +88,10 @@ pub enum Error {
         /// The last connection error.
         last_error: String,
     },
+    /// A client was made outside a tokio runtime; it needs one for its
+    /// background tasks.
+    #[error("no tokio runtime: create clients within one (e.g. under #[tokio::main])")]
+    NoRuntime,
     /// The client was closed.
     #[error("the client is closed")]
     Closed,

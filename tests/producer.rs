@@ -239,3 +239,61 @@ async fn acks_zero_and_one_deliver_without_idempotence() {
         assert_eq!(values, want, "acks={acks}: in order");
     }
 }
+
+#[tokio::test]
+async fn a_full_buffer_refuses_without_waiting_and_waits_otherwise() {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").to_string()
+    };
+    let producer = Producer::new(
+        ClientConfig::from_properties([
+            ("bootstrap.servers", closed.as_str()),
+            ("queue.buffering.max.messages", "5"),
+            ("message.timeout.ms", "1000"),
+        ])
+        .expect("config"),
+    )
+    .expect("producer");
+    let mut queued = Vec::new();
+    for i in 0..5 {
+        queued.push(
+            producer
+                .try_send(ProducerRecord::new("t").value(format!("{i}")))
+                .expect("room for five"),
+        );
+    }
+    let err = producer
+        .try_send(ProducerRecord::new("t").value("sixth"))
+        .expect_err("full");
+    assert_eq!(err, ProduceError::QueueFull);
+    assert!(err.is_retriable());
+    let err = producer
+        .produce(ProducerRecord::new("t").value("sixth"), |_| {})
+        .expect_err("full");
+    assert_eq!(err, ProduceError::QueueFull);
+    // The waiting path gets in once the first five time out and free
+    // their room.
+    let start = std::time::Instant::now();
+    let sixth = tokio::time::timeout(
+        Duration::from_secs(20),
+        producer.send(ProducerRecord::new("t").value("sixth")),
+    )
+    .await
+    .expect("no hang")
+    .expect("queued after room was freed");
+    assert!(start.elapsed() >= Duration::from_millis(500), "it waited");
+    for f in queued {
+        assert!(f.await.is_err(), "nothing is reachable");
+    }
+    assert!(sixth.await.is_err());
+}
+
+#[test]
+fn clients_outside_a_runtime_are_refused_and_producers_are_send_sync() {
+    fn send_sync<T: Send + Sync + Clone>() {}
+    send_sync::<Producer>();
+    let err = Producer::new(ClientConfig::new().bootstrap_servers(["127.0.0.1:1"]))
+        .expect_err("no runtime");
+    assert!(matches!(err, ferrokafka::Error::NoRuntime), "{err}");
+}

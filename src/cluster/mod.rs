@@ -61,12 +61,16 @@ impl std::fmt::Debug for Cluster {
 }
 
 impl Cluster {
-    /// Validates `config` and starts the background metadata refresh. No
-    /// connection is made yet; the first request makes one.
+    /// Validates `config` and starts the background metadata refresh (so
+    /// it must be called within a tokio runtime: [`Error::NoRuntime`]
+    /// otherwise). No connection is made yet; the first request makes one.
     /// `allow_auto_create` is what Metadata requests ask of the broker
     /// when they name a topic that does not exist (producers ask for it,
     /// consumers do not, unless `allow.auto.create.topics` says otherwise).
     pub fn new(config: ClientConfig, allow_auto_create: bool) -> Result<Cluster> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::NoRuntime);
+        }
         if config.bootstrap_servers.is_empty() {
             return Err(crate::config::ConfigError::Conflict(
                 "bootstrap.servers is required".into(),
