@@ -487,3 +487,29 @@ async fn retries_running_out_fail_with_the_last_error() {
     let log = read_back(&cluster, &topic, 1).await;
     assert_eq!(assert_exactly_once(&outcomes, &log), 9);
 }
+
+#[tokio::test]
+async fn a_refused_first_batch_on_a_fresh_partition_is_not_overtaken() {
+    // Kafka (and the mock) take any first sequence from a producer with no
+    // state on the partition: were later batches pipelined behind a first
+    // one refused retriably, they would be written first, and the first
+    // refused as out of order from then on. Seen against the real broker
+    // on freshly created topics (NOT_LEADER_OR_FOLLOWER at first).
+    let topic = unique("faults-fresh");
+    let cluster = mock_with_topic(1, &topic, 2).await;
+    cluster.push_request_errors(ApiKey::Produce, &[ErrorCode::NotLeaderOrFollower]);
+    let producer = Producer::new(producer_config(
+        &cluster.bootstrap_servers(),
+        &[("linger.ms", "0"), ("batch.num.messages", "10")],
+    ))
+    .expect("producer");
+    let outcomes = send_range(&producer, &topic, 0..200, round_robin(2)).await;
+    assert_all_delivered(&outcomes);
+    assert_eq!(
+        count(&cluster, ApiKey::InitProducerId),
+        1,
+        "no epoch bump needed"
+    );
+    let log = read_back(&cluster, &topic, 2).await;
+    assert_eq!(assert_exactly_once(&outcomes, &log), 200);
+}
