@@ -609,11 +609,15 @@ impl Consumer {
             }),
             Fetched::Error { tp, epoch, error } => {
                 // A partition still starting has no epoch yet: its errors
-                // are for the application all the same.
+                // are for the application all the same. So are those of a
+                // newer epoch: the engine restarted the partition itself
+                // (auto.offset.reset after OFFSET_OUT_OF_RANGE) and its
+                // error (auto.offset.reset=error) is the news. Only older
+                // epochs are stale.
                 let known = self
                     .parts
                     .get(&tp)
-                    .is_some_and(|p| p.epoch.is_none_or(|e| e == epoch) && !p.paused);
+                    .is_some_and(|p| p.epoch.is_none_or(|e| epoch >= e) && !p.paused);
                 known.then_some(Err(error))
             }
         }

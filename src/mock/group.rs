@@ -407,7 +407,10 @@ impl Group {
 
     /// OffsetCommit's checks: outside a group (generation -1, no member
     /// id) only an empty group takes commits; inside, the member and its
-    /// generation must be current and the group not rebalancing.
+    /// generation must be current and the group not waiting for its
+    /// assignment. As in Kafka, a group preparing a rebalance still takes
+    /// commits of the current generation: that is how an eager member
+    /// commits the partitions it gives back before rejoining.
     pub(crate) fn check_commit(
         &self,
         member_id: &str,
@@ -423,8 +426,8 @@ impl Group {
         }
         self.check_member(member_id, instance, generation)?;
         match self.state {
-            GroupState::Stable => Ok(()),
-            _ => Err(ErrorCode::RebalanceInProgress),
+            GroupState::CompletingRebalance => Err(ErrorCode::RebalanceInProgress),
+            _ => Ok(()),
         }
     }
 

@@ -116,9 +116,12 @@ fn check_sequence(
                 Err(ErrorCode::OutOfOrderSequenceNumber)
             }
         }
-        // No state here yet, or a new epoch: the sequence starts at 0.
-        _ if batch.base_sequence == 0 => Ok(Sequenced::Append),
-        _ => Err(ErrorCode::OutOfOrderSequenceNumber),
+        // A new epoch over existing state starts again at 0.
+        Some(_) if batch.base_sequence != 0 => Err(ErrorCode::OutOfOrderSequenceNumber),
+        // No state on this partition yet: Kafka takes any first sequence
+        // (`ProducerAppendInfo.checkSequence` with NO_PRODUCER_EPOCH), so
+        // a client must not let a later batch overtake its first one.
+        _ => Ok(Sequenced::Append),
     }
 }
 

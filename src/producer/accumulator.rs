@@ -57,6 +57,12 @@ pub(crate) struct PartitionQueue {
     /// A batch of this partition failed and is being sent again: one
     /// batch at a time until it is through, so order is kept.
     retrying: bool,
+    /// The broker acknowledged a batch of this partition under the current
+    /// producer id and epoch. Until then one batch at a time: Kafka takes
+    /// any first sequence from a producer it has no state for, so a second
+    /// batch could be written before a first one that failed retriably,
+    /// and the first would then be refused forever.
+    acked: bool,
 }
 
 #[derive(Debug)]
@@ -255,14 +261,6 @@ impl Accumulator {
         })
     }
 
-    /// Whether a batch of `topic`/`partition` is being sent again.
-    pub(crate) fn is_retrying(&self, topic: &str, partition: i32) -> bool {
-        self.topics
-            .get(topic)
-            .and_then(|t| t.partitions.get(usize::try_from(partition).ok()?))
-            .is_some_and(|q| q.retrying)
-    }
-
     /// Every topic queued for.
     pub(crate) fn topic_names(&self) -> Vec<Arc<str>> {
         self.topics.keys().cloned().collect()
@@ -385,7 +383,12 @@ impl Accumulator {
         for t in self.topics.values_mut() {
             let info = t.info.clone();
             for (i, q) in t.partitions.iter_mut().enumerate() {
-                let limit = if q.retrying { 1 } else { config.max_in_flight };
+                let one_at_a_time = q.retrying || (config.idempotent && !q.acked);
+                let limit = if one_at_a_time {
+                    1
+                } else {
+                    config.max_in_flight
+                };
                 if q.in_flight >= limit {
                     continue;
                 }
@@ -482,6 +485,28 @@ impl Accumulator {
         }
     }
 
+    /// The broker acknowledged a batch of this partition: its producer
+    /// state there is known, so batches may be pipelined.
+    pub(crate) fn acked(&mut self, topic: &str, partition: i32) {
+        if let Some(q) = self.queue(topic, partition) {
+            q.acked = true;
+        }
+    }
+
+    /// Whether a batch numbered before `sequence` waits to be sent again
+    /// in this partition: the broker's OUT_OF_ORDER_SEQUENCE_NUMBER for a
+    /// later one is then expected.
+    pub(crate) fn has_earlier_batch(&self, topic: &str, partition: i32, sequence: i32) -> bool {
+        self.topics
+            .get(topic)
+            .and_then(|t| t.partitions.get(usize::try_from(partition).ok()?))
+            .is_some_and(|q| {
+                q.ready
+                    .iter()
+                    .any(|b| b.base_sequence.is_some_and(|s| s < sequence))
+            })
+    }
+
     /// A sent batch failed retriably: back into its partition's queue in
     /// sequence order (or at the front without sequences), not before
     /// `retry_at`.
@@ -515,6 +540,7 @@ impl Accumulator {
         for t in self.topics.values_mut() {
             for q in &mut t.partitions {
                 q.next_sequence = 0;
+                q.acked = false;
                 for b in q.ready.iter_mut() {
                     if b.base_sequence.is_some() || b.is_finished() {
                         let seq = q.next_sequence;

@@ -550,12 +550,14 @@ impl Sender {
         match code {
             E::None => {
                 self.acc.done(&batch.topic, batch.partition);
+                self.acc.acked(&batch.topic, batch.partition);
                 self.deliver(batch, base_offset, append_time);
             }
             // The broker already has this batch: an earlier attempt was
             // written and its answer lost.
             E::DuplicateSequenceNumber => {
                 self.acc.done(&batch.topic, batch.partition);
+                self.acc.acked(&batch.topic, batch.partition);
                 self.deliver(batch, -1, append_time);
             }
             E::NotLeaderOrFollower
@@ -603,10 +605,15 @@ impl Sender {
     /// Whether a batch before `batch` in its partition is waiting to be
     /// sent again (so the broker's OUT_OF_ORDER_SEQUENCE is expected).
     fn earlier_batch_retrying(&self, batch: &ProducerBatch) -> bool {
-        // Retried batches go back to the queue before this one arrives
-        // (responses come in order on a connection), marking the
-        // partition as retrying.
-        batch.attempts > 0 || self.acc.is_retrying(&batch.topic, batch.partition)
+        // Retried batches go back to the queue before this one's answer
+        // arrives (responses come in order on a connection). Whether this
+        // batch was itself retried says nothing: the first batch of the
+        // partition refused again and again means the broker lost the
+        // sequence, and only an epoch bump gets it through.
+        batch.base_sequence.is_some_and(|seq| {
+            self.acc
+                .has_earlier_batch(&batch.topic, batch.partition, seq)
+        })
     }
 
     fn retry_or_fail(

@@ -176,6 +176,10 @@ pub struct Membership {
     generation_id: i32,
     protocol: Option<String>,
     owned: Vec<TopicPartition>,
+    /// The coordinator was lost while the member was stable: once it is
+    /// found again the member heartbeats in its generation, keeping its
+    /// partitions, rather than joining again without giving them back.
+    resume_heartbeats: bool,
     last_heartbeat_ok: Instant,
     last_poll: Instant,
     outbox: VecDeque<GroupRequest>,
@@ -193,6 +197,7 @@ impl Membership {
             generation_id: -1,
             protocol: None,
             owned: Vec::new(),
+            resume_heartbeats: false,
             last_heartbeat_ok: now,
             last_poll: now,
             outbox: VecDeque::new(),
@@ -319,7 +324,16 @@ impl Membership {
             return;
         }
         if error_code == code::NONE {
-            self.state = State::NeedJoin { at: now };
+            self.state = if std::mem::take(&mut self.resume_heartbeats) {
+                // The new coordinator says whether the generation still
+                // stands (or a rebalance is under way) in its answer.
+                State::Stable {
+                    next_heartbeat: now,
+                    heartbeat_in_flight: false,
+                }
+            } else {
+                State::NeedJoin { at: now }
+            };
         } else if is_fatal(error_code) {
             self.fail(error_code);
         } else {
@@ -580,6 +594,12 @@ impl Membership {
     }
 
     fn coordinator_lost(&mut self, now: Instant) {
+        let looking = matches!(
+            self.state,
+            State::NeedCoordinator { .. } | State::FindingCoordinator
+        );
+        let stable = matches!(self.state, State::Stable { .. }) && !self.member_id.is_empty();
+        self.resume_heartbeats = stable || (looking && self.resume_heartbeats);
         self.state = State::NeedCoordinator {
             at: now + self.config.retry_backoff,
         };

@@ -303,3 +303,42 @@ fn silent_coordinator_past_session_timeout_loses_the_partitions() {
     assert!(matches!(m.poll_event(), Some(GroupEvent::Lost(_))));
     assert!(!m.is_stable());
 }
+
+#[test]
+fn a_stable_member_that_loses_its_coordinator_heartbeats_the_new_one() {
+    // Joining again without revoking would leave the engine fetching
+    // partitions the new generation gave to others (and re-reading its
+    // own from the last commit): records consumed twice.
+    let t0 = Instant::now();
+    let mut m = stable_leader(t0);
+    let t1 = t0 + Duration::from_secs(3);
+    m.on_poll(t1);
+    assert!(matches!(
+        m.poll_request(t1),
+        Some(GroupRequest::Heartbeat { .. })
+    ));
+    m.on_heartbeat(code::NOT_COORDINATOR, t1);
+    let t2 = t1 + Duration::from_millis(100);
+    assert_eq!(m.poll_request(t2), Some(GroupRequest::FindCoordinator));
+    // A first lookup fails too: still resuming, not rejoining.
+    m.on_request_failed(t2);
+    let t3 = t2 + Duration::from_millis(100);
+    assert_eq!(m.poll_request(t3), Some(GroupRequest::FindCoordinator));
+    m.on_coordinator(0, t3);
+    assert_eq!(
+        m.poll_request(t3),
+        Some(GroupRequest::Heartbeat {
+            generation_id: 1,
+            member_id: "m1".into()
+        })
+    );
+    assert_eq!(m.poll_event(), None, "the partitions stay");
+    assert_eq!(m.owned()[0].partitions, [0, 1, 2]);
+    // The new coordinator says a rebalance is on: revoke, then rejoin.
+    m.on_heartbeat(code::REBALANCE_IN_PROGRESS, t3);
+    assert!(matches!(m.poll_event(), Some(GroupEvent::Revoked(_))));
+    assert!(matches!(
+        m.poll_request(t3),
+        Some(GroupRequest::JoinGroup { .. })
+    ));
+}
