@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrokafka_protocol::ErrorCode;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tracing::warn;
 
 use self::group::GroupReply;
@@ -28,7 +28,7 @@ use super::group::assignor::Assignor;
 use super::group::membership::{Membership, MembershipConfig};
 use super::offsets::{self, Committer};
 use super::{ConsumerError, Message, Tp};
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 
@@ -237,12 +237,18 @@ pub(crate) struct Engine {
     next_epoch: u64,
     fetching: HashSet<i32>,
     refreshing: bool,
+    /// Every new metadata snapshot: the group leader checks its topics'
+    /// partition counts against those it assigned from.
+    metadata: watch::Receiver<Arc<ClusterMetadata>>,
+    /// The handle was dropped: the engine is leaving the group on its own.
+    handle_gone: bool,
 }
 
 enum Wake {
     Command(Option<Command>),
     Internal(Internal),
     Ack(Option<Vec<(Tp, i64)>>),
+    Metadata,
     Tick,
 }
 
@@ -250,7 +256,10 @@ impl Engine {
     pub(crate) fn spawn(cluster: Cluster, shared: Arc<Shared>, channels: Channels) {
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let config = cluster.config().clone();
+        let metadata = cluster.watch_metadata();
         let engine = Engine {
+            metadata,
+            handle_gone: false,
             cluster,
             config,
             shared,
@@ -291,17 +300,23 @@ impl Engine {
                 };
                 tokio::select! {
                     biased;
-                    c = self.commands.recv() => Wake::Command(c),
+                    c = self.commands.recv(), if !self.handle_gone => Wake::Command(c),
                     Some(i) = self.internal_rx.recv() => Wake::Internal(i),
                     a = ack => Wake::Ack(a),
+                    Ok(()) = self.metadata.changed() => Wake::Metadata,
                     _ = self.shared.room.notified() => Wake::Tick,
                     _ = tokio::time::sleep_until(deadline.into()) => Wake::Tick,
                 }
             };
             let now = Instant::now();
             match wake {
-                Wake::Command(None) => return,
+                Wake::Command(None) => {
+                    if !self.leave_for_dropped_handle(now) {
+                        return;
+                    }
+                }
                 Wake::Command(Some(c)) => self.on_command(c, now),
+                Wake::Metadata => self.check_partition_counts(now),
                 Wake::Internal(i) => self.on_internal(i, now),
                 Wake::Ack(offsets) => self.on_revoke_ack(offsets.unwrap_or_default()),
                 Wake::Tick => {}
@@ -318,6 +333,43 @@ impl Engine {
                 }
                 self.done = true;
             }
+        }
+    }
+
+    /// The handle was dropped without `close`: leave the group anyway (best
+    /// effort, nothing committed), so the others need not wait out the
+    /// session timeout. Returns whether there is a group to leave.
+    fn leave_for_dropped_handle(&mut self, now: Instant) -> bool {
+        self.handle_gone = true;
+        if self.closing.is_some() {
+            return true;
+        }
+        if !self.membership.as_ref().is_some_and(|m| m.is_active()) {
+            return false;
+        }
+        tracing::info!("consumer dropped without close: leaving the group");
+        let (reply, _) = oneshot::channel();
+        self.on_command(Command::Close { reply }, now);
+        true
+    }
+
+    /// As group leader: new metadata may show partitions added to, or the
+    /// creation of, a subscribed topic; the membership decides whether to
+    /// rebalance.
+    fn check_partition_counts(&mut self, now: Instant) {
+        let snapshot = self.metadata.borrow_and_update().clone();
+        let Some(m) = self.membership.as_mut() else {
+            return;
+        };
+        let counts: HashMap<String, i32> = m
+            .watched_topics()
+            .iter()
+            .filter_map(|t| snapshot.topic(t))
+            .filter(|t| t.error == ErrorCode::None && t.partition_count() > 0)
+            .map(|t| (t.name.clone(), t.partition_count()))
+            .collect();
+        if !counts.is_empty() {
+            m.on_partition_counts(&counts, now);
         }
     }
 
