@@ -1,7 +1,8 @@
 //! Consumer groups against a real broker: members joining and leaving
 //! mid-stream (nothing lost, nothing read twice across clean rebalances,
 //! offsets checked with Kafka's own ConsumerGroupCommand), a member that
-//! stops polling losing its partitions, and close() leaving at once.
+//! stops polling losing its partitions, and close() (or dropping the
+//! consumer) leaving at once.
 
 mod consumer_util;
 
@@ -233,6 +234,38 @@ async fn close_leaves_the_group_at_once() {
     while b.assignment().len() < 4 {
         assert!(
             closing.elapsed() < Duration::from_secs(10),
+            "the other member still waits: {:?}",
+            b.assignment()
+        );
+        if let Some(Err(e)) = b.poll(Duration::from_millis(100)).await {
+            assert!(e.is_partition_eof(), "{e}");
+        }
+    }
+    b.close().await.expect("closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_consumer_still_leaves_the_group_promptly() {
+    let topic = unique("ferro-c-drop");
+    let group = unique("ferro-g");
+    create_topic(&topic, 4).await;
+    // A long session: without LeaveGroup the survivor would wait 30 s.
+    let config = group_config(&group)
+        .set("session.timeout.ms", "30000")
+        .expect("valid");
+    let mut a = Consumer::new(config.clone()).expect("consumer");
+    let mut b = Consumer::new(config).expect("consumer");
+    a.subscribe(&[&topic]).expect("subscribes");
+    b.subscribe(&[&topic]).expect("subscribes");
+    poll_both_until(&mut a, &mut b, Duration::from_secs(30), |a, b| {
+        a.assignment().len() == 2 && b.assignment().len() == 2
+    })
+    .await;
+    let dropped = Instant::now();
+    drop(a);
+    while b.assignment().len() < 4 {
+        assert!(
+            dropped.elapsed() < Duration::from_secs(10),
             "the other member still waits: {:?}",
             b.assignment()
         );
