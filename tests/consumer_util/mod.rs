@@ -17,7 +17,8 @@ use ferrokafka::protocol::{ErrorCode, Uuid};
 
 #[path = "../common/mod.rs"]
 mod common;
-pub use common::bootstrap;
+#[allow(unused_imports)]
+pub use common::{bootstrap, cluster_bootstrap};
 
 pub fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
