@@ -12,7 +12,9 @@ use tracing::{debug, warn};
 
 use super::{Engine, Fetched, Internal, PartState, Spec};
 use crate::config::IsolationLevel;
-use crate::consumer::fetch::{fetch, FetchOutcome, FetchParams, FetchTarget};
+use crate::consumer::fetch::{
+    fetch, FetchOutcome, FetchParams, FetchReply, FetchTarget, SessionOutcome,
+};
 use crate::consumer::ConsumerError;
 use crate::error::Result;
 
@@ -65,10 +67,11 @@ impl Engine {
                 }
             }
             self.fetching.insert(node);
+            let plan = self.sessions.entry(node).or_default().plan(&targets);
             let cluster = self.cluster.clone();
             let tx = self.internal_tx.clone();
             tokio::spawn(async move {
-                let result = fetch(&cluster, node, &targets, params).await;
+                let result = fetch(&cluster, node, &targets, plan, params).await;
                 let _ = tx.send(Internal::Fetched {
                     node,
                     targets,
@@ -85,13 +88,22 @@ impl Engine {
         &mut self,
         node: i32,
         targets: Vec<FetchTarget>,
-        result: Result<Vec<FetchOutcome>>,
+        result: Result<FetchReply>,
         now: Instant,
     ) {
         self.fetching.remove(&node);
+        let session = self.sessions.entry(node).or_default();
         let outcomes = match result {
-            Ok(o) => o,
+            Ok(reply) => match session.on_response(reply.error_code, reply.session_id) {
+                SessionOutcome::Usable => reply.outcomes,
+                // Nothing was fetched; the next fetch is a full one.
+                SessionOutcome::Reset => targets.iter().map(|_| FetchOutcome::Missing).collect(),
+                SessionOutcome::Error(code) => {
+                    targets.iter().map(|_| FetchOutcome::Error(code)).collect()
+                }
+            },
             Err(e) => {
+                session.on_failure();
                 debug!(broker = node, error = %e, "fetch failed");
                 for t in &targets {
                     if let Some(p) = self.parts.get_mut(&t.tp) {

@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tracing::warn;
 
 use self::group::GroupReply;
-use super::fetch::{FetchOutcome, FetchTarget};
+use super::fetch::{FetchReply, FetchSession, FetchTarget};
 use super::group::assignor::Assignor;
 use super::group::membership::{Membership, MembershipConfig};
 use super::offsets::{self, Committer};
@@ -164,7 +164,7 @@ enum Internal {
     Fetched {
         node: i32,
         targets: Vec<FetchTarget>,
-        result: Result<Vec<FetchOutcome>>,
+        result: Result<FetchReply>,
     },
     CommitDone {
         revoke: bool,
@@ -236,6 +236,8 @@ pub(crate) struct Engine {
     parts: HashMap<Tp, Part>,
     next_epoch: u64,
     fetching: HashSet<i32>,
+    /// Each broker's incremental fetch session.
+    sessions: HashMap<i32, FetchSession>,
     refreshing: bool,
     /// Every new metadata snapshot: the group leader checks its topics'
     /// partition counts against those it assigned from.
@@ -279,6 +281,7 @@ impl Engine {
             parts: HashMap::new(),
             next_epoch: 1,
             fetching: HashSet::new(),
+            sessions: HashMap::new(),
             refreshing: false,
         };
         tokio::spawn(engine.run());
