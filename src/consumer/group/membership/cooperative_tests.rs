@@ -2,6 +2,7 @@
 //! counts, under simulated time.
 
 use super::*;
+use std::time::Duration;
 
 const T: &str = "my_events_topic";
 
