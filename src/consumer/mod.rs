@@ -694,6 +694,15 @@ impl Consumer {
                     self.parts.remove(tp);
                 }
             }
+            Event::CommitFailed(offsets) => {
+                for (tp, offset) in offsets {
+                    if let Some(p) = self.parts.get_mut(&tp) {
+                        if p.auto_committed == Some(offset) {
+                            p.auto_committed = None;
+                        }
+                    }
+                }
+            }
             Event::Error(e) => return Some(e),
         }
         None

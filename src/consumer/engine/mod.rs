@@ -132,6 +132,8 @@ pub(crate) enum Event {
         ack: oneshot::Sender<Vec<(Tp, i64)>>,
     },
     Lost(Vec<Tp>),
+    /// A commit nobody waited on failed: these offsets are not committed.
+    CommitFailed(Vec<(Tp, i64)>),
     Error(ConsumerError),
 }
 
@@ -170,6 +172,9 @@ enum Internal {
         revoke: bool,
         result: Result<i32>,
         reply: Option<oneshot::Sender<Result<()>>>,
+        /// For a commit nobody waits on (auto commit): what it tried, so
+        /// the handle can try again after a failure.
+        unanswered: Vec<(Tp, i64)>,
     },
     MetadataRefreshed,
     TopicsChecked(Vec<String>),
@@ -496,7 +501,14 @@ impl Engine {
                 revoke,
                 result,
                 reply,
+                unanswered,
             } => {
+                if result.is_err() && !unanswered.is_empty() {
+                    // A rebalance can refuse commits for a moment
+                    // (REBALANCE_IN_PROGRESS); the next auto commit
+                    // retries these rather than waiting for new records.
+                    let _ = self.events.send(Event::CommitFailed(unanswered));
+                }
                 match &result {
                     Ok(node) => self.coordinator = Some(*node),
                     Err(e) => {
@@ -638,12 +650,18 @@ impl Engine {
         let coordinator = self.coordinator;
         let backoff = self.config.retry_backoff;
         let tx = self.internal_tx.clone();
+        let unanswered = if reply.is_none() && !revoke {
+            offsets.clone()
+        } else {
+            Vec::new()
+        };
         tokio::spawn(async move {
             let result = offsets::commit(&cluster, coordinator, &who, &offsets, backoff).await;
             let _ = tx.send(Internal::CommitDone {
                 revoke,
                 result,
                 reply,
+                unanswered,
             });
         });
     }
