@@ -53,13 +53,7 @@ impl Engine {
                 }
             }
         }
-        let params = FetchParams {
-            max_wait_ms: i32::try_from(self.config.fetch_wait_max.as_millis()).unwrap_or(i32::MAX),
-            min_bytes: self.config.fetch_min_bytes,
-            max_bytes: self.config.fetch_max_bytes,
-            partition_max_bytes: self.config.max_partition_fetch_bytes,
-            read_committed: self.config.isolation_level == IsolationLevel::ReadCommitted,
-        };
+        let params = self.fetch_params();
         for (node, targets) in per_broker {
             for t in &targets {
                 if let Some(p) = self.parts.get_mut(&t.tp) {
@@ -201,6 +195,36 @@ impl Engine {
         }
         if refresh {
             self.refresh_metadata();
+        }
+    }
+
+    /// Closes every fetch session (best effort, nobody waits): the brokers
+    /// free their slots now rather than after the sessions idled out.
+    pub(super) fn close_fetch_sessions(&mut self) {
+        let params = FetchParams {
+            max_wait_ms: 0,
+            ..self.fetch_params()
+        };
+        for (node, session) in &mut self.sessions {
+            let Some(plan) = session.close() else {
+                continue;
+            };
+            let (cluster, node) = (self.cluster.clone(), *node);
+            tokio::spawn(async move {
+                if let Err(e) = fetch(&cluster, node, &[], plan, params).await {
+                    debug!(broker = node, error = %e, "closing the fetch session failed");
+                }
+            });
+        }
+    }
+
+    fn fetch_params(&self) -> FetchParams {
+        FetchParams {
+            max_wait_ms: i32::try_from(self.config.fetch_wait_max.as_millis()).unwrap_or(i32::MAX),
+            min_bytes: self.config.fetch_min_bytes,
+            max_bytes: self.config.fetch_max_bytes,
+            partition_max_bytes: self.config.max_partition_fetch_bytes,
+            read_committed: self.config.isolation_level == IsolationLevel::ReadCommitted,
         }
     }
 

@@ -349,6 +349,7 @@ impl Engine {
     /// session timeout. Returns whether there is a group to leave.
     fn leave_for_dropped_handle(&mut self, now: Instant) -> bool {
         self.handle_gone = true;
+        self.close_fetch_sessions();
         if self.closing.is_some() {
             return true;
         }
@@ -471,6 +472,7 @@ impl Engine {
                 });
             }
             Command::Close { reply } => {
+                self.close_fetch_sessions();
                 match self.membership.as_mut() {
                     Some(m) => {
                         m.close();

@@ -149,6 +149,20 @@ impl FetchSession {
         SessionOutcome::Usable
     }
 
+    /// The request that closes the session (epoch -1, nothing listed), so
+    /// the broker frees its slot at once rather than after it idled out;
+    /// `None` when there is no session.
+    pub(crate) fn close(&mut self) -> Option<FetchPlan> {
+        let session_id = self.id;
+        self.reset();
+        (session_id != 0).then(|| FetchPlan {
+            session_id,
+            session_epoch: -1,
+            include: Vec::new(),
+            forgotten: Vec::new(),
+        })
+    }
+
     /// The request failed without an answer: its effect on the broker is
     /// unknown, so start over.
     pub(crate) fn on_failure(&mut self) {

@@ -135,3 +135,13 @@ fn epochs_wrap_to_one() {
     s.on_response(0, 77);
     assert_eq!(s.plan(&[target(0, 10)]).session_epoch, 1);
 }
+
+#[test]
+fn closing_sends_the_final_epoch_once() {
+    let mut s = open();
+    let close = s.close().expect("a session to close");
+    assert_eq!((close.session_id, close.session_epoch), (77, -1));
+    assert!(close.include.is_empty() && close.forgotten.is_empty());
+    assert_eq!(s.close(), None);
+    assert_eq!(FetchSession::default().close(), None);
+}
