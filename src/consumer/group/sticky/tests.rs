@@ -313,3 +313,40 @@ fn mixed_subscriptions_and_departures_stay_complete_and_exclusive() {
         }
     }
 }
+
+#[test]
+fn a_large_group_is_assigned_quickly() {
+    // 200 members, 50 topics of 40 partitions; every member subscribes to
+    // a different half of the topics, and half the members own what an
+    // earlier round gave them.
+    let topics: Vec<String> = (0..50).map(|t| format!("t{t}")).collect();
+    let counts: HashMap<String, i32> = topics.iter().map(|t| (t.clone(), 40)).collect();
+    let mut members: Vec<Member> = (0..200)
+        .map(|i| {
+            let mine: Vec<&str> = topics
+                .iter()
+                .enumerate()
+                .filter(|(t, _)| (t + i) % 2 == 0)
+                .map(|(_, t)| t.as_str())
+                .collect();
+            member(&format!("m{i:03}"), &mine, 1, &[])
+        })
+        .collect();
+    let first = assign(&members, &counts);
+    for m in members.iter_mut().step_by(2) {
+        m.subscription.owned_partitions = first[&m.member_id].clone();
+    }
+    let started = std::time::Instant::now();
+    let second = assign(&members, &counts);
+    let total: usize = second
+        .values()
+        .flatten()
+        .map(|tp| tp.partitions.len())
+        .sum();
+    assert!(total <= 2000);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}
