@@ -9,6 +9,7 @@
 //! handle drop data of an older epoch: no lock is shared, yet nothing
 //! fetched before a seek or a rebalance is ever handed out after it.
 
+mod committing;
 mod fetching;
 mod group;
 mod starting;
@@ -26,7 +27,7 @@ use self::group::GroupReply;
 use super::fetch::{FetchReply, FetchSession, FetchTarget};
 use super::group::assignor::Assignor;
 use super::group::membership::{Membership, MembershipConfig};
-use super::offsets::{self, Committer};
+use super::offsets;
 use super::{ConsumerError, Message, Tp};
 use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::ClientConfig;
@@ -504,29 +505,7 @@ impl Engine {
                 result,
                 reply,
                 unanswered,
-            } => {
-                if result.is_err() && !unanswered.is_empty() {
-                    // A rebalance can refuse commits for a moment
-                    // (REBALANCE_IN_PROGRESS); the next auto commit
-                    // retries these rather than waiting for new records.
-                    let _ = self.events.send(Event::CommitFailed(unanswered));
-                }
-                match &result {
-                    Ok(node) => self.coordinator = Some(*node),
-                    Err(e) => {
-                        warn!(error = %e, "offset commit failed");
-                        if offsets::is_coordinator_error(e) {
-                            self.coordinator = None;
-                        }
-                    }
-                }
-                if revoke {
-                    self.hold = None;
-                }
-                if let Some(reply) = reply {
-                    let _ = reply.send(result.map(|_| ()));
-                }
-            }
+            } => self.on_commit_done(revoke, result, reply, unanswered),
             Internal::MetadataRefreshed => {
                 self.refreshing = false;
                 self.report_unknown_topics();
@@ -620,51 +599,6 @@ impl Engine {
             if !unknown.is_empty() {
                 let _ = tx.send(Internal::TopicsChecked(unknown));
             }
-        });
-    }
-
-    fn spawn_commit(
-        &mut self,
-        offsets: Vec<(Tp, i64)>,
-        revoke: bool,
-        reply: Option<oneshot::Sender<Result<()>>>,
-    ) {
-        let Some(group_id) = self.config.group_id.clone() else {
-            if let Some(reply) = reply {
-                let _ = reply.send(Err(no_group_id()));
-            }
-            if revoke {
-                self.hold = None;
-            }
-            return;
-        };
-        let (generation_id, member_id) = match &self.membership {
-            Some(m) => (m.generation_id(), m.member_id().to_owned()),
-            None => (-1, String::new()),
-        };
-        let who = Committer {
-            group_id,
-            generation_id,
-            member_id,
-            group_instance_id: self.config.group_instance_id.clone(),
-        };
-        let cluster = self.cluster.clone();
-        let coordinator = self.coordinator;
-        let backoff = self.config.retry_backoff;
-        let tx = self.internal_tx.clone();
-        let unanswered = if reply.is_none() && !revoke {
-            offsets.clone()
-        } else {
-            Vec::new()
-        };
-        tokio::spawn(async move {
-            let result = offsets::commit(&cluster, coordinator, &who, &offsets, backoff).await;
-            let _ = tx.send(Internal::CommitDone {
-                revoke,
-                result,
-                reply,
-                unanswered,
-            });
         });
     }
 }
