@@ -9,14 +9,27 @@ use crate::consumer::offsets::{self, Committer};
 use crate::consumer::Tp;
 use crate::error::Result;
 
+/// A commit waiting for the one in flight.
+#[derive(Debug)]
+pub(super) struct QueuedCommit {
+    offsets: Vec<(Tp, i64)>,
+    revoke: bool,
+    reply: Option<oneshot::Sender<Result<()>>>,
+}
+
 impl Engine {
+    /// Commits `offsets` once the commits before it are done. One commit
+    /// is in flight at a time: two in flight can reach the coordinator in
+    /// either order, and an older offset landing last (an auto commit
+    /// overtaken by `close`'s) moves the committed offset back, so the
+    /// next owner reads records again.
     pub(super) fn spawn_commit(
         &mut self,
         offsets: Vec<(Tp, i64)>,
         revoke: bool,
         reply: Option<oneshot::Sender<Result<()>>>,
     ) {
-        let Some(group_id) = self.config.group_id.clone() else {
+        if self.config.group_id.is_none() {
             if let Some(reply) = reply {
                 let _ = reply.send(Err(no_group_id()));
             }
@@ -24,13 +37,37 @@ impl Engine {
                 self.hold = None;
             }
             return;
+        }
+        self.commits.push_back(QueuedCommit {
+            offsets,
+            revoke,
+            reply,
+        });
+        self.start_next_commit();
+    }
+
+    fn start_next_commit(&mut self) {
+        if self.committing {
+            return;
+        }
+        let Some(QueuedCommit {
+            offsets,
+            revoke,
+            reply,
+        }) = self.commits.pop_front()
+        else {
+            return;
         };
+        self.committing = true;
+        // Who commits is decided now, not when queued: a revoke's commit
+        // must carry the generation the partitions were owned in, which
+        // the membership keeps until the commit is done (it waits).
         let (generation_id, member_id) = match &self.membership {
             Some(m) => (m.generation_id(), m.member_id().to_owned()),
             None => (-1, String::new()),
         };
         let who = Committer {
-            group_id,
+            group_id: self.config.group_id.clone().unwrap_or_default(),
             generation_id,
             member_id,
             group_instance_id: self.config.group_instance_id.clone(),
@@ -83,5 +120,7 @@ impl Engine {
         if let Some(reply) = reply {
             let _ = reply.send(result.map(|_| ()));
         }
+        self.committing = false;
+        self.start_next_commit();
     }
 }

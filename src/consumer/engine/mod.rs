@@ -14,7 +14,7 @@ mod fetching;
 mod group;
 mod starting;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +23,7 @@ use ferrokafka_protocol::ErrorCode;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tracing::warn;
 
+use self::committing::QueuedCommit;
 use self::group::GroupReply;
 use super::fetch::{FetchReply, FetchSession, FetchTarget};
 use super::group::assignor::Assignor;
@@ -242,6 +243,9 @@ pub(crate) struct Engine {
     parts: HashMap<Tp, Part>,
     next_epoch: u64,
     fetching: HashSet<i32>,
+    /// Commits waiting for the one in flight (see `committing`).
+    commits: VecDeque<QueuedCommit>,
+    committing: bool,
     /// Each broker's incremental fetch session.
     sessions: HashMap<i32, FetchSession>,
     refreshing: bool,
@@ -288,6 +292,8 @@ impl Engine {
             next_epoch: 1,
             fetching: HashSet::new(),
             sessions: HashMap::new(),
+            commits: VecDeque::new(),
+            committing: false,
             refreshing: false,
         };
         tokio::spawn(engine.run());
