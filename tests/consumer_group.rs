@@ -1,7 +1,8 @@
 //! Consumer groups against a real broker: members joining and leaving
 //! mid-stream (nothing lost, nothing read twice across clean rebalances,
 //! offsets checked with Kafka's own ConsumerGroupCommand), a member that
-//! stops polling losing its partitions, and close() leaving at once.
+//! stops polling losing its partitions, and close() (or dropping the
+//! consumer) leaving at once.
 
 mod consumer_util;
 
@@ -14,8 +15,9 @@ use ferrokafka::protocol::Uuid;
 use tokio::sync::{mpsc, oneshot};
 
 /// A member polling on its own task until told to close; sends every
-/// (partition, offset, value) it reads.
+/// (partition, offset, "name value") it reads.
 fn member(
+    name: &'static str,
     group: &str,
     topic: &str,
     seen: mpsc::UnboundedSender<(i32, i64, String)>,
@@ -31,7 +33,7 @@ fn member(
             }
             match c.poll(Duration::from_millis(100)).await {
                 Some(Ok(m)) => {
-                    let _ = seen.send((m.partition(), m.offset(), text(&m)));
+                    let _ = seen.send((m.partition(), m.offset(), format!("{name} {}", text(&m))));
                 }
                 Some(Err(e)) if e.is_partition_eof() => {}
                 Some(Err(e)) => panic!("member poll failed: {e}"),
@@ -61,13 +63,13 @@ async fn members_join_and_leave_mid_stream_every_record_read_once() {
         *n
     };
     produce_round(&topic, id, next_round(&mut round)).await;
-    let m1 = member(&group, &topic, tx.clone());
+    let m1 = member("m1", &group, &topic, tx.clone());
     tokio::time::sleep(Duration::from_millis(1500)).await;
     produce_round(&topic, id, next_round(&mut round)).await;
-    let m2 = member(&group, &topic, tx.clone());
+    let m2 = member("m2", &group, &topic, tx.clone());
     tokio::time::sleep(Duration::from_millis(1000)).await;
     produce_round(&topic, id, next_round(&mut round)).await;
-    let m3 = member(&group, &topic, tx.clone());
+    let m3 = member("m3", &group, &topic, tx.clone());
     tokio::time::sleep(Duration::from_millis(1500)).await;
     produce_round(&topic, id, next_round(&mut round)).await;
     let _ = m1.send(());
@@ -91,6 +93,11 @@ async fn members_join_and_leave_mid_stream_every_record_read_once() {
     let _ = m3.send(());
     let unique_seen: HashSet<(i32, i64)> = seen.iter().map(|(p, o, _)| (*p, *o)).collect();
     assert_eq!(unique_seen.len(), total, "every record read");
+    let read_twice: Vec<&(i32, i64, String)> = seen
+        .iter()
+        .filter(|(p, o, _)| seen.iter().filter(|s| s.0 == *p && s.1 == *o).count() > 1)
+        .collect();
+    assert!(read_twice.is_empty(), "read twice (by): {read_twice:?}");
     assert_eq!(seen.len(), total, "no record read twice");
     for p in 0..6 {
         for o in 0..(round as i64 * 10) {
@@ -233,6 +240,38 @@ async fn close_leaves_the_group_at_once() {
     while b.assignment().len() < 4 {
         assert!(
             closing.elapsed() < Duration::from_secs(10),
+            "the other member still waits: {:?}",
+            b.assignment()
+        );
+        if let Some(Err(e)) = b.poll(Duration::from_millis(100)).await {
+            assert!(e.is_partition_eof(), "{e}");
+        }
+    }
+    b.close().await.expect("closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_consumer_still_leaves_the_group_promptly() {
+    let topic = unique("ferro-c-drop");
+    let group = unique("ferro-g");
+    create_topic(&topic, 4).await;
+    // A long session: without LeaveGroup the survivor would wait 30 s.
+    let config = group_config(&group)
+        .set("session.timeout.ms", "30000")
+        .expect("valid");
+    let mut a = Consumer::new(config.clone()).expect("consumer");
+    let mut b = Consumer::new(config).expect("consumer");
+    a.subscribe(&[&topic]).expect("subscribes");
+    b.subscribe(&[&topic]).expect("subscribes");
+    poll_both_until(&mut a, &mut b, Duration::from_secs(30), |a, b| {
+        a.assignment().len() == 2 && b.assignment().len() == 2
+    })
+    .await;
+    let dropped = Instant::now();
+    drop(a);
+    while b.assignment().len() < 4 {
+        assert!(
+            dropped.elapsed() < Duration::from_secs(10),
             "the other member still waits: {:?}",
             b.assignment()
         );

@@ -31,9 +31,12 @@
 //! Inside, one engine task owns the group membership, the fetchers and the
 //! commits (see `engine`); the [`Consumer`] handle owns what the
 //! application has consumed: each partition's position and stored offset.
-//! Rebalances are eager: before partitions are given back, the handle
-//! hands their stored offsets to the engine, which commits them and only
-//! then rejoins, so the next owner starts exactly where this one stopped.
+//! Before partitions are given back in a rebalance, the handle hands their
+//! stored offsets to the engine, which commits them and only then rejoins,
+//! so the next owner starts exactly where this one stopped. Rebalances are
+//! eager (everything given back) with `range` and `roundrobin`, and
+//! incremental with `cooperative-sticky`: only the partitions that move
+//! are given back, and the rest are consumed throughout.
 
 mod engine;
 mod error;
@@ -41,6 +44,7 @@ pub(crate) mod fetch;
 pub mod group;
 mod message;
 mod offsets;
+mod rebalance;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -53,6 +57,7 @@ use tracing::warn;
 
 pub use error::ConsumerError;
 pub use message::{Header, Message, TimestampType};
+pub use rebalance::Rebalance;
 
 use engine::{Channels, Command, Engine, Event, Fetched, Shared, Spec};
 
@@ -130,9 +135,9 @@ struct Current {
 
 /// A Kafka consumer. Needs a tokio runtime: the engine runs as a task.
 ///
-/// Dropping it stops the engine without leaving the group (the group
-/// notices after `session.timeout.ms`); call [`Consumer::close`] to leave
-/// at once and commit.
+/// Dropping it makes the engine leave the group on its own, without
+/// committing (best effort: nothing waits for it); call
+/// [`Consumer::close`] to commit, leave, and know that it happened.
 pub struct Consumer {
     config: ClientConfig,
     commands: mpsc::UnboundedSender<Command>,
@@ -145,6 +150,7 @@ pub struct Consumer {
     assigned: bool,
     last_auto_commit: Instant,
     closed: bool,
+    listener: Option<rebalance::Listener>,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -219,6 +225,7 @@ impl Consumer {
             assigned: false,
             last_auto_commit: Instant::now(),
             closed: false,
+            listener: None,
         })
     }
 
@@ -263,6 +270,34 @@ impl Consumer {
             list.push((tp, offset.spec()));
         }
         self.send(Command::Assign(list))
+    }
+
+    /// Calls `listener` with every change of the group's assignment
+    /// (replacing an earlier listener). It runs inside `poll`, before the
+    /// messages that follow the change; a revoke's offsets are committed
+    /// after it returns.
+    ///
+    /// ```no_run
+    /// # fn f(consumer: &mut ferrokafka::consumer::Consumer) {
+    /// use ferrokafka::consumer::Rebalance;
+    /// consumer.set_rebalance_listener(|change: &Rebalance| match change {
+    ///     Rebalance::Assigned(tps) => eprintln!("assigned {tps:?}"),
+    ///     Rebalance::Revoked(tps) => eprintln!("revoked {tps:?}"),
+    ///     Rebalance::Lost(tps) => eprintln!("lost {tps:?}"),
+    /// });
+    /// # }
+    /// ```
+    pub fn set_rebalance_listener(
+        &mut self,
+        listener: impl FnMut(&Rebalance) + Send + Sync + 'static,
+    ) {
+        self.listener = Some(Box::new(listener));
+    }
+
+    fn notify(&mut self, change: Rebalance) {
+        if let Some(listener) = self.listener.as_mut() {
+            listener(&change);
+        }
     }
 
     /// The partitions assigned now.
@@ -626,6 +661,7 @@ impl Consumer {
     fn on_event(&mut self, event: Event) -> Option<ConsumerError> {
         match event {
             Event::Assigned(tps) => {
+                self.notify(Rebalance::Assigned(rebalance::public(&tps)));
                 for tp in tps {
                     self.parts.entry(tp).or_default();
                 }
@@ -639,6 +675,7 @@ impl Consumer {
                 }
             }
             Event::Revoke { tps, ack } => {
+                self.notify(Rebalance::Revoked(rebalance::public(&tps)));
                 let mut offsets = Vec::new();
                 for tp in &tps {
                     self.drop_current(tp);
@@ -655,9 +692,19 @@ impl Consumer {
                 }
             }
             Event::Lost(tps) => {
+                self.notify(Rebalance::Lost(rebalance::public(&tps)));
                 for tp in &tps {
                     self.drop_current(tp);
                     self.parts.remove(tp);
+                }
+            }
+            Event::CommitFailed(offsets) => {
+                for (tp, offset) in offsets {
+                    if let Some(p) = self.parts.get_mut(&tp) {
+                        if p.auto_committed == Some(offset) {
+                            p.auto_committed = None;
+                        }
+                    }
                 }
             }
             Event::Error(e) => return Some(e),

@@ -17,7 +17,8 @@ use ferrokafka::protocol::{ErrorCode, Uuid};
 
 #[path = "../common/mod.rs"]
 mod common;
-pub use common::bootstrap;
+#[allow(unused_imports)]
+pub use common::{bootstrap, cluster_bootstrap};
 
 pub fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -187,4 +188,27 @@ pub fn eof(e: &ConsumerError) -> Option<(String, i32, i64)> {
         } => Some((topic.clone(), *partition, *offset)),
         _ => None,
     }
+}
+
+/// Runs one of Kafka's own command-line tools (`main_class`, from
+/// FERROKAFKA_KAFKA_CLASSPATH) and returns its standard output; fails the
+/// test when the tool fails.
+pub async fn kafka_tool(main_class: &str, args: &[&str]) -> String {
+    let classpath = std::env::var("FERROKAFKA_KAFKA_CLASSPATH")
+        .expect("FERROKAFKA_KAFKA_CLASSPATH is set (source the brokers' env file)");
+    let mut command = std::process::Command::new("java");
+    command.args(["-Xms64m", "-Xmx256m", "-cp", &classpath, main_class]);
+    command.args(args);
+    let what = format!("{main_class} {args:?}");
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("joins")
+        .expect("java runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }

@@ -12,7 +12,9 @@ use tracing::{debug, warn};
 
 use super::{Engine, Fetched, Internal, PartState, Spec};
 use crate::config::IsolationLevel;
-use crate::consumer::fetch::{fetch, FetchOutcome, FetchParams, FetchTarget};
+use crate::consumer::fetch::{
+    fetch, FetchOutcome, FetchParams, FetchReply, FetchTarget, SessionOutcome,
+};
 use crate::consumer::ConsumerError;
 use crate::error::Result;
 
@@ -51,13 +53,7 @@ impl Engine {
                 }
             }
         }
-        let params = FetchParams {
-            max_wait_ms: i32::try_from(self.config.fetch_wait_max.as_millis()).unwrap_or(i32::MAX),
-            min_bytes: self.config.fetch_min_bytes,
-            max_bytes: self.config.fetch_max_bytes,
-            partition_max_bytes: self.config.max_partition_fetch_bytes,
-            read_committed: self.config.isolation_level == IsolationLevel::ReadCommitted,
-        };
+        let params = self.fetch_params();
         for (node, targets) in per_broker {
             for t in &targets {
                 if let Some(p) = self.parts.get_mut(&t.tp) {
@@ -65,10 +61,11 @@ impl Engine {
                 }
             }
             self.fetching.insert(node);
+            let plan = self.sessions.entry(node).or_default().plan(&targets);
             let cluster = self.cluster.clone();
             let tx = self.internal_tx.clone();
             tokio::spawn(async move {
-                let result = fetch(&cluster, node, &targets, params).await;
+                let result = fetch(&cluster, node, &targets, plan, params).await;
                 let _ = tx.send(Internal::Fetched {
                     node,
                     targets,
@@ -85,13 +82,22 @@ impl Engine {
         &mut self,
         node: i32,
         targets: Vec<FetchTarget>,
-        result: Result<Vec<FetchOutcome>>,
+        result: Result<FetchReply>,
         now: Instant,
     ) {
         self.fetching.remove(&node);
+        let session = self.sessions.entry(node).or_default();
         let outcomes = match result {
-            Ok(o) => o,
+            Ok(reply) => match session.on_response(reply.error_code, reply.session_id) {
+                SessionOutcome::Usable => reply.outcomes,
+                // Nothing was fetched; the next fetch is a full one.
+                SessionOutcome::Reset => targets.iter().map(|_| FetchOutcome::Missing).collect(),
+                SessionOutcome::Error(code) => {
+                    targets.iter().map(|_| FetchOutcome::Error(code)).collect()
+                }
+            },
             Err(e) => {
+                session.on_failure();
                 debug!(broker = node, error = %e, "fetch failed");
                 for t in &targets {
                     if let Some(p) = self.parts.get_mut(&t.tp) {
@@ -189,6 +195,36 @@ impl Engine {
         }
         if refresh {
             self.refresh_metadata();
+        }
+    }
+
+    /// Closes every fetch session (best effort, nobody waits): the brokers
+    /// free their slots now rather than after the sessions idled out.
+    pub(super) fn close_fetch_sessions(&mut self) {
+        let params = FetchParams {
+            max_wait_ms: 0,
+            ..self.fetch_params()
+        };
+        for (node, session) in &mut self.sessions {
+            let Some(plan) = session.close() else {
+                continue;
+            };
+            let (cluster, node) = (self.cluster.clone(), *node);
+            tokio::spawn(async move {
+                if let Err(e) = fetch(&cluster, node, &[], plan, params).await {
+                    debug!(broker = node, error = %e, "closing the fetch session failed");
+                }
+            });
+        }
+    }
+
+    fn fetch_params(&self) -> FetchParams {
+        FetchParams {
+            max_wait_ms: i32::try_from(self.config.fetch_wait_max.as_millis()).unwrap_or(i32::MAX),
+            min_bytes: self.config.fetch_min_bytes,
+            max_bytes: self.config.fetch_max_bytes,
+            partition_max_bytes: self.config.max_partition_fetch_bytes,
+            read_committed: self.config.isolation_level == IsolationLevel::ReadCommitted,
         }
     }
 

@@ -3,7 +3,7 @@
 //! partitions to fetch or give back (committing before giving back).
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ferrokafka_protocol::messages::join_group::JoinGroupRequestProtocol;
@@ -43,6 +43,8 @@ struct GroupCtx {
     coordinator: Option<i32>,
     session_timeout_ms: i32,
     rebalance_timeout_ms: i32,
+    /// How long JoinGroup and SyncGroup may take (see [`rebalance_wait`]).
+    rebalance_wait: Duration,
 }
 
 impl GroupCtx {
@@ -56,6 +58,23 @@ impl GroupCtx {
         self.cluster.send_to(node, request).await
     }
 
+    /// [`GroupCtx::send`] for requests the coordinator holds until the
+    /// rebalance completes.
+    async fn send_rebalance<R: Request>(&self, request: &R) -> Result<R::Response> {
+        let node = self.coordinator.ok_or_else(|| {
+            Error::kafka(
+                format!("group {}", self.group_id),
+                ErrorCode::CoordinatorNotAvailable.code(),
+            )
+        })?;
+        let conn = self.cluster.broker(node).await?;
+        let result = conn.send_with_timeout(request, self.rebalance_wait).await;
+        if let Err(e) = &result {
+            self.cluster.connection_failed(conn.broker(), e).await;
+        }
+        result
+    }
+
     async fn run(self, request: GroupRequest) -> GroupReply {
         let result = match request {
             GroupRequest::FindCoordinator => {
@@ -67,7 +86,7 @@ impl GroupCtx {
                 member_id,
                 protocols,
             } => self
-                .send(&JoinGroupRequest {
+                .send_rebalance(&JoinGroupRequest {
                     group_id: self.group_id.clone(),
                     session_timeout_ms: self.session_timeout_ms,
                     rebalance_timeout_ms: self.rebalance_timeout_ms,
@@ -105,7 +124,7 @@ impl GroupCtx {
                 protocol_name,
                 assignments,
             } => self
-                .send(&SyncGroupRequest {
+                .send_rebalance(&SyncGroupRequest {
                     group_id: self.group_id.clone(),
                     generation_id,
                     member_id,
@@ -237,6 +256,7 @@ impl Engine {
             coordinator: self.coordinator,
             session_timeout_ms: millis_i32(self.config.session_timeout),
             rebalance_timeout_ms: millis_i32(self.config.max_poll_interval),
+            rebalance_wait: rebalance_wait(&self.config),
         };
         let tx = self.internal_tx.clone();
         tokio::spawn(async move {
@@ -373,6 +393,17 @@ fn flatten(tps: Vec<ferrokafka_protocol::consumer_protocol::TopicPartition>) -> 
             t.partitions.into_iter().map(move |p| (topic.clone(), p))
         })
         .collect()
+}
+
+/// JoinGroup is answered once every member rejoined, which the
+/// coordinator waits for up to the rebalance timeout
+/// (`max.poll.interval.ms`); a follower's SyncGroup waits for the
+/// leader's assignment. Both get that long plus a margin, as the Java
+/// client does, rather than `request.timeout.ms`.
+fn rebalance_wait(config: &crate::config::ClientConfig) -> Duration {
+    config
+        .request_timeout
+        .max(config.max_poll_interval + Duration::from_secs(5))
 }
 
 fn millis_i32(d: std::time::Duration) -> i32 {

@@ -9,26 +9,28 @@
 //! handle drop data of an older epoch: no lock is shared, yet nothing
 //! fetched before a seek or a rebalance is ever handed out after it.
 
+mod committing;
 mod fetching;
 mod group;
 mod starting;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrokafka_protocol::ErrorCode;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tracing::warn;
 
+use self::committing::QueuedCommit;
 use self::group::GroupReply;
-use super::fetch::{FetchOutcome, FetchTarget};
+use super::fetch::{FetchReply, FetchSession, FetchTarget};
 use super::group::assignor::Assignor;
 use super::group::membership::{Membership, MembershipConfig};
-use super::offsets::{self, Committer};
+use super::offsets;
 use super::{ConsumerError, Message, Tp};
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 
@@ -132,6 +134,8 @@ pub(crate) enum Event {
         ack: oneshot::Sender<Vec<(Tp, i64)>>,
     },
     Lost(Vec<Tp>),
+    /// A commit nobody waited on failed: these offsets are not committed.
+    CommitFailed(Vec<(Tp, i64)>),
     Error(ConsumerError),
 }
 
@@ -164,12 +168,15 @@ enum Internal {
     Fetched {
         node: i32,
         targets: Vec<FetchTarget>,
-        result: Result<Vec<FetchOutcome>>,
+        result: Result<FetchReply>,
     },
     CommitDone {
         revoke: bool,
         result: Result<i32>,
         reply: Option<oneshot::Sender<Result<()>>>,
+        /// For a commit nobody waits on (auto commit): what it tried, so
+        /// the handle can try again after a failure.
+        unanswered: Vec<(Tp, i64)>,
     },
     MetadataRefreshed,
     TopicsChecked(Vec<String>),
@@ -236,13 +243,24 @@ pub(crate) struct Engine {
     parts: HashMap<Tp, Part>,
     next_epoch: u64,
     fetching: HashSet<i32>,
+    /// Commits waiting for the one in flight (see `committing`).
+    commits: VecDeque<QueuedCommit>,
+    committing: bool,
+    /// Each broker's incremental fetch session.
+    sessions: HashMap<i32, FetchSession>,
     refreshing: bool,
+    /// Every new metadata snapshot: the group leader checks its topics'
+    /// partition counts against those it assigned from.
+    metadata: watch::Receiver<Arc<ClusterMetadata>>,
+    /// The handle was dropped: the engine is leaving the group on its own.
+    handle_gone: bool,
 }
 
 enum Wake {
     Command(Option<Command>),
     Internal(Internal),
     Ack(Option<Vec<(Tp, i64)>>),
+    Metadata,
     Tick,
 }
 
@@ -250,7 +268,10 @@ impl Engine {
     pub(crate) fn spawn(cluster: Cluster, shared: Arc<Shared>, channels: Channels) {
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let config = cluster.config().clone();
+        let metadata = cluster.watch_metadata();
         let engine = Engine {
+            metadata,
+            handle_gone: false,
             cluster,
             config,
             shared,
@@ -270,6 +291,9 @@ impl Engine {
             parts: HashMap::new(),
             next_epoch: 1,
             fetching: HashSet::new(),
+            sessions: HashMap::new(),
+            commits: VecDeque::new(),
+            committing: false,
             refreshing: false,
         };
         tokio::spawn(engine.run());
@@ -291,17 +315,23 @@ impl Engine {
                 };
                 tokio::select! {
                     biased;
-                    c = self.commands.recv() => Wake::Command(c),
+                    c = self.commands.recv(), if !self.handle_gone => Wake::Command(c),
                     Some(i) = self.internal_rx.recv() => Wake::Internal(i),
                     a = ack => Wake::Ack(a),
+                    Ok(()) = self.metadata.changed() => Wake::Metadata,
                     _ = self.shared.room.notified() => Wake::Tick,
                     _ = tokio::time::sleep_until(deadline.into()) => Wake::Tick,
                 }
             };
             let now = Instant::now();
             match wake {
-                Wake::Command(None) => return,
+                Wake::Command(None) => {
+                    if !self.leave_for_dropped_handle(now) {
+                        return;
+                    }
+                }
                 Wake::Command(Some(c)) => self.on_command(c, now),
+                Wake::Metadata => self.check_partition_counts(now),
                 Wake::Internal(i) => self.on_internal(i, now),
                 Wake::Ack(offsets) => self.on_revoke_ack(offsets.unwrap_or_default()),
                 Wake::Tick => {}
@@ -318,6 +348,44 @@ impl Engine {
                 }
                 self.done = true;
             }
+        }
+    }
+
+    /// The handle was dropped without `close`: leave the group anyway (best
+    /// effort, nothing committed), so the others need not wait out the
+    /// session timeout. Returns whether there is a group to leave.
+    fn leave_for_dropped_handle(&mut self, now: Instant) -> bool {
+        self.handle_gone = true;
+        self.close_fetch_sessions();
+        if self.closing.is_some() {
+            return true;
+        }
+        if !self.membership.as_ref().is_some_and(|m| m.is_active()) {
+            return false;
+        }
+        tracing::info!("consumer dropped without close: leaving the group");
+        let (reply, _) = oneshot::channel();
+        self.on_command(Command::Close { reply }, now);
+        true
+    }
+
+    /// As group leader: new metadata may show partitions added to, or the
+    /// creation of, a subscribed topic; the membership decides whether to
+    /// rebalance.
+    fn check_partition_counts(&mut self, now: Instant) {
+        let snapshot = self.metadata.borrow_and_update().clone();
+        let Some(m) = self.membership.as_mut() else {
+            return;
+        };
+        let counts: HashMap<String, i32> = m
+            .watched_topics()
+            .iter()
+            .filter_map(|t| snapshot.topic(t))
+            .filter(|t| t.error == ErrorCode::None && t.partition_count() > 0)
+            .map(|t| (t.name.clone(), t.partition_count()))
+            .collect();
+        if !counts.is_empty() {
+            m.on_partition_counts(&counts, now);
         }
     }
 
@@ -411,6 +479,7 @@ impl Engine {
                 });
             }
             Command::Close { reply } => {
+                self.close_fetch_sessions();
                 match self.membership.as_mut() {
                     Some(m) => {
                         m.close();
@@ -441,23 +510,8 @@ impl Engine {
                 revoke,
                 result,
                 reply,
-            } => {
-                match &result {
-                    Ok(node) => self.coordinator = Some(*node),
-                    Err(e) => {
-                        warn!(error = %e, "offset commit failed");
-                        if offsets::is_coordinator_error(e) {
-                            self.coordinator = None;
-                        }
-                    }
-                }
-                if revoke {
-                    self.hold = None;
-                }
-                if let Some(reply) = reply {
-                    let _ = reply.send(result.map(|_| ()));
-                }
-            }
+                unanswered,
+            } => self.on_commit_done(revoke, result, reply, unanswered),
             Internal::MetadataRefreshed => {
                 self.refreshing = false;
                 self.report_unknown_topics();
@@ -551,45 +605,6 @@ impl Engine {
             if !unknown.is_empty() {
                 let _ = tx.send(Internal::TopicsChecked(unknown));
             }
-        });
-    }
-
-    fn spawn_commit(
-        &mut self,
-        offsets: Vec<(Tp, i64)>,
-        revoke: bool,
-        reply: Option<oneshot::Sender<Result<()>>>,
-    ) {
-        let Some(group_id) = self.config.group_id.clone() else {
-            if let Some(reply) = reply {
-                let _ = reply.send(Err(no_group_id()));
-            }
-            if revoke {
-                self.hold = None;
-            }
-            return;
-        };
-        let (generation_id, member_id) = match &self.membership {
-            Some(m) => (m.generation_id(), m.member_id().to_owned()),
-            None => (-1, String::new()),
-        };
-        let who = Committer {
-            group_id,
-            generation_id,
-            member_id,
-            group_instance_id: self.config.group_instance_id.clone(),
-        };
-        let cluster = self.cluster.clone();
-        let coordinator = self.coordinator;
-        let backoff = self.config.retry_backoff;
-        let tx = self.internal_tx.clone();
-        tokio::spawn(async move {
-            let result = offsets::commit(&cluster, coordinator, &who, &offsets, backoff).await;
-            let _ = tx.send(Internal::CommitDone {
-                revoke,
-                result,
-                reply,
-            });
         });
     }
 }

@@ -4,19 +4,22 @@
 //! decompression run here, in parallel across brokers).
 //!
 //! Requests use Fetch v12 at most: later versions name topics by id only,
-//! and v12 is what every Kafka since 2.8 serves. Every fetch is a full
-//! fetch (no KIP-227 session): correct, just heavier on wide assignments.
+//! and v12 is what every Kafka since 2.8 serves. Each broker has an
+//! incremental fetch session (KIP-227, see `session`): after the first
+//! full fetch, a request lists only what changed.
 
 mod read;
+mod session;
 
 use std::collections::HashMap;
 
-use ferrokafka_protocol::messages::fetch::{FetchPartition, FetchTopic};
+use ferrokafka_protocol::messages::fetch::{FetchPartition, FetchTopic, ForgottenTopic};
 use ferrokafka_protocol::messages::FetchRequest;
 use ferrokafka_protocol::records::DecodeOptions;
 use ferrokafka_protocol::ApiKey;
 
 pub(crate) use read::{read_partition, PartitionRead};
+pub(crate) use session::{FetchPlan, FetchSession, SessionOutcome};
 
 use super::Tp;
 use crate::cluster::Cluster;
@@ -55,19 +58,32 @@ pub(crate) enum FetchOutcome {
     Error(i16),
     /// The data did not decode.
     Corrupt(String),
-    /// The response left the partition out (`fetch.max.bytes` reached).
+    /// The response left the partition out: nothing new in the session,
+    /// or `fetch.max.bytes` reached.
     Missing,
 }
 
-/// Fetches `targets` from broker `node_id`; outcomes in the same order.
+/// A Fetch response: its top-level error and session id (for the
+/// session), and, when the error is 0, one outcome per target in order.
+#[derive(Debug)]
+pub(crate) struct FetchReply {
+    pub(crate) error_code: i16,
+    pub(crate) session_id: i32,
+    pub(crate) outcomes: Vec<FetchOutcome>,
+}
+
+/// Fetches `targets` from broker `node_id`, listing in the request what
+/// `plan` says (the partitions the session already holds are fetched all
+/// the same).
 pub(crate) async fn fetch(
     cluster: &Cluster,
     node_id: i32,
     targets: &[FetchTarget],
+    plan: FetchPlan,
     params: FetchParams,
-) -> Result<Vec<FetchOutcome>> {
+) -> Result<FetchReply> {
     let mut topics: Vec<FetchTopic> = Vec::new();
-    for t in targets {
+    for t in plan.include.iter().filter_map(|&i| targets.get(i)) {
         let partition = FetchPartition {
             partition: t.tp.1,
             current_leader_epoch: t.leader_epoch,
@@ -84,12 +100,29 @@ pub(crate) async fn fetch(
             }),
         }
     }
+    let mut forgotten_topics_data: Vec<ForgottenTopic> = Vec::new();
+    for (topic, partition) in plan.forgotten {
+        match forgotten_topics_data
+            .iter_mut()
+            .find(|f| *f.topic == *topic)
+        {
+            Some(f) => f.partitions.push(partition),
+            None => forgotten_topics_data.push(ForgottenTopic {
+                topic: topic.to_string(),
+                partitions: vec![partition],
+                ..Default::default()
+            }),
+        }
+    }
     let request = FetchRequest {
         max_wait_ms: params.max_wait_ms,
         min_bytes: params.min_bytes,
         max_bytes: params.max_bytes,
         isolation_level: i8::from(params.read_committed),
+        session_id: plan.session_id,
+        session_epoch: plan.session_epoch,
         topics,
+        forgotten_topics_data,
         ..Default::default()
     };
     let conn = cluster.broker(node_id).await?;
@@ -102,12 +135,11 @@ pub(crate) async fn fetch(
         }
     };
     if response.error_code != 0 {
-        // A top-level error (only session errors, which full fetches do
-        // not meet) applies to every partition.
-        return Ok(targets
-            .iter()
-            .map(|_| FetchOutcome::Error(response.error_code))
-            .collect());
+        return Ok(FetchReply {
+            error_code: response.error_code,
+            session_id: response.session_id,
+            outcomes: Vec::new(),
+        });
     }
     let mut by_tp = HashMap::new();
     for topic in &response.responses {
@@ -116,7 +148,7 @@ pub(crate) async fn fetch(
         }
     }
     let options = DecodeOptions::default();
-    Ok(targets
+    let outcomes = targets
         .iter()
         .map(|t| match by_tp.get(&(&*t.tp.0, t.tp.1)) {
             None => FetchOutcome::Missing,
@@ -128,5 +160,10 @@ pub(crate) async fn fetch(
                 }
             }
         })
-        .collect())
+        .collect();
+    Ok(FetchReply {
+        error_code: 0,
+        session_id: response.session_id,
+        outcomes,
+    })
 }

@@ -1,10 +1,13 @@
 //! Partition assignors, as the group leader runs them after JoinGroup:
 //! `range` and `roundrobin`, computed exactly as the Java client computes
-//! them, so that a group of mixed clients agrees on who owns what.
+//! them, so that a group of mixed clients agrees on who owns what, and
+//! `cooperative-sticky` (see [`super::sticky`]).
 
 use std::collections::{BTreeMap, HashMap};
 
 use ferrokafka_protocol::consumer_protocol::{ConsumerProtocolSubscription, TopicPartition};
+
+use super::sticky;
 
 /// One member as the leader sees it in the JoinGroup response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +41,9 @@ pub enum Assignor {
     Range,
     /// `roundrobin`: every partition of every topic dealt in turn.
     RoundRobin,
+    /// `cooperative-sticky`: balanced, keeps partitions where they were,
+    /// and rebalances incrementally (KIP-429).
+    CooperativeSticky,
 }
 
 impl Assignor {
@@ -46,7 +52,15 @@ impl Assignor {
         match self {
             Assignor::Range => "range",
             Assignor::RoundRobin => "roundrobin",
+            Assignor::CooperativeSticky => "cooperative-sticky",
         }
+    }
+
+    /// Whether the assignor supports the cooperative rebalance protocol:
+    /// members keep their partitions through a rebalance and give back
+    /// only those that move.
+    pub fn is_cooperative(self) -> bool {
+        self == Assignor::CooperativeSticky
     }
 
     /// The assignor for a protocol name, if this client has it.
@@ -54,6 +68,7 @@ impl Assignor {
         match name {
             "range" => Some(Assignor::Range),
             "roundrobin" => Some(Assignor::RoundRobin),
+            "cooperative-sticky" => Some(Assignor::CooperativeSticky),
             _ => None,
         }
     }
@@ -74,6 +89,7 @@ impl Assignor {
         match self {
             Assignor::Range => range(&sorted, partitions_per_topic, &mut out),
             Assignor::RoundRobin => round_robin(&sorted, partitions_per_topic, &mut out),
+            Assignor::CooperativeSticky => sticky::assign(&sorted, partitions_per_topic, &mut out),
         }
         out.into_iter()
             .map(|(member, topics)| {
@@ -203,7 +219,11 @@ mod tests {
 
     #[test]
     fn every_partition_exactly_once_for_any_group() {
-        for assignor in [Assignor::Range, Assignor::RoundRobin] {
+        for assignor in [
+            Assignor::Range,
+            Assignor::RoundRobin,
+            Assignor::CooperativeSticky,
+        ] {
             for n in 1..6 {
                 let members: Vec<Member> = (0..n)
                     .map(|i| member(&format!("m{i}"), &["x", "y"]))

@@ -157,6 +157,22 @@ impl Connection {
         self.wire.roundtrip(request, version).await
     }
 
+    /// Sends `request` at the negotiated version and waits up to `timeout`
+    /// (rather than `request.timeout.ms`) for its response: for requests
+    /// the broker may rightly hold longer, such as JoinGroup, which waits
+    /// up to the group's rebalance timeout for the other members.
+    pub async fn send_with_timeout<R: Request>(
+        &self,
+        request: &R,
+        timeout: Duration,
+    ) -> Result<R::Response> {
+        let version = self.version_for(R::API_KEY)?;
+        let response = self.wire.queue(request, version).await?;
+        self.wire
+            .response_within::<R>(response, version, timeout)
+            .await
+    }
+
     /// Sends `request` at `version`, which must be one the broker speaks.
     pub async fn send_version<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
         self.wire.roundtrip(request, version).await
@@ -278,7 +294,17 @@ impl Wire {
         response: oneshot::Receiver<Result<Bytes>>,
         version: i16,
     ) -> Result<R::Response> {
-        let timeout = self.config.request_timeout;
+        self.response_within::<R>(response, version, self.config.request_timeout)
+            .await
+    }
+
+    /// [`Wire::response`] with its own timeout.
+    async fn response_within<R: Request>(
+        &self,
+        response: oneshot::Receiver<Result<Bytes>>,
+        version: i16,
+        timeout: Duration,
+    ) -> Result<R::Response> {
         let mut body = match tokio::time::timeout(timeout, response).await {
             Err(_) => {
                 return Err(Error::RequestTimeout {

@@ -16,6 +16,8 @@ enum Script {
     Reverse(usize),
     /// Never answer.
     Silent,
+    /// Answer each request after this long.
+    Slow(Duration),
     /// Close the socket at the first request.
     Hangup,
     /// Answer the first ApiVersions as a broker that only speaks v0-2.
@@ -109,6 +111,10 @@ async fn broker(script: Script) -> String {
                         }
                     }
                 }
+                Script::Slow(delay) => {
+                    tokio::time::sleep(delay).await;
+                    socket.write_all(&answer).await.expect("write");
+                }
                 Script::Silent => {}
                 Script::Hangup => return,
             }
@@ -185,6 +191,33 @@ async fn silent_broker_times_out_the_request() {
         "{err}"
     );
     assert!(err.is_retriable());
+}
+
+#[tokio::test]
+async fn a_longer_timeout_of_its_own_outlasts_the_request_timeout() {
+    let slow = broker(Script::Slow(Duration::from_millis(800))).await;
+    let conn = Connection::connect(&slow, config())
+        .await
+        .expect("connects");
+    let response = conn
+        .send_with_timeout(&ApiVersionsRequest::default(), Duration::from_secs(5))
+        .await
+        .expect("answered after the 500 ms request timeout");
+    assert_eq!(response.api_keys.len(), 2);
+    let err = conn
+        .send_with_timeout(&ApiVersionsRequest::default(), Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RequestTimeout {
+                timeout_ms: 100,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -1,16 +1,28 @@
-//! Group membership (the classic protocol, eager rebalancing) as a state
-//! machine with no sockets and no clock: the driver feeds it responses and
-//! the current time, and it says which request to send next and what the
-//! application should learn (partitions assigned, revoked or lost).
+//! Group membership (the classic protocol) as a state machine with no
+//! sockets and no clock: the driver feeds it responses and the current
+//! time, and it says which request to send next and what the application
+//! should learn (partitions assigned, revoked or lost).
 //!
 //! ```text
 //! Unjoined -> FindCoordinator -> JoinGroup -> (leader: metadata, assign)
 //!          -> SyncGroup -> Stable (Heartbeat every heartbeat.interval.ms)
 //! any error: back to the step that fixes it; close(): LeaveGroup -> Left
 //! ```
+//!
+//! Two rebalance protocols, chosen by the assignors configured:
+//! - eager (`range`, `roundrobin`, or any mix): every partition is revoked
+//!   before rejoining, and the new assignment is taken whole;
+//! - cooperative (KIP-429, when every assignor is `cooperative-sticky`):
+//!   members keep consuming through a rebalance and send what they own
+//!   with JoinGroup; after SyncGroup only the partitions that moved away
+//!   are revoked, and then the member rejoins so they can be handed out.
+//!
+//! The leader also remembers the partition counts it assigned from, and
+//! rejoins when the metadata shows them changed (partitions added, a
+//! subscribed topic created), so new partitions get consumers.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use ferrokafka_protocol::consumer_protocol::{
@@ -19,6 +31,9 @@ use ferrokafka_protocol::consumer_protocol::{
 };
 
 use super::assignor::{Assignor, Member};
+
+mod types;
+pub use types::{GroupEvent, GroupRequest, JoinOutcome, MembershipConfig};
 
 /// Kafka error codes the membership reacts to.
 mod code {
@@ -30,107 +45,6 @@ mod code {
     pub(super) const UNKNOWN_MEMBER_ID: i16 = 25;
     pub(super) const REBALANCE_IN_PROGRESS: i16 = 27;
     pub(super) const MEMBER_ID_REQUIRED: i16 = 79;
-}
-
-/// How the member behaves.
-#[derive(Debug, Clone)]
-pub struct MembershipConfig {
-    /// `group.id`.
-    pub group_id: String,
-    /// `group.instance.id`.
-    pub group_instance_id: Option<String>,
-    /// `session.timeout.ms`.
-    pub session_timeout: Duration,
-    /// `max.poll.interval.ms`, also the rebalance timeout.
-    pub max_poll_interval: Duration,
-    /// `heartbeat.interval.ms`.
-    pub heartbeat_interval: Duration,
-    /// `retry.backoff.ms`.
-    pub retry_backoff: Duration,
-    /// The assignors, in preference order.
-    pub assignors: Vec<Assignor>,
-}
-
-/// A request the driver should send to the coordinator (or, for
-/// FindCoordinator, to any broker).
-#[derive(Debug, Clone, PartialEq)]
-pub enum GroupRequest {
-    /// Find the group's coordinator.
-    FindCoordinator,
-    /// Join (or rejoin) the group.
-    JoinGroup {
-        /// Empty on the first join.
-        member_id: String,
-        /// `(assignor name, subscription)` in preference order.
-        protocols: Vec<(String, Bytes)>,
-    },
-    /// Hand in (as leader) or fetch the assignment.
-    SyncGroup {
-        /// The generation joined.
-        generation_id: i32,
-        /// This member.
-        member_id: String,
-        /// The chosen assignor.
-        protocol_name: String,
-        /// As leader, every member's assignment; empty otherwise.
-        assignments: Vec<(String, Bytes)>,
-    },
-    /// Stay in the group.
-    Heartbeat {
-        /// The current generation.
-        generation_id: i32,
-        /// This member.
-        member_id: String,
-    },
-    /// Leave the group.
-    LeaveGroup {
-        /// This member.
-        member_id: String,
-    },
-    /// As leader: the partition counts of these topics are needed (every
-    /// member's subscription); answer with [`Membership::on_metadata`].
-    Metadata {
-        /// The topics.
-        topics: Vec<String>,
-    },
-}
-
-/// What the application learns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupEvent {
-    /// These partitions are now this member's.
-    Assigned(Vec<TopicPartition>),
-    /// These partitions are being taken away in an orderly rebalance:
-    /// commit their offsets now.
-    Revoked(Vec<TopicPartition>),
-    /// These partitions were lost (the member fell out of the group):
-    /// another member may already own them; do not commit.
-    Lost(Vec<TopicPartition>),
-    /// The application stopped polling for longer than
-    /// `max.poll.interval.ms`; the member left the group.
-    PollIntervalExceeded,
-    /// An error the membership cannot recover from (fenced instance id,
-    /// authorization, invalid group id...).
-    Fatal(i16),
-    /// The member left the group after `close`.
-    Left,
-}
-
-/// The JoinGroup response, as the membership needs it.
-#[derive(Debug, Clone, Default)]
-pub struct JoinOutcome {
-    /// The response's error code.
-    pub error_code: i16,
-    /// The generation joined.
-    pub generation_id: i32,
-    /// The assignor the coordinator chose.
-    pub protocol_name: Option<String>,
-    /// The leader's member id.
-    pub leader: String,
-    /// This member's id.
-    pub member_id: String,
-    /// As leader: every member and its metadata.
-    pub members: Vec<(String, Option<String>, Bytes)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,6 +78,7 @@ enum State {
 struct JoinSnapshot {
     protocol: String,
     members: Vec<Member>,
+    topics: Vec<String>,
 }
 
 /// One member's view of its group.
@@ -184,12 +99,21 @@ pub struct Membership {
     last_poll: Instant,
     outbox: VecDeque<GroupRequest>,
     events: VecDeque<GroupEvent>,
+    /// Every configured assignor is cooperative.
+    cooperative: bool,
+    /// As leader of the current generation: every member's topics and
+    /// the partition counts the assignment was computed from.
+    assigned_from: Option<(Vec<String>, HashMap<String, i32>)>,
 }
 
 impl Membership {
     /// A member with no subscription yet.
     pub fn new(config: MembershipConfig, now: Instant) -> Self {
+        let cooperative =
+            !config.assignors.is_empty() && config.assignors.iter().all(|a| a.is_cooperative());
         Self {
+            cooperative,
+            assigned_from: None,
             config,
             topics: Vec::new(),
             state: State::Idle,
@@ -220,14 +144,35 @@ impl Membership {
         &self.owned
     }
 
+    /// Whether the member is in the group or on its way in (not idle,
+    /// leaving or done).
+    pub fn is_active(&self) -> bool {
+        self.in_group()
+    }
+
     /// Whether the member is in a stable group with an assignment.
     pub fn is_stable(&self) -> bool {
         matches!(self.state, State::Stable { .. })
     }
 
+    /// Whether rebalances are cooperative (see the module docs).
+    pub fn is_cooperative(&self) -> bool {
+        self.cooperative
+    }
+
     /// Subscribes to `topics` (replacing the previous subscription) and
     /// (re)joins.
     pub fn subscribe(&mut self, topics: Vec<String>, now: Instant) {
+        if self.cooperative {
+            // Partitions of topics no longer wanted go back now; the rest
+            // stay through the rebalance.
+            let (kept, dropped) =
+                split_owned(&self.owned, |topic, _| topics.iter().any(|t| t == topic));
+            self.owned = kept;
+            if !dropped.is_empty() {
+                self.events.push_back(GroupEvent::Revoked(dropped));
+            }
+        }
         self.topics = topics;
         match self.state {
             State::Idle => self.state = State::NeedCoordinator { at: now },
@@ -324,16 +269,22 @@ impl Membership {
             return;
         }
         if error_code == code::NONE {
-            self.state = if std::mem::take(&mut self.resume_heartbeats) {
-                // The new coordinator says whether the generation still
-                // stands (or a rebalance is under way) in its answer.
-                State::Stable {
+            if std::mem::take(&mut self.resume_heartbeats) {
+                // A stable member keeps its generation and partitions: the
+                // new coordinator says in its heartbeat answer whether the
+                // generation still stands (or a rebalance is under way),
+                // as the Java client does.
+                self.state = State::Stable {
                     next_heartbeat: now,
                     heartbeat_in_flight: false,
-                }
+                };
             } else {
-                State::NeedJoin { at: now }
-            };
+                if !self.cooperative {
+                    // Eager: nothing may be owned while joining.
+                    self.revoke_all();
+                }
+                self.state = State::NeedJoin { at: now };
+            }
         } else if is_fatal(error_code) {
             self.fail(error_code);
         } else {
@@ -379,6 +330,7 @@ impl Membership {
         }
         self.member_id = join.member_id.clone();
         self.generation_id = join.generation_id;
+        self.assigned_from = None;
         let protocol = join.protocol_name.clone().unwrap_or_default();
         self.protocol = Some(protocol.clone());
         if join.leader != join.member_id {
@@ -404,7 +356,11 @@ impl Membership {
         topics.sort();
         topics.dedup();
         self.state = State::NeedMetadata {
-            join: JoinSnapshot { protocol, members },
+            join: JoinSnapshot {
+                protocol,
+                members,
+                topics: topics.clone(),
+            },
         };
         self.outbox.push_back(GroupRequest::Metadata { topics });
     }
@@ -419,6 +375,7 @@ impl Membership {
             .or_else(|| self.config.assignors.first().copied())
             .unwrap_or(Assignor::Range);
         let assignment = assignor.assign(&join.members, partitions_per_topic);
+        self.assigned_from = Some((join.topics.clone(), partitions_per_topic.clone()));
         let mut assignments = Vec::with_capacity(assignment.len());
         for (member, partitions) in assignment {
             let payload = ConsumerProtocolAssignment {
@@ -448,18 +405,66 @@ impl Membership {
             c if is_fatal(c) => return self.fail(c),
             _ => return self.rejoin(now, false),
         }
-        match ConsumerProtocolAssignment::decode(assignment) {
-            Ok(a) => {
-                self.owned = a.assigned_partitions;
-                self.events
-                    .push_back(GroupEvent::Assigned(self.owned.clone()));
-                self.last_heartbeat_ok = now;
-                self.state = State::Stable {
-                    next_heartbeat: now + self.config.heartbeat_interval,
-                    heartbeat_in_flight: false,
-                };
-            }
-            Err(_) => self.rejoin(now, false),
+        let Ok(assignment) = ConsumerProtocolAssignment::decode(assignment) else {
+            return self.rejoin(now, false);
+        };
+        self.last_heartbeat_ok = now;
+        self.state = State::Stable {
+            next_heartbeat: now + self.config.heartbeat_interval,
+            heartbeat_in_flight: false,
+        };
+        if !self.cooperative {
+            self.owned = assignment.assigned_partitions;
+            self.events
+                .push_back(GroupEvent::Assigned(self.owned.clone()));
+            return;
+        }
+        let new = assignment.assigned_partitions;
+        let (kept, revoked) = split_owned(&self.owned, |t, p| owns(&new, t, p));
+        let (_, added) = split_owned(&new, |t, p| owns(&kept, t, p));
+        self.owned = new;
+        let must_rejoin = !revoked.is_empty();
+        if must_rejoin {
+            self.events.push_back(GroupEvent::Revoked(revoked));
+        }
+        self.events.push_back(GroupEvent::Assigned(added));
+        if must_rejoin {
+            // KIP-429: what was revoked goes to its new owner in the next
+            // generation; rejoin (after the driver committed) to get there.
+            self.state = State::NeedJoin { at: now };
+        }
+    }
+
+    /// As leader of a stable group: every topic any member subscribes to,
+    /// whose partition counts decide the assignment. The driver watches
+    /// them in the metadata and reports with
+    /// [`Membership::on_partition_counts`]. Empty otherwise.
+    pub fn watched_topics(&self) -> &[String] {
+        match (&self.assigned_from, &self.state) {
+            (Some((topics, _)), State::Stable { .. }) => topics,
+            _ => &[],
+        }
+    }
+
+    /// As leader: fresh partition counts of the watched topics (a topic
+    /// missing from `counts` is unknown right now, not taken as deleted).
+    /// A count that differs from the one assigned from, or a topic that
+    /// appeared since, triggers a rebalance.
+    pub fn on_partition_counts(&mut self, counts: &HashMap<String, i32>, now: Instant) {
+        let Some((topics, assigned_from)) = &self.assigned_from else {
+            return;
+        };
+        if !matches!(self.state, State::Stable { .. }) {
+            return;
+        }
+        let changed = topics.iter().any(|t| {
+            counts
+                .get(t)
+                .is_some_and(|n| assigned_from.get(t) != Some(n))
+        });
+        if changed {
+            tracing::info!(group = %self.config.group_id, "partition counts changed: rebalancing");
+            self.rejoin(now, false);
         }
     }
 
@@ -531,20 +536,35 @@ impl Membership {
             self.last_poll = now;
             return;
         }
-        if let State::Stable { .. } = self.state {
-            if now.duration_since(self.last_heartbeat_ok) > self.config.session_timeout {
+        let silent = now.duration_since(self.last_heartbeat_ok) > self.config.session_timeout;
+        match self.state {
+            State::Stable { .. } if silent => {
                 // The coordinator has surely expired the session by now.
                 self.lose_all();
                 self.member_id.clear();
                 self.generation_id = -1;
                 self.coordinator_lost(now);
             }
+            // Looking for a coordinator while still owning partitions
+            // (cooperative, or right after losing it): past the session
+            // timeout another member may own them already.
+            State::NeedCoordinator { .. } | State::FindingCoordinator
+                if silent && !self.owned.is_empty() =>
+            {
+                self.lose_all();
+                self.member_id.clear();
+                self.generation_id = -1;
+            }
+            _ => {}
         }
     }
 
     fn protocols(&self) -> Vec<(String, Bytes)> {
+        // Eager members own nothing here; cooperative ones tell the
+        // leader what they kept, so the assignor can leave it with them.
         let subscription = ConsumerProtocolSubscription {
             topics: self.topics.clone(),
+            owned_partitions: self.owned.clone(),
             generation_id: self.generation_id,
             ..Default::default()
         };
@@ -581,15 +601,19 @@ impl Membership {
         }
     }
 
-    /// Eager rebalancing: give everything back, then join again.
+    /// Joins again. Eager: gives everything back first. Cooperative:
+    /// keeps consuming; only the assignment that comes back says what to
+    /// give up. Either way a member the coordinator forgot has lost what
+    /// it owned.
     fn rejoin(&mut self, now: Instant, reset_member: bool) {
         if reset_member {
             self.lose_all();
             self.member_id.clear();
             self.generation_id = -1;
-        } else {
+        } else if !self.cooperative {
             self.revoke_all();
         }
+        self.assigned_from = None;
         self.state = State::NeedJoin { at: now };
     }
 
@@ -612,6 +636,40 @@ impl Membership {
     }
 }
 
+/// Splits `owned` into the partitions `keep(topic, partition)` accepts and
+/// the rest.
+fn split_owned(
+    owned: &[TopicPartition],
+    keep: impl Fn(&str, i32) -> bool,
+) -> (Vec<TopicPartition>, Vec<TopicPartition>) {
+    let (mut kept, mut gone) = (Vec::new(), Vec::new());
+    for tp in owned {
+        let (mut k, mut g) = (Vec::new(), Vec::new());
+        for &p in &tp.partitions {
+            if keep(&tp.topic, p) {
+                k.push(p);
+            } else {
+                g.push(p);
+            }
+        }
+        for (list, partitions) in [(&mut kept, k), (&mut gone, g)] {
+            if !partitions.is_empty() {
+                list.push(TopicPartition {
+                    topic: tp.topic.clone(),
+                    partitions,
+                });
+            }
+        }
+    }
+    (kept, gone)
+}
+
+/// Whether `list` holds `topic` [`partition`].
+fn owns(list: &[TopicPartition], topic: &str, partition: i32) -> bool {
+    list.iter()
+        .any(|tp| tp.topic == topic && tp.partitions.contains(&partition))
+}
+
 fn is_coordinator_error(code: i16) -> bool {
     matches!(
         code,
@@ -629,5 +687,7 @@ fn is_fatal(code: i16) -> bool {
     matches!(code, 23 | 24 | 26 | 30 | 35 | 81 | 82)
 }
 
+#[cfg(test)]
+mod cooperative_tests;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 //! list, driven by hand-made responses.
 
 use super::*;
+use std::time::Duration;
 
 const T: &str = "my_events_topic";
 
