@@ -68,6 +68,11 @@ if [ ! -x /usr/bin/time ]; then
   log "installing GNU time"
   apt-get install -y -qq time >/dev/null
 fi
+# librdkafka's cmake build (the peer) includes curl's headers.
+if [ ! -f /usr/include/x86_64-linux-gnu/curl/curl.h ] && [ ! -f /usr/include/curl/curl.h ]; then
+  log "installing libcurl4-openssl-dev (for the librdkafka peer's build)"
+  apt-get install -y -qq libcurl4-openssl-dev cmake >/dev/null
+fi
 
 log "building ferrokafka's examples and the rdkafka peer (release)"
 cargo build --release --quiet --example perf_producer --example perf_consumer --example perf_topic
