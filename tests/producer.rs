@@ -297,3 +297,37 @@ fn clients_outside_a_runtime_are_refused_and_producers_are_send_sync() {
         .expect_err("no runtime");
     assert!(matches!(err, ferrokafka::Error::NoRuntime), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_returns_only_after_every_callback_ran() {
+    // Reports arrive on the producer's task while flush runs callbacks on
+    // this one; a count of zero must mean every callback has run.
+    let topic = common::unique("ferro-flush-callbacks");
+    common::create_topic(&topic, 3).await;
+    let producer = Producer::new(config(&[("linger.ms", "1")])).expect("producer");
+    let ran = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let n = 50_000;
+    for i in 0..n {
+        let ran = ran.clone();
+        let record = ProducerRecord::new(&topic).value(format!("{i}"));
+        loop {
+            let ran = ran.clone();
+            match producer.produce(record.clone(), move |r| {
+                assert!(r.is_ok(), "{r:?}");
+                ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }) {
+                Ok(()) => break,
+                Err(ProduceError::QueueFull) => {
+                    producer.poll(Duration::from_millis(10)).await;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        drop(ran);
+        if i % 1000 == 0 {
+            producer.poll(Duration::ZERO).await;
+        }
+    }
+    assert_eq!(producer.flush(Duration::from_secs(60)).await, 0);
+    assert_eq!(ran.load(std::sync::atomic::Ordering::SeqCst), n);
+}

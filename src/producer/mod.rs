@@ -198,8 +198,10 @@ impl Producer {
         let deadline = Instant::now() + timeout;
         let _ = self.commands.send(Command::Flush);
         loop {
-            self.shared.run_callbacks();
+            // The count first: a report is queued before it is counted
+            // out, so every callback counted out by now is in the queue.
             let left = self.shared.outstanding();
+            self.shared.run_callbacks();
             if left == 0 || Instant::now() >= deadline {
                 return left;
             }
