@@ -3,12 +3,12 @@
 //! `..._on_kafka` test. Where the two disagree, the mock is wrong. The
 //! `_on_kafka` tests fail (never skip) without FERROKAFKA_BOOTSTRAP.
 
-mod common;
 mod faults_util;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use faults_util::common;
 use faults_util::*;
 use ferrokafka::consumer::{Consumer, ConsumerError, Message, Offset};
 use ferrokafka::mock::MockCluster;

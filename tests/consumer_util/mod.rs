@@ -18,15 +18,7 @@ use ferrokafka::protocol::{ErrorCode, Uuid};
 #[path = "../common/mod.rs"]
 mod common;
 #[allow(unused_imports)]
-pub use common::{bootstrap, cluster_bootstrap};
-
-pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{prefix}-{nanos}")
-}
+pub use common::{bootstrap, cluster_bootstrap, unique};
 
 pub async fn connect() -> Connection {
     Connection::connect(&bootstrap(), ConnectionConfig::default())

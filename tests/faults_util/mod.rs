@@ -24,14 +24,9 @@ pub async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("{what}: no answer within {LIMIT:?} (hang)"))
 }
 
-/// A name no other test run uses.
-pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{prefix}-{nanos}")
-}
+#[path = "../common/mod.rs"]
+pub mod common;
+pub use common::unique;
 
 /// A mock cluster of `brokers` brokers with `topic` of `partitions`
 /// partitions (partition `p` led by broker `p % brokers`).
