@@ -193,7 +193,12 @@ impl Membership {
             return;
         }
         self.revoke_all();
-        if self.member_id.is_empty() || matches!(self.state, State::Idle) {
+        // A static member (group.instance.id) does not leave: the
+        // coordinator keeps its place for session.timeout.ms, so a restart
+        // with the same instance id gets its partitions back without a
+        // rebalance (KIP-345), as in the Java client and librdkafka.
+        let stays = self.config.group_instance_id.is_some();
+        if stays || self.member_id.is_empty() || matches!(self.state, State::Idle) {
             self.state = State::Dead;
             self.events.push_back(GroupEvent::Left);
         } else {

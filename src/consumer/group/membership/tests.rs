@@ -244,6 +244,17 @@ fn close_revokes_leaves_and_ends() {
 }
 
 #[test]
+fn a_static_member_closes_without_leaving() {
+    let t0 = Instant::now();
+    let mut m = stable_leader(t0);
+    m.config.group_instance_id = Some("instance-1".into());
+    m.close();
+    assert!(matches!(m.poll_event(), Some(GroupEvent::Revoked(_))));
+    assert_eq!(m.poll_event(), Some(GroupEvent::Left));
+    assert_eq!(m.poll_request(t0), None, "no LeaveGroup: its place is kept");
+}
+
+#[test]
 fn fenced_instance_is_fatal() {
     let now = Instant::now();
     let mut m = Membership::new(config(), now);
