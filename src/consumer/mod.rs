@@ -464,7 +464,10 @@ impl Consumer {
     /// Leaves cleanly: commits the stored offsets (with auto commit on),
     /// gives the partitions back, sends LeaveGroup and waits for it, so
     /// the group rebalances at once rather than after
-    /// `session.timeout.ms`.
+    /// `session.timeout.ms`. A static member (`group.instance.id`) commits
+    /// but does not send LeaveGroup: its place is kept for
+    /// `session.timeout.ms`, so a restart gets its partitions back without
+    /// a rebalance.
     pub async fn close(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
