@@ -281,3 +281,43 @@ async fn a_dropped_consumer_still_leaves_the_group_promptly() {
     }
     b.close().await.expect("closes");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_are_not_held_behind_a_long_poll() {
+    let topic = unique("ferro-c-hb");
+    let group = unique("ferro-g");
+    create_topic(&topic, 1).await;
+    // The broker holds each (empty) fetch longer than the session lasts:
+    // heartbeats queued behind it on the same connection would come too
+    // late, and the member would be expelled and rebalanced.
+    let config = group_config(&group)
+        .set("fetch.wait.max.ms", "8000")
+        .and_then(|c| c.set("session.timeout.ms", "6000"))
+        .expect("valid");
+    let changes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut c = Consumer::new(config).expect("consumer");
+    let log = changes.clone();
+    c.set_rebalance_listener(move |change| {
+        log.lock().expect("lock").push(format!("{change:?}"));
+    });
+    c.subscribe(&[&topic]).expect("subscribes");
+    let started = Instant::now();
+    while c.assignment().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never assigned"
+        );
+        if let Some(Err(e)) = c.poll(Duration::from_millis(100)).await {
+            assert!(e.is_partition_eof(), "{e}");
+        }
+    }
+    let stable = Instant::now();
+    while stable.elapsed() < Duration::from_secs(10) {
+        if let Some(Err(e)) = c.poll(Duration::from_millis(200)).await {
+            assert!(e.is_partition_eof(), "{e}");
+        }
+    }
+    let changes = changes.lock().expect("lock").clone();
+    assert_eq!(changes.len(), 1, "rebalanced while idle: {changes:?}");
+    c.close().await.expect("closes");
+}

@@ -228,6 +228,9 @@ where
     F: FnMut(Connection) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
+    // Off the fetch connections: a broker answers one request at a time
+    // per connection, and holds a fetch up to fetch.wait.max.ms.
+    let cluster = &cluster.coordinator_lane();
     let mut last = None;
     for _ in 0..tries {
         let node = match coordinator {
