@@ -283,6 +283,39 @@ async fn a_dropped_consumer_still_leaves_the_group_promptly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_after_consuming_does_not_wait_for_a_long_poll() {
+    let topic = unique("ferro-c-close-fast");
+    let group = unique("ferro-g");
+    let id = create_topic(&topic, 1).await;
+    let values: Vec<String> = (0..20).map(|i| format!("v{i}")).collect();
+    produce(&topic, id, 0, &values).await;
+    let config = group_config(&group)
+        .set("fetch.wait.max.ms", "500")
+        .expect("valid");
+    let mut c = Consumer::new(config.clone()).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    consume(&mut c, 20, Duration::from_secs(30)).await;
+    // Nothing more to read: the broker now holds the next fetch for
+    // fetch.wait.max.ms. The final commit and LeaveGroup must not queue
+    // behind it (before they had their own connection: ~0.9 s).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let closing = Instant::now();
+    c.close().await.expect("closes");
+    let took = closing.elapsed();
+    assert!(
+        took < Duration::from_millis(400),
+        "close took {took:?} with fetch.wait.max.ms=500"
+    );
+    // And it did commit.
+    let check = Consumer::new(config).expect("consumer");
+    let committed = check
+        .committed(&[(&topic, 0)], Duration::from_secs(10))
+        .await
+        .expect("committed");
+    assert_eq!(committed[0].1, Some(20));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeats_are_not_held_behind_a_long_poll() {
     let topic = unique("ferro-c-hb");
     let group = unique("ferro-g");

@@ -470,6 +470,10 @@ impl Consumer {
             return Ok(());
         }
         let mut result = Ok(());
+        // No fetch from now on: one in flight is left to finish on its
+        // own (the broker may hold it for fetch.wait.max.ms), while the
+        // commit and LeaveGroup go over the coordinator's connection.
+        let _ = self.send(Command::Closing);
         if self.config.enable_auto_commit && self.config.group_id.is_some() {
             let stored: Vec<(Tp, i64)> = self
                 .parts

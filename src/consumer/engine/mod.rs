@@ -113,6 +113,9 @@ pub(crate) enum Command {
         tps: Vec<Tp>,
         reply: oneshot::Sender<Result<Committed>>,
     },
+    /// `close` began: fetch nothing more. Its final commit and the
+    /// `Close` follow; a fetch in flight is not waited for.
+    Closing,
     Close {
         reply: oneshot::Sender<()>,
     },
@@ -238,6 +241,8 @@ pub(crate) struct Engine {
     hold: Option<Hold>,
     suspended: Option<Instant>,
     closing: Option<oneshot::Sender<()>>,
+    /// `close` began (see [`Command::Closing`]): no more fetches.
+    stop_fetching: bool,
     close_deadline: Option<Instant>,
     done: bool,
     parts: HashMap<Tp, Part>,
@@ -286,6 +291,7 @@ impl Engine {
             hold: None,
             suspended: None,
             closing: None,
+            stop_fetching: false,
             close_deadline: None,
             done: false,
             parts: HashMap::new(),
@@ -356,6 +362,7 @@ impl Engine {
     /// session timeout. Returns whether there is a group to leave.
     fn leave_for_dropped_handle(&mut self, now: Instant) -> bool {
         self.handle_gone = true;
+        self.stop_fetching = true;
         self.close_fetch_sessions();
         if self.closing.is_some() {
             return true;
@@ -478,7 +485,12 @@ impl Engine {
                     let _ = reply.send(r);
                 });
             }
+            Command::Closing => {
+                self.stop_fetching = true;
+                self.close_fetch_sessions();
+            }
             Command::Close { reply } => {
+                self.stop_fetching = true;
                 self.close_fetch_sessions();
                 match self.membership.as_mut() {
                     Some(m) => {
