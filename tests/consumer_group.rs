@@ -354,3 +354,30 @@ async fn heartbeats_are_not_held_behind_a_long_poll() {
     assert_eq!(changes.len(), 1, "rebalanced while idle: {changes:?}");
     c.close().await.expect("closes");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_polls_served_from_the_buffer_still_count_as_polls() {
+    let topic = unique("ferro-c-slowpoll");
+    let group = unique("ferro-g");
+    let id = create_topic(&topic, 1).await;
+    let values: Vec<String> = (0..50).map(|i| format!("v{i}")).collect();
+    produce(&topic, id, 0, &values).await;
+    let config = group_config(&group)
+        .set("max.poll.interval.ms", "2000")
+        .expect("valid");
+    let mut c = Consumer::new(config).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    consume(&mut c, 1, Duration::from_secs(30)).await;
+    // Every poll below is answered from the fetched batch, without a
+    // clock read; each must still reset the max.poll.interval.ms clock.
+    let slow = Instant::now();
+    while slow.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        match c.poll(Duration::from_secs(1)).await {
+            Some(Ok(_)) => {}
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+    assert_eq!(c.assignment().len(), 1);
+    c.close().await.expect("closes");
+}

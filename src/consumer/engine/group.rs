@@ -198,7 +198,7 @@ impl Engine {
         if self.membership.is_none() {
             return;
         }
-        let last_poll = self.shared.last_poll();
+        let last_poll = self.last_poll;
         if let Some(since) = self.suspended {
             // After max.poll.interval.ms the member stays out until the
             // application polls again.
@@ -337,7 +337,7 @@ impl Engine {
             }
             GroupEvent::PollIntervalExceeded => {
                 warn!("max.poll.interval.ms exceeded: leaving the group");
-                self.suspended = Some(self.shared.last_poll());
+                self.suspended = Some(self.last_poll);
                 let _ = self
                     .events
                     .send(Event::Error(ConsumerError::MaxPollIntervalExceeded {
