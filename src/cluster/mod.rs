@@ -8,7 +8,7 @@
 //! admin client each hold one. Readers take the current snapshot
 //! ([`Cluster::metadata`]) without waiting; a refresh swaps in a new one.
 //!
-//! Each broker address has two connections at most, one per [`Lane`]:
+//! Each broker address has two connections at most, one per `Lane`:
 //! the consumer's group traffic (commits, heartbeats, join/sync/leave)
 //! travels on its own, because a broker answers one request at a time per
 //! connection, and a Fetch it holds for `fetch.wait.max.ms` would
