@@ -207,3 +207,27 @@ async fn pausing_before_the_start_offset_is_known_then_resuming_reads_from_it() 
     assert_eq!(committed[0].1, Some(5));
     c.close().await.expect("closes");
 }
+
+#[tokio::test]
+async fn auto_commit_runs_while_polling_without_commit_or_close() {
+    let topic = unique("ferro-c-autocommit");
+    let group = unique("ferro-g");
+    let id = create_topic(&topic, 1).await;
+    produce(&topic, id, 0, &values("v", 25)).await;
+    // group_config: auto.commit.interval.ms=200.
+    let mut c = Consumer::new(group_config(&group)).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    consume(&mut c, 25, Duration::from_secs(30)).await;
+    // Auto commit happens inside poll: keep polling, as an application
+    // would, past the next auto.commit.interval.ms.
+    for _ in 0..6 {
+        assert!(drain(&mut c, Duration::from_millis(100)).await.is_empty());
+    }
+    let check = Consumer::new(group_config(&group)).expect("consumer");
+    let committed = check
+        .committed(&[(&topic, 0)], Duration::from_secs(10))
+        .await
+        .expect("committed");
+    assert_eq!(committed[0].1, Some(25), "not auto-committed while polling");
+    drop(c);
+}

@@ -281,3 +281,103 @@ async fn a_dropped_consumer_still_leaves_the_group_promptly() {
     }
     b.close().await.expect("closes");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_after_consuming_does_not_wait_for_a_long_poll() {
+    let topic = unique("ferro-c-close-fast");
+    let group = unique("ferro-g");
+    let id = create_topic(&topic, 1).await;
+    let values: Vec<String> = (0..20).map(|i| format!("v{i}")).collect();
+    produce(&topic, id, 0, &values).await;
+    let config = group_config(&group)
+        .set("fetch.wait.max.ms", "500")
+        .expect("valid");
+    let mut c = Consumer::new(config.clone()).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    consume(&mut c, 20, Duration::from_secs(30)).await;
+    // Nothing more to read: the broker now holds the next fetch for
+    // fetch.wait.max.ms. The final commit and LeaveGroup must not queue
+    // behind it (before they had their own connection: ~0.9 s).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let closing = Instant::now();
+    c.close().await.expect("closes");
+    let took = closing.elapsed();
+    assert!(
+        took < Duration::from_millis(400),
+        "close took {took:?} with fetch.wait.max.ms=500"
+    );
+    // And it did commit.
+    let check = Consumer::new(config).expect("consumer");
+    let committed = check
+        .committed(&[(&topic, 0)], Duration::from_secs(10))
+        .await
+        .expect("committed");
+    assert_eq!(committed[0].1, Some(20));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_are_not_held_behind_a_long_poll() {
+    let topic = unique("ferro-c-hb");
+    let group = unique("ferro-g");
+    create_topic(&topic, 1).await;
+    // The broker holds each (empty) fetch longer than the session lasts:
+    // heartbeats queued behind it on the same connection would come too
+    // late, and the member would be expelled and rebalanced.
+    let config = group_config(&group)
+        .set("fetch.wait.max.ms", "8000")
+        .and_then(|c| c.set("session.timeout.ms", "6000"))
+        .expect("valid");
+    let changes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut c = Consumer::new(config).expect("consumer");
+    let log = changes.clone();
+    c.set_rebalance_listener(move |change| {
+        log.lock().expect("lock").push(format!("{change:?}"));
+    });
+    c.subscribe(&[&topic]).expect("subscribes");
+    let started = Instant::now();
+    while c.assignment().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never assigned"
+        );
+        if let Some(Err(e)) = c.poll(Duration::from_millis(100)).await {
+            assert!(e.is_partition_eof(), "{e}");
+        }
+    }
+    let stable = Instant::now();
+    while stable.elapsed() < Duration::from_secs(10) {
+        if let Some(Err(e)) = c.poll(Duration::from_millis(200)).await {
+            assert!(e.is_partition_eof(), "{e}");
+        }
+    }
+    let changes = changes.lock().expect("lock").clone();
+    assert_eq!(changes.len(), 1, "rebalanced while idle: {changes:?}");
+    c.close().await.expect("closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_polls_served_from_the_buffer_still_count_as_polls() {
+    let topic = unique("ferro-c-slowpoll");
+    let group = unique("ferro-g");
+    let id = create_topic(&topic, 1).await;
+    let values: Vec<String> = (0..50).map(|i| format!("v{i}")).collect();
+    produce(&topic, id, 0, &values).await;
+    let config = group_config(&group)
+        .set("max.poll.interval.ms", "2000")
+        .expect("valid");
+    let mut c = Consumer::new(config).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    consume(&mut c, 1, Duration::from_secs(30)).await;
+    // Every poll below is answered from the fetched batch, without a
+    // clock read; each must still reset the max.poll.interval.ms clock.
+    let slow = Instant::now();
+    while slow.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        match c.poll(Duration::from_secs(1)).await {
+            Some(Ok(_)) => {}
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+    assert_eq!(c.assignment().len(), 1);
+    c.close().await.expect("closes");
+}

@@ -7,6 +7,13 @@
 //! A [`Cluster`] is cheap to clone; the producer, the consumer and the
 //! admin client each hold one. Readers take the current snapshot
 //! ([`Cluster::metadata`]) without waiting; a refresh swaps in a new one.
+//!
+//! Each broker address has two connections at most, one per `Lane`:
+//! the consumer's group traffic (commits, heartbeats, join/sync/leave)
+//! travels on its own, because a broker answers one request at a time per
+//! connection, and a Fetch it holds for `fetch.wait.max.ms` would
+//! otherwise hold a heartbeat or a commit up as long (the Java client
+//! does the same with a separate coordinator node id).
 
 mod metadata;
 mod pool;
@@ -34,6 +41,8 @@ struct Inner {
     config: ClientConfig,
     allow_auto_create: bool,
     pool: BrokerPool,
+    /// The connections of [`Lane::Coordinator`].
+    coordinator_pool: BrokerPool,
     metadata: watch::Sender<Arc<ClusterMetadata>>,
     /// The topics every refresh asks about.
     topics: Mutex<BTreeSet<String>>,
@@ -50,6 +59,17 @@ struct Inner {
 #[derive(Clone)]
 pub struct Cluster {
     inner: Arc<Inner>,
+    lane: Lane,
+}
+
+/// Which of its connections to a broker a [`Cluster`] handle sends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// Everything but group coordination: metadata, fetches, produces.
+    Default,
+    /// Requests to a group coordinator, kept off the connections that
+    /// carry long-polled fetches.
+    Coordinator,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -99,17 +119,20 @@ impl Cluster {
                 .into())
             }
         };
-        let pool = BrokerPool::new(PoolConfig {
+        let pool_config = PoolConfig {
             connection: connection_config(&config),
             sasl,
             backoff: config.reconnect_backoff,
             backoff_max: config.reconnect_backoff_max.max(config.reconnect_backoff),
-        });
+        };
+        let coordinator_pool = BrokerPool::new(pool_config.clone());
+        let pool = BrokerPool::new(pool_config);
         let (metadata, _) = watch::channel(Arc::new(ClusterMetadata::default()));
         let inner = Arc::new(Inner {
             config,
             allow_auto_create,
             pool,
+            coordinator_pool,
             metadata,
             topics: Mutex::new(BTreeSet::new()),
             generation: AtomicU64::new(0),
@@ -117,7 +140,26 @@ impl Cluster {
             next_any: AtomicUsize::new(0),
         });
         tokio::spawn(refresh_periodically(Arc::downgrade(&inner)));
-        Ok(Cluster { inner })
+        Ok(Cluster {
+            inner,
+            lane: Lane::Default,
+        })
+    }
+
+    /// This handle's twin that sends on the [`Lane::Coordinator`]
+    /// connections (same metadata, same everything else).
+    pub(crate) fn coordinator_lane(&self) -> Cluster {
+        Cluster {
+            inner: self.inner.clone(),
+            lane: Lane::Coordinator,
+        }
+    }
+
+    fn pool(&self) -> &BrokerPool {
+        match self.lane {
+            Lane::Default => &self.inner.pool,
+            Lane::Coordinator => &self.inner.coordinator_pool,
+        }
     }
 
     /// The configuration this cluster handle was made with.
@@ -221,7 +263,7 @@ impl Cluster {
         }
     }
 
-    /// The connection to broker `node_id`.
+    /// The connection to broker `node_id` (this handle's lane's).
     pub async fn broker(&self, node_id: i32) -> Result<Connection> {
         let address = match self.metadata().broker(node_id) {
             Some(b) => b.address.clone(),
@@ -234,7 +276,7 @@ impl Cluster {
                     })?
             }
         };
-        self.inner.pool.get(&address).await
+        self.pool().get(&address).await
     }
 
     /// A connection to any broker that answers: the known brokers first
@@ -255,10 +297,10 @@ impl Cluster {
         }
         // Addresses in backoff go last rather than out: when every one is
         // backing off, waiting on the first is the best there is.
-        candidates.sort_by_key(|a| self.inner.pool.in_backoff(a));
+        candidates.sort_by_key(|a| self.pool().in_backoff(a));
         let mut last_error = None;
         for address in &candidates {
-            match self.inner.pool.get(address).await {
+            match self.pool().get(address).await {
                 Ok(conn) => return Ok(conn),
                 Err(e @ Error::Authentication { .. }) => return Err(e),
                 Err(e) => last_error = Some(e),
@@ -292,7 +334,8 @@ impl Cluster {
         result
     }
 
-    /// Tells the cluster that a request to `address` failed with `error`:
+    /// Tells the cluster that a request to `address` (on this handle's
+    /// lane) failed with `error`:
     /// a timed-out connection is dropped (its late answers would arrive out
     /// of order with what follows), and a lost connection means the
     /// metadata may be stale.
@@ -303,10 +346,10 @@ impl Cluster {
                     broker = address,
                     "request timed out; dropping the connection"
                 );
-                self.inner.pool.reset(address).await;
+                self.pool().reset(address).await;
             }
             Error::Disconnected { .. } | Error::Io { .. } => {
-                self.inner.pool.reset(address).await;
+                self.pool().reset(address).await;
             }
             _ => {}
         }
@@ -343,7 +386,10 @@ async fn refresh_periodically(inner: Weak<Inner>) {
     loop {
         tokio::time::sleep(wait).await;
         let Some(inner) = inner.upgrade() else { return };
-        let cluster = Cluster { inner };
+        let cluster = Cluster {
+            inner,
+            lane: Lane::Default,
+        };
         wait = match cluster.refresh().await {
             Ok(m) => {
                 let leaderless = m

@@ -31,7 +31,8 @@ struct SlotState {
     retry_at: Option<Instant>,
 }
 
-/// One connection per broker address.
+/// One connection per broker address (a [`Cluster`](super::Cluster) has
+/// one pool per lane).
 pub(crate) struct BrokerPool {
     config: PoolConfig,
     // Held only to find or add a slot; each slot's own lock serialises

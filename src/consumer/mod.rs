@@ -50,7 +50,7 @@ use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
@@ -148,7 +148,6 @@ pub struct Consumer {
     current: Option<Current>,
     subscribed: bool,
     assigned: bool,
-    last_auto_commit: Instant,
     closed: bool,
     listener: Option<rebalance::Listener>,
 }
@@ -200,7 +199,6 @@ impl Consumer {
             .saturating_mul(1024)
             .max(1);
         let shared = Arc::new(Shared::new(limit));
-        shared.touch();
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let (events_tx, events) = mpsc::unbounded_channel();
         let (data_tx, data) = mpsc::unbounded_channel();
@@ -223,7 +221,6 @@ impl Consumer {
             current: None,
             subscribed: false,
             assigned: false,
-            last_auto_commit: Instant::now(),
             closed: false,
             listener: None,
         })
@@ -310,18 +307,26 @@ impl Consumer {
     /// The next message, event or error, waiting up to `timeout`; `None`
     /// when nothing came in time (or the consumer is closed).
     pub async fn poll(&mut self, timeout: Duration) -> Option<Result<Message, ConsumerError>> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        // Most polls find a message already fetched: no clock, no timer.
+        let ready = std::future::poll_fn(|cx| Poll::Ready(self.poll_item(cx))).await;
+        if let Poll::Ready(item) = ready {
+            return item;
+        }
+        let mut now = tokio::time::Instant::now();
+        let deadline = now + timeout;
         // Wake up at least twice per max.poll.interval.ms: a long poll is
         // still polling.
         let chunk = (self.config.max_poll_interval / 2).max(Duration::from_millis(10));
         loop {
-            let until = deadline.min(tokio::time::Instant::now() + chunk);
+            let until = deadline.min(now + chunk);
             match tokio::time::timeout_at(until, std::future::poll_fn(|cx| self.poll_item(cx)))
                 .await
             {
                 Ok(item) => return item,
-                Err(_) if tokio::time::Instant::now() >= deadline => return None,
-                Err(_) => {}
+                Err(_) => now = tokio::time::Instant::now(),
+            }
+            if now >= deadline {
+                return None;
             }
         }
     }
@@ -473,6 +478,10 @@ impl Consumer {
             return Ok(());
         }
         let mut result = Ok(());
+        // No fetch from now on: one in flight is left to finish on its
+        // own (the broker may hold it for fetch.wait.max.ms), while the
+        // commit and LeaveGroup go over the coordinator's connection.
+        let _ = self.send(Command::Closing);
         if self.config.enable_auto_commit && self.config.group_id.is_some() {
             let stored: Vec<(Tp, i64)> = self
                 .parts
@@ -536,16 +545,12 @@ impl Consumer {
     }
 
     /// Commits the stored offsets that changed, every
-    /// `auto.commit.interval.ms`, without waiting.
+    /// `auto.commit.interval.ms` (the engine's timer raises the flag),
+    /// without waiting.
     fn maybe_auto_commit(&mut self) {
-        if !self.config.enable_auto_commit
-            || self.config.group_id.is_none()
-            || self.closed
-            || self.last_auto_commit.elapsed() < self.config.auto_commit_interval
-        {
+        if self.closed || !self.shared.take_auto_commit_due() {
             return;
         }
-        self.last_auto_commit = Instant::now();
         let mut offsets = Vec::new();
         for (tp, p) in &mut self.parts {
             if p.stored.is_some() && p.stored != p.auto_committed {
@@ -569,7 +574,7 @@ impl Consumer {
         if self.closed {
             return Poll::Ready(None);
         }
-        self.shared.touch();
+        self.shared.polled();
         self.maybe_auto_commit();
         loop {
             match self.events.poll_recv(cx) {

@@ -3,6 +3,7 @@
 //! functions over a [`Cluster`]; the engine runs them on spawned tasks.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::Duration;
 
 use ferrokafka_protocol::messages::list_offsets::{ListOffsetsPartition, ListOffsetsTopic};
@@ -19,6 +20,7 @@ use tracing::debug;
 use super::Tp;
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
+use crate::net::Connection;
 
 /// OffsetCommit v10 and OffsetFetch v10 name topics by id only; v9/v7 are
 /// served by every broker we support and take names.
@@ -81,7 +83,7 @@ pub(crate) struct Committer {
 /// coordinator that answered.
 pub(crate) async fn commit(
     cluster: &Cluster,
-    mut coordinator: Option<i32>,
+    coordinator: Option<i32>,
     who: &Committer,
     offsets: &[(Tp, i64)],
     backoff: Duration,
@@ -110,30 +112,18 @@ pub(crate) async fn commit(
         topics,
         ..Default::default()
     };
-    let mut last = None;
-    for _ in 0..COORDINATOR_TRIES {
-        let node = match coordinator {
-            Some(n) => n,
-            None => match find_coordinator(cluster, &who.group_id).await {
-                Ok(n) => n,
-                Err(e) if is_coordinator_error(&e) => {
-                    last = Some(e);
-                    tokio::time::sleep(backoff).await;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            },
-        };
-        let result = async {
-            let conn = cluster.broker(node).await?;
+    let request = &request;
+    let ((), node) = with_coordinator(
+        cluster,
+        coordinator,
+        &who.group_id,
+        COORDINATOR_TRIES,
+        backoff,
+        |conn| async move {
             let version = conn
                 .version_for(ApiKey::OffsetCommit)?
                 .min(MAX_COMMIT_VERSION);
-            let r = conn.send_version(&request, version).await;
-            if let Err(e) = &r {
-                cluster.connection_failed(conn.broker(), e).await;
-            }
-            let r = r?;
+            let r = conn.send_version(request, version).await?;
             for t in &r.topics {
                 for p in &t.partitions {
                     if p.error_code != 0 {
@@ -145,20 +135,10 @@ pub(crate) async fn commit(
                 }
             }
             Ok(())
-        }
-        .await;
-        match result {
-            Ok(()) => return Ok(node),
-            Err(e) if is_coordinator_error(&e) => {
-                debug!(error = %e, "commit: coordinator moved; finding it again");
-                coordinator = None;
-                last = Some(e);
-                tokio::time::sleep(backoff).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last.unwrap_or(Error::Closed))
+        },
+    )
+    .await?;
+    Ok(node)
 }
 
 /// The committed offsets of `tps` for `group_id` (`None`: nothing
@@ -166,7 +146,7 @@ pub(crate) async fn commit(
 /// (`require_stable`).
 pub(crate) async fn committed(
     cluster: &Cluster,
-    mut coordinator: Option<i32>,
+    coordinator: Option<i32>,
     group_id: &str,
     tps: &[Tp],
     backoff: Duration,
@@ -188,30 +168,18 @@ pub(crate) async fn committed(
         require_stable: true,
         ..Default::default()
     };
-    let mut last = None;
-    for _ in 0..COORDINATOR_TRIES * 2 {
-        let node = match coordinator {
-            Some(n) => n,
-            None => match find_coordinator(cluster, group_id).await {
-                Ok(n) => n,
-                Err(e) if is_coordinator_error(&e) => {
-                    last = Some(e);
-                    tokio::time::sleep(backoff).await;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            },
-        };
-        let result = async {
-            let conn = cluster.broker(node).await?;
+    let request = &request;
+    let (found, _) = with_coordinator(
+        cluster,
+        coordinator,
+        group_id,
+        COORDINATOR_TRIES * 2,
+        backoff,
+        |conn| async move {
             let version = conn
                 .version_for(ApiKey::OffsetFetch)?
                 .min(MAX_OFFSET_FETCH_VERSION);
-            let r = conn.send_version(&request, version).await;
-            if let Err(e) = &r {
-                cluster.connection_failed(conn.broker(), e).await;
-            }
-            let r = r?;
+            let r = conn.send_version(request, version).await?;
             if r.error_code != 0 {
                 return Err(Error::kafka(
                     format!("OffsetFetch {group_id}"),
@@ -237,11 +205,62 @@ pub(crate) async fn committed(
                     (tp.clone(), o)
                 })
                 .collect())
+        },
+    )
+    .await?;
+    Ok(found)
+}
+
+/// Runs `attempt` on a connection to `group_id`'s coordinator, up to
+/// `tries` times: finds the coordinator when it is not known, and finds
+/// it again (after `backoff`) when the attempt fails because it moved or
+/// is briefly away. Any other error ends it. Returns the answer and the
+/// coordinator that gave it.
+async fn with_coordinator<T, F, Fut>(
+    cluster: &Cluster,
+    mut coordinator: Option<i32>,
+    group_id: &str,
+    tries: usize,
+    backoff: Duration,
+    mut attempt: F,
+) -> Result<(T, i32)>
+where
+    F: FnMut(Connection) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    // Off the fetch connections: a broker answers one request at a time
+    // per connection, and holds a fetch up to fetch.wait.max.ms.
+    let cluster = &cluster.coordinator_lane();
+    let mut last = None;
+    for _ in 0..tries {
+        let node = match coordinator {
+            Some(n) => n,
+            None => match find_coordinator(cluster, group_id).await {
+                Ok(n) => n,
+                Err(e) if is_coordinator_error(&e) => {
+                    last = Some(e);
+                    tokio::time::sleep(backoff).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let result = async {
+            let conn = cluster.broker(node).await?;
+            let address = conn.broker().to_owned();
+            let r = attempt(conn).await;
+            if let Err(e) = &r {
+                // Drops a broken or timed-out connection; errors the
+                // broker answered with leave it be.
+                cluster.connection_failed(&address, e).await;
+            }
+            r
         }
         .await;
         match result {
-            Ok(v) => return Ok(v),
+            Ok(v) => return Ok((v, node)),
             Err(e) if is_coordinator_error(&e) => {
+                debug!(group_id, error = %e, "coordinator moved; finding it again");
                 coordinator = None;
                 last = Some(e);
                 tokio::time::sleep(backoff).await;

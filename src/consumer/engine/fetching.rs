@@ -20,7 +20,7 @@ use crate::error::Result;
 
 impl Engine {
     pub(super) fn start_fetches(&mut self, now: Instant) {
-        if self.shared.full() || self.closing.is_some() {
+        if self.shared.full() || self.stop_fetching {
             return;
         }
         let metadata = self.cluster.metadata();
@@ -86,6 +86,11 @@ impl Engine {
         now: Instant,
     ) {
         self.fetching.remove(&node);
+        if self.stop_fetching {
+            // Closing: nobody will read it, and the session it names was
+            // closed after it was sent.
+            return;
+        }
         let session = self.sessions.entry(node).or_default();
         let outcomes = match result {
             Ok(reply) => match session.on_response(reply.error_code, reply.session_id) {

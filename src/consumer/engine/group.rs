@@ -55,7 +55,7 @@ impl GroupCtx {
                 ErrorCode::CoordinatorNotAvailable.code(),
             )
         })?;
-        self.cluster.send_to(node, request).await
+        self.cluster.coordinator_lane().send_to(node, request).await
     }
 
     /// [`GroupCtx::send`] for requests the coordinator holds until the
@@ -67,10 +67,11 @@ impl GroupCtx {
                 ErrorCode::CoordinatorNotAvailable.code(),
             )
         })?;
-        let conn = self.cluster.broker(node).await?;
+        let cluster = self.cluster.coordinator_lane();
+        let conn = cluster.broker(node).await?;
         let result = conn.send_with_timeout(request, self.rebalance_wait).await;
         if let Err(e) = &result {
-            self.cluster.connection_failed(conn.broker(), e).await;
+            cluster.connection_failed(conn.broker(), e).await;
         }
         result
     }
@@ -79,7 +80,7 @@ impl GroupCtx {
         let result = match request {
             GroupRequest::FindCoordinator => {
                 return GroupReply::Coordinator(
-                    find_coordinator(&self.cluster, &self.group_id).await,
+                    find_coordinator(&self.cluster.coordinator_lane(), &self.group_id).await,
                 )
             }
             GroupRequest::JoinGroup {
@@ -197,7 +198,7 @@ impl Engine {
         if self.membership.is_none() {
             return;
         }
-        let last_poll = self.shared.last_poll();
+        let last_poll = self.last_poll;
         if let Some(since) = self.suspended {
             // After max.poll.interval.ms the member stays out until the
             // application polls again.
@@ -336,7 +337,7 @@ impl Engine {
             }
             GroupEvent::PollIntervalExceeded => {
                 warn!("max.poll.interval.ms exceeded: leaving the group");
-                self.suspended = Some(self.shared.last_poll());
+                self.suspended = Some(self.last_poll);
                 let _ = self
                     .events
                     .send(Event::Error(ConsumerError::MaxPollIntervalExceeded {
