@@ -29,6 +29,7 @@ mod accumulator;
 mod batch;
 mod broker;
 mod delivery;
+mod inbox;
 pub mod partitioner;
 mod record;
 mod sender;
@@ -37,7 +38,7 @@ mod shared;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 pub use delivery::{Delivery, DeliveryCallback, DeliveryFuture, DeliveryResult, ProduceError};
@@ -45,6 +46,7 @@ pub use record::ProducerRecord;
 
 use accumulator::{Accumulator, AccumulatorConfig};
 use delivery::Sink;
+use inbox::InboxSender;
 use sender::{Command, Sender, SenderConfig};
 use shared::Shared;
 
@@ -60,7 +62,7 @@ use crate::error::Result;
 pub struct Producer {
     // Unbounded: the buffer bound is the semaphores in `shared`, taken
     // before a record is sent here.
-    commands: mpsc::UnboundedSender<Command>,
+    commands: InboxSender,
     shared: Arc<Shared>,
     cluster: Cluster,
     message_max_bytes: usize,
@@ -123,7 +125,7 @@ impl Producer {
             acc,
             idempotent,
         );
-        let (commands, rx) = mpsc::unbounded_channel();
+        let (commands, rx) = inbox::inbox();
         tokio::spawn(sender.run(rx, events));
         Ok(Producer {
             commands,

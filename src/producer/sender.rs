@@ -6,7 +6,7 @@
 //! failures. Retried batches keep their sequence numbers, so the broker
 //! drops what it already has: nothing is lost, duplicated or reordered.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,11 +22,16 @@ use super::accumulator::{fail_batch, Accumulator, Appended, Failed};
 use super::batch::ProducerBatch;
 use super::broker::{self, Outgoing, Produced};
 use super::delivery::{Delivery, ProduceError, Sink};
+use super::inbox::InboxReceiver;
 use super::record::ProducerRecord;
 use super::shared::Shared;
 use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::Acks;
 use crate::error::Error;
+
+/// How many commands the task handles per loop turn before it looks at
+/// what else is ready: one pass of dispatch per burst, not per record.
+const BURST: usize = 4096;
 
 /// What a handle asks of the task.
 pub(crate) enum Command {
@@ -141,11 +146,17 @@ impl Sender {
     /// Runs until every handle is gone and nothing is in flight.
     pub(crate) async fn run(
         mut self,
-        mut commands: mpsc::UnboundedReceiver<Command>,
+        inbox: InboxReceiver,
         mut events: mpsc::UnboundedReceiver<Event>,
     ) {
         let mut metadata = self.cluster.watch_metadata();
         let mut handles_gone = false;
+        // Commands taken from the inbox and not handled yet, worked off
+        // at most `BURST` per loop turn so batches are dispatched (and
+        // responses handled) while a long backlog is appended.
+        let mut backlog: VecDeque<Command> = VecDeque::new();
+        // The allocation the handles push into next, recycled.
+        let mut spare: Vec<Command> = Vec::new();
         loop {
             let now = Instant::now();
             self.expire(now);
@@ -170,20 +181,24 @@ impl Sender {
             tokio::select! {
                 biased;
                 Some(event) = events.recv() => self.on_event(event),
-                command = commands.recv(), if !handles_gone => match command {
-                    Some(c) => {
-                        self.on_command(c, now);
-                        // Take what else is queued in one go: one pass of
-                        // dispatch per burst, not per record.
-                        for _ in 0..4096 {
-                            match commands.try_recv() {
-                                Ok(c) => self.on_command(c, now),
-                                Err(_) => break,
-                            }
-                        }
+                () = std::future::ready(()), if !backlog.is_empty() => {
+                    self.work_off(&mut backlog, &mut spare, now, BURST);
+                }
+                () = inbox.ready(), if !handles_gone => {
+                    // Read first: a handle's last push comes before its
+                    // drop, so with none left everything is in this take.
+                    handles_gone = inbox.closed();
+                    inbox.take(&mut spare);
+                    if backlog.is_empty() {
+                        backlog = VecDeque::from(std::mem::take(&mut spare));
+                    } else {
+                        backlog.extend(spare.drain(..));
                     }
-                    None => handles_gone = true,
-                },
+                    // Once the handles are gone the rest is handled now
+                    // (and then purged as Closed).
+                    let limit = if handles_gone { usize::MAX } else { BURST };
+                    self.work_off(&mut backlog, &mut spare, now, limit);
+                }
                 changed = metadata.changed() => {
                     if changed.is_ok() {
                         let m = metadata.borrow_and_update().clone();
@@ -192,6 +207,24 @@ impl Sender {
                 }
                 _ = tokio::time::sleep_until(wake) => {}
             }
+        }
+    }
+
+    /// Handles up to `limit` commands of `backlog`; once it is empty its
+    /// allocation goes back to `spare` for the next take.
+    fn work_off(
+        &mut self,
+        backlog: &mut VecDeque<Command>,
+        spare: &mut Vec<Command>,
+        now: Instant,
+        limit: usize,
+    ) {
+        let n = backlog.len().min(limit);
+        for c in backlog.drain(..n) {
+            self.on_command(c, now);
+        }
+        if backlog.is_empty() && spare.capacity() == 0 {
+            *spare = Vec::from(std::mem::take(backlog));
         }
     }
 
