@@ -97,7 +97,12 @@ pub(crate) enum Appended {
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     config: AccumulatorConfig,
-    topics: HashMap<Arc<str>, TopicQueue>,
+    /// Every topic queued for, in the order first seen (never removed).
+    topics: Vec<TopicQueue>,
+    /// Where each topic is in `topics`.
+    index: HashMap<Arc<str>, usize>,
+    /// The topic found last, tried first.
+    last_topic: usize,
     rng: u64,
 }
 
@@ -106,7 +111,9 @@ impl Accumulator {
         let seed = u64::from(getrandom::u32().unwrap_or(0x9e37_79b9)) | 1;
         Self {
             config,
-            topics: HashMap::new(),
+            topics: Vec::new(),
+            index: HashMap::new(),
+            last_topic: 0,
             rng: seed,
         }
     }
@@ -119,6 +126,48 @@ impl Accumulator {
         (self.rng >> 32) as u32
     }
 
+    /// The index in `topics` of `name`'s queue, made when new. Records
+    /// come in runs of one topic, so the last one found is tried first:
+    /// a pointer and length compare instead of hashing the name.
+    fn topic_index(&mut self, name: &str) -> usize {
+        if let Some(t) = self.topics.get(self.last_topic) {
+            if *t.name == *name {
+                return self.last_topic;
+            }
+        }
+        let i = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                let name: Arc<str> = name.into();
+                self.topics.push(TopicQueue {
+                    name: name.clone(),
+                    info: None,
+                    partitions: Vec::new(),
+                    sticky: None,
+                    waiting: VecDeque::new(),
+                    metadata_error: None,
+                });
+                self.index.insert(name, self.topics.len() - 1);
+                self.topics.len() - 1
+            }
+        };
+        self.last_topic = i;
+        i
+    }
+
+    /// The queue of `name`, if records were queued for it.
+    fn topic_mut(&mut self, name: &str) -> Option<&mut TopicQueue> {
+        if self
+            .topics
+            .get(self.last_topic)
+            .is_some_and(|t| *t.name == *name)
+        {
+            return self.topics.get_mut(self.last_topic);
+        }
+        let i = *self.index.get(name)?;
+        self.topics.get_mut(i)
+    }
+
     /// Queues `record`. A record for a partition the topic does not have
     /// comes back as a failure.
     pub(crate) fn append(
@@ -128,20 +177,8 @@ impl Accumulator {
         permit_bytes: usize,
         now: Instant,
     ) -> Result<Appended, Failed> {
-        let topic = match self.topics.get_mut(record.topic.as_str()) {
-            Some(t) => t,
-            None => {
-                let name: Arc<str> = record.topic.as_str().into();
-                self.topics.entry(name.clone()).or_insert(TopicQueue {
-                    name,
-                    info: None,
-                    partitions: Vec::new(),
-                    sticky: None,
-                    waiting: VecDeque::new(),
-                    metadata_error: None,
-                })
-            }
-        };
+        let i = self.topic_index(&record.topic);
+        let topic = &mut self.topics[i];
         if topic.partitions.is_empty() {
             topic.waiting.push_back(Waiting {
                 record,
@@ -151,21 +188,21 @@ impl Accumulator {
             });
             return Ok(Appended::NeedsMetadata);
         }
-        let name = topic.name.clone();
-        self.place(&name, record, sink, permit_bytes, now)?;
+        self.place(i, record, sink, permit_bytes, now)?;
         Ok(Appended::Batched)
     }
 
-    /// Puts a record of a topic with known partitions into its batch.
+    /// Puts a record of a topic with known partitions (`topics[i]`) into
+    /// its batch.
     fn place(
         &mut self,
-        topic: &Arc<str>,
+        i: usize,
         record: ProducerRecord,
         sink: Sink,
         permit_bytes: usize,
         now: Instant,
     ) -> Result<(), Failed> {
-        let count = self.topics.get(topic).map_or(0, |t| t.partitions.len()) as u32;
+        let count = self.topics[i].partitions.len() as u32;
         let partition = match record.partition {
             Some(p) if p >= 0 && (p as u32) < count => p,
             Some(p) => {
@@ -181,18 +218,12 @@ impl Accumulator {
             None => {
                 match partition_for_key(self.config.partitioner, record.key.as_deref(), count) {
                     Some(p) => p as i32,
-                    None => self.sticky_partition(topic, count),
+                    None => self.sticky_partition(i, count),
                 }
             }
         };
         let config = &self.config;
-        let Some(t) = self.topics.get_mut(topic) else {
-            return Err(Failed {
-                sink,
-                error: ProduceError::Closed,
-                permit_bytes,
-            });
-        };
+        let t = &mut self.topics[i];
         let q = &mut t.partitions[partition as usize];
         let headers: Vec<(&str, Option<&[u8]>)> = record
             .headers
@@ -230,23 +261,21 @@ impl Accumulator {
 
     /// The partition keyless records stick to until its batch is sent
     /// (KIP-480): fewer, larger batches than spreading every record.
-    fn sticky_partition(&mut self, topic: &Arc<str>, count: u32) -> i32 {
-        if let Some(p) = self.topics.get(topic).and_then(|t| t.sticky) {
+    fn sticky_partition(&mut self, i: usize, count: u32) -> i32 {
+        if let Some(p) = self.topics[i].sticky {
             if (p as u32) < count {
                 return p;
             }
         }
         let p = (self.random() % count.max(1)) as i32;
-        if let Some(t) = self.topics.get_mut(topic) {
-            t.sticky = Some(p);
-        }
+        self.topics[i].sticky = Some(p);
         p
     }
 
     /// The topics whose metadata is needed: some record waits for it.
     pub(crate) fn topics_waiting(&self) -> Vec<Arc<str>> {
         self.topics
-            .values()
+            .iter()
             .filter(|t| !t.waiting.is_empty())
             .map(|t| t.name.clone())
             .collect()
@@ -254,7 +283,7 @@ impl Accumulator {
 
     /// Whether a partition with queued batches has no known leader.
     pub(crate) fn needs_leaders(&self) -> bool {
-        self.topics.values().any(|t| {
+        self.topics.iter().any(|t| {
             t.partitions.iter().enumerate().any(|(i, q)| {
                 (q.open.is_some() || !q.ready.is_empty()) && Self::leader(t, i).is_none()
             })
@@ -263,16 +292,17 @@ impl Accumulator {
 
     /// Every topic queued for.
     pub(crate) fn topic_names(&self) -> Vec<Arc<str>> {
-        self.topics.keys().cloned().collect()
+        self.topics.iter().map(|t| t.name.clone()).collect()
     }
 
     /// New metadata for a topic: its partitions (the count may grow) and
     /// leaders; records waiting for it go into batches. An unusable answer
     /// (the topic does not exist) is kept for the timeout's report.
     pub(crate) fn set_topic_info(&mut self, info: Arc<TopicInfo>, now: Instant) -> Vec<Failed> {
-        let Some(t) = self.topics.get_mut(info.name.as_str()) else {
+        let Some(&i) = self.index.get(info.name.as_str()) else {
             return Vec::new();
         };
+        let t = &mut self.topics[i];
         if info.error != ErrorCode::None || info.partitions.is_empty() {
             t.metadata_error = Some(if info.error == ErrorCode::None {
                 ErrorCode::UnknownTopicOrPartition
@@ -286,11 +316,10 @@ impl Accumulator {
             t.partitions.push(PartitionQueue::default());
         }
         t.info = Some(info);
-        let name = t.name.clone();
         let waiting: Vec<Waiting> = t.waiting.drain(..).collect();
         let mut failed = Vec::new();
         for w in waiting {
-            if let Err(f) = self.place(&name, w.record, w.sink, w.permit_bytes, now) {
+            if let Err(f) = self.place(i, w.record, w.sink, w.permit_bytes, now) {
                 failed.push(f);
             }
         }
@@ -312,7 +341,7 @@ impl Accumulator {
         let timeout = self.config.message_timeout;
         let mut failed = Vec::new();
         let mut sequence_gap = false;
-        for t in self.topics.values_mut() {
+        for t in self.topics.iter_mut() {
             while t.waiting.front().is_some_and(|w| now >= w.since + timeout) {
                 let Some(w) = t.waiting.pop_front() else {
                     break;
@@ -380,7 +409,7 @@ impl Accumulator {
     ) -> HashMap<i32, Vec<ProducerBatch>> {
         let config = &self.config;
         let mut out: HashMap<i32, Vec<ProducerBatch>> = HashMap::new();
-        for t in self.topics.values_mut() {
+        for t in self.topics.iter_mut() {
             let info = t.info.clone();
             for (i, q) in t.partitions.iter_mut().enumerate() {
                 let one_at_a_time = q.retrying || (config.idempotent && !q.acked);
@@ -438,7 +467,7 @@ impl Accumulator {
         let c = &self.config;
         let mut next: Option<Instant> = None;
         let mut at = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
-        for t in self.topics.values() {
+        for t in self.topics.iter() {
             if let Some(w) = t.waiting.front() {
                 at(w.since + c.message_timeout);
             }
@@ -458,7 +487,7 @@ impl Accumulator {
 
     /// Whether any record is queued outside a request.
     pub(crate) fn has_queued(&self) -> bool {
-        self.topics.values().any(|t| {
+        self.topics.iter().any(|t| {
             !t.waiting.is_empty()
                 || t.partitions
                     .iter()
@@ -469,7 +498,7 @@ impl Accumulator {
     /// Requests in flight over every partition.
     pub(crate) fn in_flight(&self) -> usize {
         self.topics
-            .values()
+            .iter()
             .flat_map(|t| t.partitions.iter())
             .map(|q| q.in_flight)
             .sum()
@@ -497,9 +526,13 @@ impl Accumulator {
     /// in this partition: the broker's OUT_OF_ORDER_SEQUENCE_NUMBER for a
     /// later one is then expected.
     pub(crate) fn has_earlier_batch(&self, topic: &str, partition: i32, sequence: i32) -> bool {
-        self.topics
+        self.index
             .get(topic)
-            .and_then(|t| t.partitions.get(usize::try_from(partition).ok()?))
+            .and_then(|&i| {
+                self.topics[i]
+                    .partitions
+                    .get(usize::try_from(partition).ok()?)
+            })
             .is_some_and(|q| {
                 q.ready
                     .iter()
@@ -537,7 +570,7 @@ impl Accumulator {
     /// starts again at 0, and batches that already had numbers (retries)
     /// get new ones in order, with the new producer id and epoch.
     pub(crate) fn restart_sequences(&mut self, producer_id: i64, producer_epoch: i16) {
-        for t in self.topics.values_mut() {
+        for t in self.topics.iter_mut() {
             for q in &mut t.partitions {
                 q.next_sequence = 0;
                 q.acked = false;
@@ -555,7 +588,7 @@ impl Accumulator {
     /// Fails every queued record (the producer is closing).
     pub(crate) fn purge(&mut self, error: &ProduceError) -> Vec<Failed> {
         let mut failed = Vec::new();
-        for t in self.topics.values_mut() {
+        for t in self.topics.iter_mut() {
             for w in t.waiting.drain(..) {
                 failed.push(Failed {
                     sink: w.sink,
@@ -573,8 +606,7 @@ impl Accumulator {
     }
 
     fn queue(&mut self, topic: &str, partition: i32) -> Option<&mut PartitionQueue> {
-        self.topics
-            .get_mut(topic)?
+        self.topic_mut(topic)?
             .partitions
             .get_mut(usize::try_from(partition).ok()?)
     }
