@@ -699,24 +699,29 @@ impl Sender {
 
     fn deliver(&mut self, batch: ProducerBatch, base_offset: i64, append_time: i64) {
         let n = batch.records.len();
-        let topic = batch.topic.clone();
-        for (i, (sink, timestamp)) in batch.records.into_iter().enumerate() {
-            let delivery = Delivery {
-                topic: topic.clone(),
-                partition: batch.partition,
-                offset: if base_offset >= 0 {
-                    base_offset + i as i64
-                } else {
-                    -1
-                },
-                timestamp: if append_time >= 0 {
-                    append_time
-                } else {
-                    timestamp
-                },
-            };
-            self.shared.report(sink, Ok(delivery));
-        }
+        let (topic, partition) = (batch.topic, batch.partition);
+        let reports = batch
+            .records
+            .into_iter()
+            .enumerate()
+            .map(|(i, (sink, timestamp))| {
+                let delivery = Delivery {
+                    topic: topic.clone(),
+                    partition,
+                    offset: if base_offset >= 0 {
+                        base_offset + i as i64
+                    } else {
+                        -1
+                    },
+                    timestamp: if append_time >= 0 {
+                        append_time
+                    } else {
+                        timestamp
+                    },
+                };
+                (sink, Ok(delivery))
+            });
+        self.shared.report_all(reports);
         self.shared.release(n, batch.permit_bytes);
     }
 
@@ -732,10 +737,13 @@ impl Sender {
     }
 
     fn report_failures(&self, failed: Vec<Failed>) {
-        for f in failed {
-            self.shared.release(1, f.permit_bytes);
-            self.shared.report(f.sink, Err(f.error));
+        if failed.is_empty() {
+            return;
         }
+        let bytes = failed.iter().map(|f| f.permit_bytes).sum();
+        self.shared.release(failed.len(), bytes);
+        self.shared
+            .report_all(failed.into_iter().map(|f| (f.sink, Err(f.error))));
     }
 }
 
