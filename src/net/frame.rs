@@ -7,15 +7,18 @@ use ferrokafka_protocol::{ApiKey, Encode, RequestHeader};
 use crate::error::Result;
 
 /// Encodes one request frame: size, header (of the version the API and
-/// version call for), body.
+/// version call for), body. `size_hint` is the body's expected size: room
+/// reserved up front, so a large Produce request is not grown (each
+/// growth a copy into fresh pages) on the way.
 pub(crate) fn encode_request(
     api_key: ApiKey,
     version: i16,
     correlation_id: i32,
     client_id: Option<&str>,
     body: &impl Encode,
+    size_hint: usize,
 ) -> Result<Bytes> {
-    let mut buf = BytesMut::with_capacity(128);
+    let mut buf = BytesMut::with_capacity(128 + size_hint);
     buf.put_i32(0);
     let header = RequestHeader {
         request_api_key: api_key as i16,
@@ -68,6 +71,7 @@ mod tests {
             9,
             Some("c"),
             &ApiVersionsRequest::default(),
+            0,
         )
         .expect("encodes");
         assert_eq!(

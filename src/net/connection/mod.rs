@@ -167,7 +167,7 @@ impl Connection {
         timeout: Duration,
     ) -> Result<R::Response> {
         let version = self.version_for(R::API_KEY)?;
-        let response = self.wire.queue(request, version).await?;
+        let response = self.wire.queue(request, version, 0).await?;
         self.wire
             .response_within::<R>(response, version, timeout)
             .await
@@ -183,8 +183,20 @@ impl Connection {
     /// are written in that order (what idempotent producing needs with
     /// several requests in flight). The response is awaited separately.
     pub async fn queue<R: Request>(&self, request: &R) -> Result<PendingResponse<R>> {
+        self.queue_sized(request, 0).await
+    }
+
+    /// [`Connection::queue`] for a request of about `size_hint` bytes,
+    /// reserved before it is encoded (a Produce request carrying a
+    /// megabyte of batches is then written into one buffer, not grown
+    /// and copied from a small one).
+    pub async fn queue_sized<R: Request>(
+        &self,
+        request: &R,
+        size_hint: usize,
+    ) -> Result<PendingResponse<R>> {
         let version = self.version_for(R::API_KEY)?;
-        let response = self.wire.queue(request, version).await?;
+        let response = self.wire.queue(request, version, size_hint).await?;
         Ok(PendingResponse {
             wire: self.wire.clone(),
             response,
@@ -204,6 +216,7 @@ impl Connection {
             correlation_id,
             self.wire.config.client_id.as_deref(),
             request,
+            0,
         )?;
         self.wire
             .enqueue(Outgoing {
@@ -258,7 +271,7 @@ impl Wire {
     }
 
     async fn roundtrip<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
-        let response = self.queue(request, version).await?;
+        let response = self.queue(request, version, 0).await?;
         self.response::<R>(response, version).await
     }
 
@@ -268,6 +281,7 @@ impl Wire {
         &self,
         request: &R,
         version: i16,
+        size_hint: usize,
     ) -> Result<oneshot::Receiver<Result<Bytes>>> {
         let correlation_id = self.next_id();
         let frame = encode_request(
@@ -276,6 +290,7 @@ impl Wire {
             correlation_id,
             self.config.client_id.as_deref(),
             request,
+            size_hint,
         )?;
         let (reply, response) = oneshot::channel();
         self.enqueue(Outgoing {
