@@ -54,6 +54,10 @@ pub(crate) struct PartitionQueue {
     ready: VecDeque<ProducerBatch>,
     pub(crate) in_flight: usize,
     next_sequence: i32,
+    /// The size of the partition's last batch: the next one's buffer
+    /// starts there rather than small and doubling (each doubling a copy
+    /// into fresh pages).
+    last_batch_bytes: usize,
     /// A batch of this partition failed and is being sent again: one
     /// batch at a time until it is through, so order is kept.
     retrying: bool,
@@ -169,13 +173,16 @@ impl Accumulator {
     }
 
     /// Queues `record`. A record for a partition the topic does not have
-    /// comes back as a failure.
+    /// comes back as a failure. `now_ms` (the wall clock, read once per
+    /// burst of records by the caller) stamps a record without a
+    /// timestamp.
     pub(crate) fn append(
         &mut self,
         record: ProducerRecord,
         sink: Sink,
         permit_bytes: usize,
         now: Instant,
+        now_ms: i64,
     ) -> Result<Appended, Failed> {
         let i = self.topic_index(&record.topic);
         let topic = &mut self.topics[i];
@@ -188,7 +195,7 @@ impl Accumulator {
             });
             return Ok(Appended::NeedsMetadata);
         }
-        self.place(i, record, sink, permit_bytes, now)?;
+        self.place(i, record, sink, permit_bytes, now, now_ms)?;
         Ok(Appended::Batched)
     }
 
@@ -201,6 +208,7 @@ impl Accumulator {
         sink: Sink,
         permit_bytes: usize,
         now: Instant,
+        now_ms: i64,
     ) -> Result<(), Failed> {
         let count = self.topics[i].partitions.len() as u32;
         let partition = match record.partition {
@@ -230,32 +238,43 @@ impl Accumulator {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_deref()))
             .collect();
-        let timestamp = record.timestamp.unwrap_or_else(now_millis);
+        let timestamp = record.timestamp.unwrap_or(now_ms);
         let key = record.key.as_deref();
         let value = record.value.as_deref();
-        let fits = q.open.as_ref().is_some_and(|b| {
-            b.len() < config.batch_records
-                && b.size() + b.record_size(timestamp, key, value, &headers) <= config.batch_bytes
-        });
-        if !fits {
-            if let Some(full) = q.open.take() {
-                q.ready.push_back(full);
-                if t.sticky == Some(partition) {
-                    t.sticky = None;
+        let sink = match q.open.as_mut() {
+            Some(b) if b.len() < config.batch_records => {
+                match b.try_append(
+                    config.batch_bytes,
+                    timestamp,
+                    key,
+                    value,
+                    &headers,
+                    sink,
+                    permit_bytes,
+                ) {
+                    Ok(()) => return Ok(()),
+                    Err(sink) => sink,
                 }
             }
-            let capacity = config.batch_bytes.min(64 * 1024);
-            q.open = Some(ProducerBatch::new(
-                t.name.clone(),
-                partition,
-                config.compression,
-                capacity,
-                now,
-            ));
+            _ => sink,
+        };
+        if let Some(full) = q.open.take() {
+            q.last_batch_bytes = full.size();
+            q.ready.push_back(full);
+            if t.sticky == Some(partition) {
+                t.sticky = None;
+            }
         }
-        if let Some(b) = q.open.as_mut() {
-            b.append(timestamp, key, value, &headers, sink, permit_bytes);
-        }
+        let mut batch = ProducerBatch::new(
+            t.name.clone(),
+            partition,
+            config.compression,
+            batch_capacity(q.last_batch_bytes, config.batch_bytes),
+            now,
+        );
+        // Alone in its batch, a record goes even when larger than it.
+        batch.append(timestamp, key, value, &headers, sink, permit_bytes);
+        q.open = Some(batch);
         Ok(())
     }
 
@@ -318,8 +337,9 @@ impl Accumulator {
         t.info = Some(info);
         let waiting: Vec<Waiting> = t.waiting.drain(..).collect();
         let mut failed = Vec::new();
+        let now_ms = now_millis();
         for w in waiting {
-            if let Err(f) = self.place(i, w.record, w.sink, w.permit_bytes, now) {
+            if let Err(f) = self.place(i, w.record, w.sink, w.permit_bytes, now, now_ms) {
                 failed.push(f);
             }
         }
@@ -446,6 +466,7 @@ impl Accumulator {
                     if t.sticky == Some(i as i32) {
                         t.sticky = None;
                     }
+                    q.last_batch_bytes = q.open.as_ref().map_or(0, ProducerBatch::size);
                     q.open.take()
                 } else {
                     None
@@ -630,6 +651,17 @@ pub(crate) fn fail_batch(batch: ProducerBatch, error: &ProduceError, out: &mut V
 /// `i32::MAX`, as the broker expects.
 fn next_sequence(seq: i32, count: usize) -> i32 {
     ((i64::from(seq) + count as i64) % (i64::from(i32::MAX) + 1)) as i32
+}
+
+/// The buffer to start a partition's batch with: an eighth more than its
+/// last batch took (64 KiB for its first), within `batch_bytes`.
+fn batch_capacity(last_batch_bytes: usize, batch_bytes: usize) -> usize {
+    let want = if last_batch_bytes == 0 {
+        64 * 1024
+    } else {
+        last_batch_bytes + last_batch_bytes / 8
+    };
+    want.min(batch_bytes)
 }
 
 /// Milliseconds since the Unix epoch.

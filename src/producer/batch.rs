@@ -87,17 +87,30 @@ impl ProducerBatch {
         self.records.len()
     }
 
-    /// The bytes `record` would add, when the batch is open.
-    pub(crate) fn record_size(
-        &self,
+    /// Encodes one record into the open batch if the batch stays within
+    /// `limit` bytes; otherwise gives `sink` back.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn try_append(
+        &mut self,
+        limit: usize,
         timestamp: i64,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
         headers: &[(&str, Option<&[u8]>)],
-    ) -> usize {
-        self.writer.as_ref().map_or(usize::MAX, |w| {
-            w.record_size(timestamp, key, value, headers)
-        })
+        sink: Sink,
+        permit_bytes: usize,
+    ) -> Result<(), Sink> {
+        let Some(w) = &mut self.writer else {
+            return Err(sink);
+        };
+        if w.append_within(limit, timestamp, key, value, headers)
+            .is_none()
+        {
+            return Err(sink);
+        }
+        self.records.push((sink, timestamp));
+        self.permit_bytes += permit_bytes;
+        Ok(())
     }
 
     /// Encodes one record into the open batch.

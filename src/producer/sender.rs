@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use super::accumulator::{fail_batch, Accumulator, Appended, Failed};
+use super::accumulator::{fail_batch, now_millis, Accumulator, Appended, Failed};
 use super::batch::ProducerBatch;
 use super::broker::{self, Outgoing, Produced};
 use super::delivery::{Delivery, ProduceError, Sink};
@@ -220,8 +220,10 @@ impl Sender {
         limit: usize,
     ) {
         let n = backlog.len().min(limit);
+        // One read of the wall clock for the burst, not one per record.
+        let now_ms = now_millis();
         for c in backlog.drain(..n) {
-            self.on_command(c, now);
+            self.on_command(c, now, now_ms);
         }
         if backlog.is_empty() && spare.capacity() == 0 {
             *spare = Vec::from(std::mem::take(backlog));
@@ -240,7 +242,7 @@ impl Sender {
         next
     }
 
-    fn on_command(&mut self, command: Command, now: Instant) {
+    fn on_command(&mut self, command: Command, now: Instant, now_ms: i64) {
         match command {
             Command::Send {
                 record,
@@ -256,7 +258,7 @@ impl Sender {
                     }]);
                     return;
                 }
-                match self.acc.append(record, sink, permit_bytes, now) {
+                match self.acc.append(record, sink, permit_bytes, now, now_ms) {
                     Ok(Appended::Batched) => {}
                     Ok(Appended::NeedsMetadata) => self.metadata_wanted = true,
                     Err(f) => self.report_failures(vec![f]),
