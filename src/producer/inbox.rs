@@ -30,6 +30,10 @@ struct Queue {
     task_gone: AtomicBool,
 }
 
+/// The task has ended: nothing will take commands.
+#[derive(Debug)]
+pub(crate) struct TaskGone;
+
 /// The handles' side; cheap to clone.
 pub(crate) struct InboxSender {
     queue: Arc<Queue>,
@@ -74,10 +78,11 @@ impl Drop for InboxSender {
 }
 
 impl InboxSender {
-    /// Queues `command` for the task; gives it back when the task is gone.
-    pub(crate) fn send(&self, command: Command) -> Result<(), Command> {
+    /// Queues `command` for the task; refuses (dropping it) when the task
+    /// is gone.
+    pub(crate) fn send(&self, command: Command) -> Result<(), TaskGone> {
         if self.queue.task_gone.load(Ordering::Acquire) {
-            return Err(command);
+            return Err(TaskGone);
         }
         let was_empty = {
             let mut q = self
