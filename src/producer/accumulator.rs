@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use super::batch::ProducerBatch;
 use super::delivery::{ProduceError, Sink};
+use super::inbox::TopicId;
 use super::partitioner::partition_for_key;
 use super::record::ProducerRecord;
 use crate::cluster::TopicInfo;
@@ -101,12 +102,12 @@ pub(crate) enum Appended {
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     config: AccumulatorConfig,
-    /// Every topic queued for, in the order first seen (never removed).
+    /// Every topic queued for, by the id the handles gave it (never
+    /// removed): records name their topic by index here, no lookup.
     topics: Vec<TopicQueue>,
-    /// Where each topic is in `topics`.
+    /// Where each topic is in `topics`, for what comes back by name
+    /// (metadata, a batch's result).
     index: HashMap<Arc<str>, usize>,
-    /// The topic found last, tried first.
-    last_topic: usize,
     rng: u64,
 }
 
@@ -117,7 +118,6 @@ impl Accumulator {
             config,
             topics: Vec::new(),
             index: HashMap::new(),
-            last_topic: 0,
             rng: seed,
         }
     }
@@ -130,44 +130,23 @@ impl Accumulator {
         (self.rng >> 32) as u32
     }
 
-    /// The index in `topics` of `name`'s queue, made when new. Records
-    /// come in runs of one topic, so the last one found is tried first:
-    /// a pointer and length compare instead of hashing the name.
-    fn topic_index(&mut self, name: &str) -> usize {
-        if let Some(t) = self.topics.get(self.last_topic) {
-            if *t.name == *name {
-                return self.last_topic;
-            }
-        }
-        let i = match self.index.get(name) {
-            Some(&i) => i,
-            None => {
-                let name: Arc<str> = name.into();
-                self.topics.push(TopicQueue {
-                    name: name.clone(),
-                    info: None,
-                    partitions: Vec::new(),
-                    sticky: None,
-                    waiting: VecDeque::new(),
-                    metadata_error: None,
-                });
-                self.index.insert(name, self.topics.len() - 1);
-                self.topics.len() - 1
-            }
-        };
-        self.last_topic = i;
-        i
+    /// A topic the handles numbered `id` (the next in line: ids are
+    /// given in order from 0).
+    pub(crate) fn add_topic(&mut self, id: TopicId, name: Arc<str>) {
+        debug_assert_eq!(id as usize, self.topics.len());
+        self.index.insert(name.clone(), self.topics.len());
+        self.topics.push(TopicQueue {
+            name,
+            info: None,
+            partitions: Vec::new(),
+            sticky: None,
+            waiting: VecDeque::new(),
+            metadata_error: None,
+        });
     }
 
     /// The queue of `name`, if records were queued for it.
     fn topic_mut(&mut self, name: &str) -> Option<&mut TopicQueue> {
-        if self
-            .topics
-            .get(self.last_topic)
-            .is_some_and(|t| *t.name == *name)
-        {
-            return self.topics.get_mut(self.last_topic);
-        }
         let i = *self.index.get(name)?;
         self.topics.get_mut(i)
     }
@@ -178,14 +157,22 @@ impl Accumulator {
     /// timestamp.
     pub(crate) fn append(
         &mut self,
+        topic: TopicId,
         record: ProducerRecord,
         sink: Sink,
         permit_bytes: usize,
         now: Instant,
         now_ms: i64,
     ) -> Result<Appended, Failed> {
-        let i = self.topic_index(&record.topic);
-        let topic = &mut self.topics[i];
+        let i = topic as usize;
+        let Some(topic) = self.topics.get_mut(i) else {
+            // Every id is announced before its first record.
+            return Err(Failed {
+                sink,
+                error: ProduceError::Closed,
+                permit_bytes,
+            });
+        };
         if topic.partitions.is_empty() {
             topic.waiting.push_back(Waiting {
                 record,
@@ -217,7 +204,7 @@ impl Accumulator {
                 return Err(Failed {
                     sink,
                     error: ProduceError::UnknownPartition {
-                        topic: record.topic,
+                        topic: self.topics[i].name.to_string(),
                         partition: p,
                     },
                     permit_bytes,

@@ -11,15 +11,60 @@
 //! semaphores in `shared`, taken before a command is pushed, so the
 //! queue needs none of its own.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
+use super::delivery::Sink;
+use super::record::ProducerRecord;
 use super::sender::Command;
 
+/// A topic as the handles number them: 0, 1, 2... in the order first
+/// sent to, announced to the task by [`Command::NewTopic`] before the
+/// first record of it.
+pub(crate) type TopicId = u32;
+
+/// What the handles push under the lock.
+#[derive(Default)]
+struct State {
+    commands: Vec<Command>,
+    /// Every topic named so far, by name.
+    topics: HashMap<Arc<str>, TopicId>,
+    /// The topic of the last record, tried first: records come in runs
+    /// of one topic.
+    last: Option<(Arc<str>, TopicId)>,
+}
+
+impl State {
+    /// The id of `name`, announcing it to the task when new.
+    fn topic_id(&mut self, name: &str) -> TopicId {
+        if let Some((last, id)) = &self.last {
+            if **last == *name {
+                return *id;
+            }
+        }
+        let (name, id) = match self.topics.get_key_value(name) {
+            Some((name, &id)) => (name.clone(), id),
+            None => {
+                let id = self.topics.len() as TopicId;
+                let name: Arc<str> = name.into();
+                self.topics.insert(name.clone(), id);
+                self.commands.push(Command::NewTopic {
+                    id,
+                    name: name.clone(),
+                });
+                (name, id)
+            }
+        };
+        self.last = Some((name, id));
+        id
+    }
+}
+
 struct Queue {
-    commands: Mutex<Vec<Command>>,
+    state: Mutex<State>,
     /// Woken on the empty-to-non-empty transition and when the last
     /// handle goes. `notify_one` keeps a permit when the task is not
     /// waiting, so no wake is missed.
@@ -47,7 +92,7 @@ pub(crate) struct InboxReceiver {
 /// A new inbox.
 pub(crate) fn inbox() -> (InboxSender, InboxReceiver) {
     let queue = Arc::new(Queue {
-        commands: Mutex::new(Vec::new()),
+        state: Mutex::new(State::default()),
         wake: Notify::new(),
         handles: AtomicUsize::new(1),
         task_gone: AtomicBool::new(false),
@@ -85,14 +130,43 @@ impl InboxSender {
             return Err(TaskGone);
         }
         let was_empty = {
-            let mut q = self
-                .queue
-                .commands
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            q.push(command);
-            q.len() == 1
+            let mut q = self.queue.state.lock().unwrap_or_else(|e| e.into_inner());
+            q.commands.push(command);
+            q.commands.len() == 1
         };
+        if was_empty {
+            self.queue.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Queues a record for the task, its topic named by id. The topic's
+    /// name is compared here, on the caller's thread, where it was just
+    /// written, and the `String` is freed here too: the task touching it
+    /// cost a cache miss and a cross-thread free per record.
+    pub(crate) fn send_record(
+        &self,
+        mut record: ProducerRecord,
+        sink: Sink,
+        permit_bytes: usize,
+    ) -> Result<(), TaskGone> {
+        if self.queue.task_gone.load(Ordering::Acquire) {
+            return Err(TaskGone);
+        }
+        let name = std::mem::take(&mut record.topic);
+        let was_empty = {
+            let mut q = self.queue.state.lock().unwrap_or_else(|e| e.into_inner());
+            let was_empty = q.commands.is_empty();
+            let topic = q.topic_id(&name);
+            q.commands.push(Command::Send {
+                topic,
+                record,
+                sink,
+                permit_bytes,
+            });
+            was_empty
+        };
+        drop(name);
         if was_empty {
             self.queue.wake.notify_one();
         }
@@ -123,11 +197,7 @@ impl InboxReceiver {
     /// handles go on pushing into `into`'s old allocation.
     pub(crate) fn take(&self, into: &mut Vec<Command>) {
         debug_assert!(into.is_empty());
-        let mut q = self
-            .queue
-            .commands
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        std::mem::swap(&mut *q, into);
+        let mut q = self.queue.state.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::swap(&mut q.commands, into);
     }
 }

@@ -259,13 +259,12 @@ impl Producer {
             .bytes
             .try_acquire_many(permits)
             .map_err(|_| ProduceError::QueueFull)?;
-        let command = Command::Send {
-            record,
-            sink,
-            permit_bytes: permits as usize,
-        };
         self.shared.add_outstanding();
-        if self.commands.send(command).is_err() {
+        if self
+            .commands
+            .send_record(record, sink, permits as usize)
+            .is_err()
+        {
             // The permits drop back; the record was never counted.
             self.shared.forget_outstanding();
             return Err(ProduceError::Closed);
@@ -282,12 +281,11 @@ impl Producer {
         permit_bytes: usize,
     ) -> Result<(), ProduceError> {
         self.shared.add_outstanding();
-        let command = Command::Send {
-            record,
-            sink,
-            permit_bytes,
-        };
-        if self.commands.send(command).is_err() {
+        if self
+            .commands
+            .send_record(record, sink, permit_bytes)
+            .is_err()
+        {
             self.shared.forget_outstanding();
             self.shared.release(1, permit_bytes);
             return Err(ProduceError::Closed);

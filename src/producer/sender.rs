@@ -22,7 +22,7 @@ use super::accumulator::{fail_batch, now_millis, Accumulator, Appended, Failed};
 use super::batch::ProducerBatch;
 use super::broker::{self, Outgoing, Produced};
 use super::delivery::{Delivery, ProduceError, Sink};
-use super::inbox::InboxReceiver;
+use super::inbox::{InboxReceiver, TopicId};
 use super::record::ProducerRecord;
 use super::shared::Shared;
 use crate::cluster::{Cluster, ClusterMetadata};
@@ -35,12 +35,16 @@ const BURST: usize = 4096;
 
 /// What a handle asks of the task.
 pub(crate) enum Command {
-    /// Queue a record.
+    /// Queue a record. Its `topic` field is empty: the handle resolved
+    /// the name to `topic`.
     Send {
+        topic: TopicId,
         record: ProducerRecord,
         sink: Sink,
         permit_bytes: usize,
     },
+    /// The handles named a new topic: the next id in line.
+    NewTopic { id: TopicId, name: Arc<str> },
     /// Send everything queued now, ignoring `linger.ms`, until the queue
     /// is empty.
     Flush,
@@ -244,7 +248,9 @@ impl Sender {
 
     fn on_command(&mut self, command: Command, now: Instant, now_ms: i64) {
         match command {
+            Command::NewTopic { id, name } => self.acc.add_topic(id, name),
             Command::Send {
+                topic,
                 record,
                 sink,
                 permit_bytes,
@@ -258,7 +264,10 @@ impl Sender {
                     }]);
                     return;
                 }
-                match self.acc.append(record, sink, permit_bytes, now, now_ms) {
+                match self
+                    .acc
+                    .append(topic, record, sink, permit_bytes, now, now_ms)
+                {
                     Ok(Appended::Batched) => {}
                     Ok(Appended::NeedsMetadata) => self.metadata_wanted = true,
                     Err(f) => self.report_failures(vec![f]),
