@@ -81,11 +81,8 @@ async fn write_in_order(
             });
             continue;
         }
-        // The batches and, per partition and topic, a few dozen bytes of
-        // framing (index, lengths, tagged fields, the topic's name or id).
-        let size_hint = batches.iter().map(|b| b.size() + 64).sum::<usize>();
         let queued = conn
-            .queue_sized(&request, size_hint)
+            .queue_produce(&request)
             .await
             .map(|p| (conn.broker().to_owned(), p));
         if waiting.send((queued, batches)).is_err() {

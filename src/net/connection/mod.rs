@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ProduceRequest};
 use ferrokafka_protocol::{decode_body, ApiKey, Message, Request, ResponseHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
-use super::frame::{encode_request, split_frame};
+use super::frame::{encode_produce_request, encode_request, split_frame, Frame};
 use super::versions::ApiVersionTable;
 use crate::error::{Error, Result};
 
@@ -60,7 +60,7 @@ impl Default for ConnectionConfig {
 /// A request handed to the writer task.
 struct Outgoing {
     correlation_id: i32,
-    frame: Bytes,
+    frame: Frame,
     /// `None` when no response will come (Produce with acks=0).
     reply: Option<oneshot::Sender<Result<Bytes>>>,
 }
@@ -167,7 +167,7 @@ impl Connection {
         timeout: Duration,
     ) -> Result<R::Response> {
         let version = self.version_for(R::API_KEY)?;
-        let response = self.wire.queue(request, version, 0).await?;
+        let response = self.wire.queue(request, version).await?;
         self.wire
             .response_within::<R>(response, version, timeout)
             .await
@@ -183,20 +183,29 @@ impl Connection {
     /// are written in that order (what idempotent producing needs with
     /// several requests in flight). The response is awaited separately.
     pub async fn queue<R: Request>(&self, request: &R) -> Result<PendingResponse<R>> {
-        self.queue_sized(request, 0).await
+        let version = self.version_for(R::API_KEY)?;
+        let response = self.wire.queue(request, version).await?;
+        Ok(PendingResponse {
+            wire: self.wire.clone(),
+            response,
+            version,
+            _request: std::marker::PhantomData,
+        })
     }
 
-    /// [`Connection::queue`] for a request of about `size_hint` bytes,
-    /// reserved before it is encoded (a Produce request carrying a
-    /// megabyte of batches is then written into one buffer, not grown
-    /// and copied from a small one).
-    pub async fn queue_sized<R: Request>(
+    /// [`Connection::queue`] for a Produce request, whose record batches
+    /// go to the socket as they are (a vectored write) rather than copied
+    /// into the request's buffer.
+    pub async fn queue_produce(
         &self,
-        request: &R,
-        size_hint: usize,
-    ) -> Result<PendingResponse<R>> {
-        let version = self.version_for(R::API_KEY)?;
-        let response = self.wire.queue(request, version, size_hint).await?;
+        request: &ProduceRequest,
+    ) -> Result<PendingResponse<ProduceRequest>> {
+        let version = self.version_for(ApiKey::Produce)?;
+        let client_id = self.wire.config.client_id.as_deref();
+        let response = self
+            .wire
+            .queue_frame(|id| encode_produce_request(version, id, client_id, request))
+            .await?;
         Ok(PendingResponse {
             wire: self.wire.clone(),
             response,
@@ -216,12 +225,11 @@ impl Connection {
             correlation_id,
             self.wire.config.client_id.as_deref(),
             request,
-            0,
         )?;
         self.wire
             .enqueue(Outgoing {
                 correlation_id,
-                frame,
+                frame: frame.into(),
                 reply: None,
             })
             .await
@@ -271,7 +279,7 @@ impl Wire {
     }
 
     async fn roundtrip<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
-        let response = self.queue(request, version, 0).await?;
+        let response = self.queue(request, version).await?;
         self.response::<R>(response, version).await
     }
 
@@ -281,17 +289,22 @@ impl Wire {
         &self,
         request: &R,
         version: i16,
-        size_hint: usize,
+    ) -> Result<oneshot::Receiver<Result<Bytes>>> {
+        let client_id = self.config.client_id.as_deref();
+        self.queue_frame(|id| {
+            encode_request(R::API_KEY, version, id, client_id, request).map(Frame::from)
+        })
+        .await
+    }
+
+    /// [`Wire::queue`] with the frame made by `encode` from the request's
+    /// correlation id.
+    async fn queue_frame(
+        &self,
+        encode: impl FnOnce(i32) -> Result<Frame>,
     ) -> Result<oneshot::Receiver<Result<Bytes>>> {
         let correlation_id = self.next_id();
-        let frame = encode_request(
-            R::API_KEY,
-            version,
-            correlation_id,
-            self.config.client_id.as_deref(),
-            request,
-            size_hint,
-        )?;
+        let frame = encode(correlation_id)?;
         let (reply, response) = oneshot::channel();
         self.enqueue(Outgoing {
             correlation_id,
@@ -428,7 +441,8 @@ async fn write_loop(
                 return;
             }
         }
-        if let Err(e) = socket.write_all(&out.frame).await {
+        let mut frame = out.frame;
+        if let Err(e) = socket.write_all_buf(&mut frame).await {
             warn!(%broker, error = %e, "write failed; closing connection");
             return;
         }
