@@ -710,7 +710,12 @@ impl Sender {
 
     fn deliver(&mut self, batch: ProducerBatch, base_offset: i64, append_time: i64) {
         let n = batch.records.len();
-        let (topic, partition) = (batch.topic, batch.partition);
+        // A fresh `Arc` per batch, not the topic's own: the application
+        // thread drops each report's clone while this thread clones for
+        // the next batch, and one shared count bounced between the cores
+        // on every record.
+        let topic: Arc<str> = Arc::from(&*batch.topic);
+        let partition = batch.partition;
         let reports = batch
             .records
             .into_iter()
