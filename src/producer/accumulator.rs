@@ -470,11 +470,19 @@ impl Accumulator {
         out
     }
 
-    /// The earliest time something becomes ready or expires.
-    pub(crate) fn next_wakeup(&self) -> Option<Instant> {
+    /// The earliest time after `now` at which something becomes ready or
+    /// expires. Times already past are left out: what was due by `now`
+    /// was offered by `take_ready` and is held back by something an event
+    /// ends (a free in-flight slot, a leader, a producer id), and waking
+    /// for it again would spin until the event came.
+    pub(crate) fn next_wakeup(&self, now: Instant) -> Option<Instant> {
         let c = &self.config;
         let mut next: Option<Instant> = None;
-        let mut at = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
+        let mut at = |t: Instant| {
+            if t > now {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
         for t in self.topics.iter() {
             if let Some(w) = t.waiting.front() {
                 at(w.since + c.message_timeout);

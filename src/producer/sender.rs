@@ -180,7 +180,7 @@ impl Sender {
                 self.dispatch(now);
             }
             let wake = self
-                .next_wakeup()
+                .next_wakeup(now)
                 .unwrap_or_else(|| now + Duration::from_secs(3600));
             tokio::select! {
                 biased;
@@ -234,8 +234,8 @@ impl Sender {
         }
     }
 
-    fn next_wakeup(&self) -> Option<Instant> {
-        let mut next = self.acc.next_wakeup();
+    fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        let mut next = self.acc.next_wakeup(now);
         let mut at = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
         if self.metadata_wanted && !self.metadata_in_flight {
             at(self.next_metadata_at);
