@@ -10,6 +10,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use ferrokafka_protocol::records::Compression;
 use ferrokafka_protocol::ErrorCode;
 use tokio::time::Instant;
@@ -108,6 +109,8 @@ pub(crate) struct Accumulator {
     /// Where each topic is in `topics`, for what comes back by name
     /// (metadata, a batch's result).
     index: HashMap<Arc<str>, usize>,
+    /// Buffers of delivered batches, for new batches to write into.
+    buffers: Vec<BytesMut>,
     rng: u64,
 }
 
@@ -118,6 +121,7 @@ impl Accumulator {
             config,
             topics: Vec::new(),
             index: HashMap::new(),
+            buffers: Vec::new(),
             rng: seed,
         }
     }
@@ -252,10 +256,11 @@ impl Accumulator {
                 t.sticky = None;
             }
         }
-        let mut batch = ProducerBatch::new(
+        let mut batch = ProducerBatch::with_buffer(
             t.name.clone(),
             partition,
             config.compression,
+            self.buffers.pop().unwrap_or_default(),
             batch_capacity(q.last_batch_bytes, config.batch_bytes),
             now,
         );
@@ -520,6 +525,15 @@ impl Accumulator {
             .sum()
     }
 
+    /// Keeps a delivered batch's buffer for a new batch to write into. At
+    /// most `RECYCLED_BUFFERS` are kept: enough for the batches that fill
+    /// while others are in flight, without holding memory past that.
+    pub(crate) fn recycle(&mut self, buf: BytesMut) {
+        if self.buffers.len() < RECYCLED_BUFFERS {
+            self.buffers.push(buf);
+        }
+    }
+
     /// A sent batch is done (delivered or failed for good).
     pub(crate) fn done(&mut self, topic: &str, partition: i32) {
         if let Some(q) = self.queue(topic, partition) {
@@ -647,6 +661,9 @@ pub(crate) fn fail_batch(batch: ProducerBatch, error: &ProduceError, out: &mut V
 fn next_sequence(seq: i32, count: usize) -> i32 {
     ((i64::from(seq) + count as i64) % (i64::from(i32::MAX) + 1)) as i32
 }
+
+/// How many delivered batches' buffers the accumulator keeps for reuse.
+const RECYCLED_BUFFERS: usize = 8;
 
 /// The buffer to start a partition's batch with: an eighth more than its
 /// last batch took (64 KiB for its first), within `batch_bytes`.

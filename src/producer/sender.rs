@@ -708,7 +708,10 @@ impl Sender {
         self.report_failures(failed);
     }
 
-    fn deliver(&mut self, batch: ProducerBatch, base_offset: i64, append_time: i64) {
+    fn deliver(&mut self, mut batch: ProducerBatch, base_offset: i64, append_time: i64) {
+        if let Some(buf) = batch.take_buffer() {
+            self.acc.recycle(buf);
+        }
         let n = batch.records.len();
         // A fresh `Arc` per batch, not the topic's own: the application
         // thread drops each report's clone while this thread clones for
