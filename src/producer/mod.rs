@@ -38,7 +38,7 @@ mod shared;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, TryAcquireError};
 use tokio::time::Instant;
 
 pub use delivery::{Delivery, DeliveryCallback, DeliveryFuture, DeliveryResult, ProduceError};
@@ -141,18 +141,29 @@ impl Producer {
     pub async fn send(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
         let size = self.check_size(&record)?;
         let permits = self.shared.byte_permits(size);
-        let messages = self
-            .shared
-            .messages
-            .acquire()
-            .await
-            .map_err(|_| ProduceError::Closed)?;
-        let bytes = self
-            .shared
-            .bytes
-            .acquire_many(permits)
-            .await
-            .map_err(|_| ProduceError::Closed)?;
+        // Tried without waiting first: the waiting acquire's future (a
+        // waiter node, its wake-up bookkeeping) cost a tenth of `send`'s
+        // CPU when the buffer has room, which is nearly always.
+        let messages = match self.shared.messages.try_acquire() {
+            Ok(p) => p,
+            Err(TryAcquireError::Closed) => return Err(ProduceError::Closed),
+            Err(TryAcquireError::NoPermits) => self
+                .shared
+                .messages
+                .acquire()
+                .await
+                .map_err(|_| ProduceError::Closed)?,
+        };
+        let bytes = match self.shared.bytes.try_acquire_many(permits) {
+            Ok(p) => p,
+            Err(TryAcquireError::Closed) => return Err(ProduceError::Closed),
+            Err(TryAcquireError::NoPermits) => self
+                .shared
+                .bytes
+                .acquire_many(permits)
+                .await
+                .map_err(|_| ProduceError::Closed)?,
+        };
         messages.forget();
         bytes.forget();
         let (tx, rx) = oneshot::channel();
