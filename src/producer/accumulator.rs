@@ -111,6 +111,8 @@ pub(crate) struct Accumulator {
     index: HashMap<Arc<str>, usize>,
     /// Buffers of delivered batches, for new batches to write into.
     buffers: Vec<BytesMut>,
+    /// Their capacity in all.
+    buffered_bytes: usize,
     rng: u64,
 }
 
@@ -122,6 +124,7 @@ impl Accumulator {
             topics: Vec::new(),
             index: HashMap::new(),
             buffers: Vec::new(),
+            buffered_bytes: 0,
             rng: seed,
         }
     }
@@ -256,11 +259,15 @@ impl Accumulator {
                 t.sticky = None;
             }
         }
+        // A recycled buffer if one is kept (the fields, not a method: `t`
+        // and `q` borrow `self.topics`).
+        let buffer = self.buffers.pop().unwrap_or_default();
+        self.buffered_bytes -= buffer.capacity();
         let mut batch = ProducerBatch::with_buffer(
             t.name.clone(),
             partition,
             config.compression,
-            self.buffers.pop().unwrap_or_default(),
+            buffer,
             batch_capacity(q.last_batch_bytes, config.batch_bytes),
             now,
         );
@@ -525,11 +532,12 @@ impl Accumulator {
             .sum()
     }
 
-    /// Keeps a delivered batch's buffer for a new batch to write into. At
-    /// most `RECYCLED_BUFFERS` are kept: enough for the batches that fill
-    /// while others are in flight, without holding memory past that.
+    /// Keeps a delivered batch's buffer for a new batch to write into, up
+    /// to `RECYCLED_BYTES` of them (Java's producer pools its batch
+    /// buffers the same way, up to `buffer.memory`).
     pub(crate) fn recycle(&mut self, buf: BytesMut) {
-        if self.buffers.len() < RECYCLED_BUFFERS {
+        if self.buffered_bytes + buf.capacity() <= RECYCLED_BYTES {
+            self.buffered_bytes += buf.capacity();
             self.buffers.push(buf);
         }
     }
@@ -662,8 +670,9 @@ fn next_sequence(seq: i32, count: usize) -> i32 {
     ((i64::from(seq) + count as i64) % (i64::from(i32::MAX) + 1)) as i32
 }
 
-/// How many delivered batches' buffers the accumulator keeps for reuse.
-const RECYCLED_BUFFERS: usize = 8;
+/// How many bytes of delivered batches' buffers the accumulator keeps
+/// for reuse.
+const RECYCLED_BYTES: usize = 32 << 20;
 
 /// The buffer to start a partition's batch with: an eighth more than its
 /// last batch took (64 KiB for its first), within `batch_bytes`.
