@@ -19,7 +19,25 @@ use tokio::sync::Notify;
 
 use super::delivery::Sink;
 use super::record::ProducerRecord;
-use super::sender::Command;
+
+/// What a handle asks of the task.
+pub(crate) enum Command {
+    /// Queue a record. Its `topic` field is empty: the handle resolved
+    /// the name to `topic`.
+    Send {
+        topic: TopicId,
+        record: ProducerRecord,
+        sink: Sink,
+        permit_bytes: usize,
+    },
+    /// The handles named a new topic: the next id in line.
+    NewTopic { id: TopicId, name: Arc<str> },
+    /// Send everything queued now, ignoring `linger.ms`, until the queue
+    /// is empty.
+    Flush,
+    /// Fail everything not yet sent with [`ProduceError::Closed`](super::delivery::ProduceError::Closed).
+    Purge,
+}
 
 /// A topic as the handles number them: 0, 1, 2... in the order first
 /// sent to, announced to the task by [`Command::NewTopic`] before the

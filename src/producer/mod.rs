@@ -46,8 +46,8 @@ pub use record::ProducerRecord;
 
 use accumulator::{Accumulator, AccumulatorConfig};
 use delivery::Sink;
-use inbox::InboxSender;
-use sender::{Command, Sender, SenderConfig};
+use inbox::{Command, InboxSender};
+use sender::{Sender, SenderConfig};
 use shared::Shared;
 
 use crate::cluster::Cluster;

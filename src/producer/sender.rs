@@ -21,9 +21,8 @@ use tracing::{debug, warn};
 use super::accumulator::{fail_batch, now_millis, Accumulator, Appended, Failed};
 use super::batch::ProducerBatch;
 use super::broker::{self, Outgoing, Produced};
-use super::delivery::{Delivery, ProduceError, Sink};
-use super::inbox::{InboxReceiver, TopicId};
-use super::record::ProducerRecord;
+use super::delivery::{Delivery, ProduceError};
+use super::inbox::{Command, InboxReceiver};
 use super::shared::Shared;
 use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::Acks;
@@ -32,25 +31,6 @@ use crate::error::Error;
 /// How many commands the task handles per loop turn before it looks at
 /// what else is ready: one pass of dispatch per burst, not per record.
 const BURST: usize = 4096;
-
-/// What a handle asks of the task.
-pub(crate) enum Command {
-    /// Queue a record. Its `topic` field is empty: the handle resolved
-    /// the name to `topic`.
-    Send {
-        topic: TopicId,
-        record: ProducerRecord,
-        sink: Sink,
-        permit_bytes: usize,
-    },
-    /// The handles named a new topic: the next id in line.
-    NewTopic { id: TopicId, name: Arc<str> },
-    /// Send everything queued now, ignoring `linger.ms`, until the queue
-    /// is empty.
-    Flush,
-    /// Fail everything not yet sent with [`ProduceError::Closed`].
-    Purge,
-}
 
 /// What the task's own helpers report back.
 pub(crate) enum Event {
