@@ -10,12 +10,14 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use ferrokafka_protocol::records::Compression;
 use ferrokafka_protocol::ErrorCode;
 use tokio::time::Instant;
 
 use super::batch::ProducerBatch;
 use super::delivery::{ProduceError, Sink};
+use super::inbox::TopicId;
 use super::partitioner::partition_for_key;
 use super::record::ProducerRecord;
 use crate::cluster::TopicInfo;
@@ -54,6 +56,10 @@ pub(crate) struct PartitionQueue {
     ready: VecDeque<ProducerBatch>,
     pub(crate) in_flight: usize,
     next_sequence: i32,
+    /// The size of the partition's last batch: the next one's buffer
+    /// starts there rather than small and doubling (each doubling a copy
+    /// into fresh pages).
+    last_batch_bytes: usize,
     /// A batch of this partition failed and is being sent again: one
     /// batch at a time until it is through, so order is kept.
     retrying: bool,
@@ -97,7 +103,16 @@ pub(crate) enum Appended {
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     config: AccumulatorConfig,
-    topics: HashMap<Arc<str>, TopicQueue>,
+    /// Every topic queued for, by the id the handles gave it (never
+    /// removed): records name their topic by index here, no lookup.
+    topics: Vec<TopicQueue>,
+    /// Where each topic is in `topics`, for what comes back by name
+    /// (metadata, a batch's result).
+    index: HashMap<Arc<str>, usize>,
+    /// Buffers of delivered batches, for new batches to write into.
+    buffers: Vec<BytesMut>,
+    /// Their capacity in all.
+    buffered_bytes: usize,
     rng: u64,
 }
 
@@ -106,7 +121,10 @@ impl Accumulator {
         let seed = u64::from(getrandom::u32().unwrap_or(0x9e37_79b9)) | 1;
         Self {
             config,
-            topics: HashMap::new(),
+            topics: Vec::new(),
+            index: HashMap::new(),
+            buffers: Vec::new(),
+            buffered_bytes: 0,
             rng: seed,
         }
     }
@@ -119,28 +137,48 @@ impl Accumulator {
         (self.rng >> 32) as u32
     }
 
+    /// A topic the handles numbered `id` (the next in line: ids are
+    /// given in order from 0).
+    pub(crate) fn add_topic(&mut self, id: TopicId, name: Arc<str>) {
+        debug_assert_eq!(id as usize, self.topics.len());
+        self.index.insert(name.clone(), self.topics.len());
+        self.topics.push(TopicQueue {
+            name,
+            info: None,
+            partitions: Vec::new(),
+            sticky: None,
+            waiting: VecDeque::new(),
+            metadata_error: None,
+        });
+    }
+
+    /// The queue of `name`, if records were queued for it.
+    fn topic_mut(&mut self, name: &str) -> Option<&mut TopicQueue> {
+        let i = *self.index.get(name)?;
+        self.topics.get_mut(i)
+    }
+
     /// Queues `record`. A record for a partition the topic does not have
-    /// comes back as a failure.
+    /// comes back as a failure. `now_ms` (the wall clock, read once per
+    /// burst of records by the caller) stamps a record without a
+    /// timestamp.
     pub(crate) fn append(
         &mut self,
+        topic: TopicId,
         record: ProducerRecord,
         sink: Sink,
         permit_bytes: usize,
         now: Instant,
+        now_ms: i64,
     ) -> Result<Appended, Failed> {
-        let topic = match self.topics.get_mut(record.topic.as_str()) {
-            Some(t) => t,
-            None => {
-                let name: Arc<str> = record.topic.as_str().into();
-                self.topics.entry(name.clone()).or_insert(TopicQueue {
-                    name,
-                    info: None,
-                    partitions: Vec::new(),
-                    sticky: None,
-                    waiting: VecDeque::new(),
-                    metadata_error: None,
-                })
-            }
+        let i = topic as usize;
+        let Some(topic) = self.topics.get_mut(i) else {
+            // Every id is announced before its first record.
+            return Err(Failed {
+                sink,
+                error: ProduceError::Closed,
+                permit_bytes,
+            });
         };
         if topic.partitions.is_empty() {
             topic.waiting.push_back(Waiting {
@@ -151,28 +189,29 @@ impl Accumulator {
             });
             return Ok(Appended::NeedsMetadata);
         }
-        let name = topic.name.clone();
-        self.place(&name, record, sink, permit_bytes, now)?;
+        self.place(i, record, sink, permit_bytes, now, now_ms)?;
         Ok(Appended::Batched)
     }
 
-    /// Puts a record of a topic with known partitions into its batch.
+    /// Puts a record of a topic with known partitions (`topics[i]`) into
+    /// its batch.
     fn place(
         &mut self,
-        topic: &Arc<str>,
+        i: usize,
         record: ProducerRecord,
         sink: Sink,
         permit_bytes: usize,
         now: Instant,
+        now_ms: i64,
     ) -> Result<(), Failed> {
-        let count = self.topics.get(topic).map_or(0, |t| t.partitions.len()) as u32;
+        let count = self.topics[i].partitions.len() as u32;
         let partition = match record.partition {
             Some(p) if p >= 0 && (p as u32) < count => p,
             Some(p) => {
                 return Err(Failed {
                     sink,
                     error: ProduceError::UnknownPartition {
-                        topic: record.topic,
+                        topic: self.topics[i].name.to_string(),
                         partition: p,
                     },
                     permit_bytes,
@@ -181,72 +220,80 @@ impl Accumulator {
             None => {
                 match partition_for_key(self.config.partitioner, record.key.as_deref(), count) {
                     Some(p) => p as i32,
-                    None => self.sticky_partition(topic, count),
+                    None => self.sticky_partition(i, count),
                 }
             }
         };
         let config = &self.config;
-        let Some(t) = self.topics.get_mut(topic) else {
-            return Err(Failed {
-                sink,
-                error: ProduceError::Closed,
-                permit_bytes,
-            });
-        };
+        let t = &mut self.topics[i];
         let q = &mut t.partitions[partition as usize];
         let headers: Vec<(&str, Option<&[u8]>)> = record
             .headers
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_deref()))
             .collect();
-        let timestamp = record.timestamp.unwrap_or_else(now_millis);
+        let timestamp = record.timestamp.unwrap_or(now_ms);
         let key = record.key.as_deref();
         let value = record.value.as_deref();
-        let fits = q.open.as_ref().is_some_and(|b| {
-            b.len() < config.batch_records
-                && b.size() + b.record_size(timestamp, key, value, &headers) <= config.batch_bytes
-        });
-        if !fits {
-            if let Some(full) = q.open.take() {
-                q.ready.push_back(full);
-                if t.sticky == Some(partition) {
-                    t.sticky = None;
+        let sink = match q.open.as_mut() {
+            Some(b) if b.len() < config.batch_records => {
+                match b.try_append(
+                    config.batch_bytes,
+                    timestamp,
+                    key,
+                    value,
+                    &headers,
+                    sink,
+                    permit_bytes,
+                ) {
+                    Ok(()) => return Ok(()),
+                    Err(sink) => sink,
                 }
             }
-            let capacity = config.batch_bytes.min(64 * 1024);
-            q.open = Some(ProducerBatch::new(
-                t.name.clone(),
-                partition,
-                config.compression,
-                capacity,
-                now,
-            ));
+            _ => sink,
+        };
+        if let Some(full) = q.open.take() {
+            q.last_batch_bytes = full.size();
+            q.ready.push_back(full);
+            if t.sticky == Some(partition) {
+                t.sticky = None;
+            }
         }
-        if let Some(b) = q.open.as_mut() {
-            b.append(timestamp, key, value, &headers, sink, permit_bytes);
-        }
+        // A recycled buffer if one is kept (the fields, not a method: `t`
+        // and `q` borrow `self.topics`).
+        let buffer = self.buffers.pop().unwrap_or_default();
+        self.buffered_bytes -= buffer.capacity();
+        let mut batch = ProducerBatch::with_buffer(
+            t.name.clone(),
+            partition,
+            config.compression,
+            buffer,
+            batch_capacity(q.last_batch_bytes, config.batch_bytes),
+            now,
+        );
+        // Alone in its batch, a record goes even when larger than it.
+        batch.append(timestamp, key, value, &headers, sink, permit_bytes);
+        q.open = Some(batch);
         Ok(())
     }
 
     /// The partition keyless records stick to until its batch is sent
     /// (KIP-480): fewer, larger batches than spreading every record.
-    fn sticky_partition(&mut self, topic: &Arc<str>, count: u32) -> i32 {
-        if let Some(p) = self.topics.get(topic).and_then(|t| t.sticky) {
+    fn sticky_partition(&mut self, i: usize, count: u32) -> i32 {
+        if let Some(p) = self.topics[i].sticky {
             if (p as u32) < count {
                 return p;
             }
         }
         let p = (self.random() % count.max(1)) as i32;
-        if let Some(t) = self.topics.get_mut(topic) {
-            t.sticky = Some(p);
-        }
+        self.topics[i].sticky = Some(p);
         p
     }
 
     /// The topics whose metadata is needed: some record waits for it.
     pub(crate) fn topics_waiting(&self) -> Vec<Arc<str>> {
         self.topics
-            .values()
+            .iter()
             .filter(|t| !t.waiting.is_empty())
             .map(|t| t.name.clone())
             .collect()
@@ -254,7 +301,7 @@ impl Accumulator {
 
     /// Whether a partition with queued batches has no known leader.
     pub(crate) fn needs_leaders(&self) -> bool {
-        self.topics.values().any(|t| {
+        self.topics.iter().any(|t| {
             t.partitions.iter().enumerate().any(|(i, q)| {
                 (q.open.is_some() || !q.ready.is_empty()) && Self::leader(t, i).is_none()
             })
@@ -263,16 +310,17 @@ impl Accumulator {
 
     /// Every topic queued for.
     pub(crate) fn topic_names(&self) -> Vec<Arc<str>> {
-        self.topics.keys().cloned().collect()
+        self.topics.iter().map(|t| t.name.clone()).collect()
     }
 
     /// New metadata for a topic: its partitions (the count may grow) and
     /// leaders; records waiting for it go into batches. An unusable answer
     /// (the topic does not exist) is kept for the timeout's report.
     pub(crate) fn set_topic_info(&mut self, info: Arc<TopicInfo>, now: Instant) -> Vec<Failed> {
-        let Some(t) = self.topics.get_mut(info.name.as_str()) else {
+        let Some(&i) = self.index.get(info.name.as_str()) else {
             return Vec::new();
         };
+        let t = &mut self.topics[i];
         if info.error != ErrorCode::None || info.partitions.is_empty() {
             t.metadata_error = Some(if info.error == ErrorCode::None {
                 ErrorCode::UnknownTopicOrPartition
@@ -286,11 +334,11 @@ impl Accumulator {
             t.partitions.push(PartitionQueue::default());
         }
         t.info = Some(info);
-        let name = t.name.clone();
         let waiting: Vec<Waiting> = t.waiting.drain(..).collect();
         let mut failed = Vec::new();
+        let now_ms = now_millis();
         for w in waiting {
-            if let Err(f) = self.place(&name, w.record, w.sink, w.permit_bytes, now) {
+            if let Err(f) = self.place(i, w.record, w.sink, w.permit_bytes, now, now_ms) {
                 failed.push(f);
             }
         }
@@ -312,7 +360,7 @@ impl Accumulator {
         let timeout = self.config.message_timeout;
         let mut failed = Vec::new();
         let mut sequence_gap = false;
-        for t in self.topics.values_mut() {
+        for t in self.topics.iter_mut() {
             while t.waiting.front().is_some_and(|w| now >= w.since + timeout) {
                 let Some(w) = t.waiting.pop_front() else {
                     break;
@@ -380,7 +428,7 @@ impl Accumulator {
     ) -> HashMap<i32, Vec<ProducerBatch>> {
         let config = &self.config;
         let mut out: HashMap<i32, Vec<ProducerBatch>> = HashMap::new();
-        for t in self.topics.values_mut() {
+        for t in self.topics.iter_mut() {
             let info = t.info.clone();
             for (i, q) in t.partitions.iter_mut().enumerate() {
                 let one_at_a_time = q.retrying || (config.idempotent && !q.acked);
@@ -417,6 +465,7 @@ impl Accumulator {
                     if t.sticky == Some(i as i32) {
                         t.sticky = None;
                     }
+                    q.last_batch_bytes = q.open.as_ref().map_or(0, ProducerBatch::size);
                     q.open.take()
                 } else {
                     None
@@ -433,12 +482,20 @@ impl Accumulator {
         out
     }
 
-    /// The earliest time something becomes ready or expires.
-    pub(crate) fn next_wakeup(&self) -> Option<Instant> {
+    /// The earliest time after `now` at which something becomes ready or
+    /// expires. Times already past are left out: what was due by `now`
+    /// was offered by `take_ready` and is held back by something an event
+    /// ends (a free in-flight slot, a leader, a producer id), and waking
+    /// for it again would spin until the event came.
+    pub(crate) fn next_wakeup(&self, now: Instant) -> Option<Instant> {
         let c = &self.config;
         let mut next: Option<Instant> = None;
-        let mut at = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
-        for t in self.topics.values() {
+        let mut at = |t: Instant| {
+            if t > now {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        for t in self.topics.iter() {
             if let Some(w) = t.waiting.front() {
                 at(w.since + c.message_timeout);
             }
@@ -458,7 +515,7 @@ impl Accumulator {
 
     /// Whether any record is queued outside a request.
     pub(crate) fn has_queued(&self) -> bool {
-        self.topics.values().any(|t| {
+        self.topics.iter().any(|t| {
             !t.waiting.is_empty()
                 || t.partitions
                     .iter()
@@ -469,10 +526,20 @@ impl Accumulator {
     /// Requests in flight over every partition.
     pub(crate) fn in_flight(&self) -> usize {
         self.topics
-            .values()
+            .iter()
             .flat_map(|t| t.partitions.iter())
             .map(|q| q.in_flight)
             .sum()
+    }
+
+    /// Keeps a delivered batch's buffer for a new batch to write into, up
+    /// to `RECYCLED_BYTES` of them (Java's producer pools its batch
+    /// buffers the same way, up to `buffer.memory`).
+    pub(crate) fn recycle(&mut self, buf: BytesMut) {
+        if self.buffered_bytes + buf.capacity() <= RECYCLED_BYTES {
+            self.buffered_bytes += buf.capacity();
+            self.buffers.push(buf);
+        }
     }
 
     /// A sent batch is done (delivered or failed for good).
@@ -497,9 +564,13 @@ impl Accumulator {
     /// in this partition: the broker's OUT_OF_ORDER_SEQUENCE_NUMBER for a
     /// later one is then expected.
     pub(crate) fn has_earlier_batch(&self, topic: &str, partition: i32, sequence: i32) -> bool {
-        self.topics
+        self.index
             .get(topic)
-            .and_then(|t| t.partitions.get(usize::try_from(partition).ok()?))
+            .and_then(|&i| {
+                self.topics[i]
+                    .partitions
+                    .get(usize::try_from(partition).ok()?)
+            })
             .is_some_and(|q| {
                 q.ready
                     .iter()
@@ -537,7 +608,7 @@ impl Accumulator {
     /// starts again at 0, and batches that already had numbers (retries)
     /// get new ones in order, with the new producer id and epoch.
     pub(crate) fn restart_sequences(&mut self, producer_id: i64, producer_epoch: i16) {
-        for t in self.topics.values_mut() {
+        for t in self.topics.iter_mut() {
             for q in &mut t.partitions {
                 q.next_sequence = 0;
                 q.acked = false;
@@ -555,7 +626,7 @@ impl Accumulator {
     /// Fails every queued record (the producer is closing).
     pub(crate) fn purge(&mut self, error: &ProduceError) -> Vec<Failed> {
         let mut failed = Vec::new();
-        for t in self.topics.values_mut() {
+        for t in self.topics.iter_mut() {
             for w in t.waiting.drain(..) {
                 failed.push(Failed {
                     sink: w.sink,
@@ -573,8 +644,7 @@ impl Accumulator {
     }
 
     fn queue(&mut self, topic: &str, partition: i32) -> Option<&mut PartitionQueue> {
-        self.topics
-            .get_mut(topic)?
+        self.topic_mut(topic)?
             .partitions
             .get_mut(usize::try_from(partition).ok()?)
     }
@@ -598,6 +668,21 @@ pub(crate) fn fail_batch(batch: ProducerBatch, error: &ProduceError, out: &mut V
 /// `i32::MAX`, as the broker expects.
 fn next_sequence(seq: i32, count: usize) -> i32 {
     ((i64::from(seq) + count as i64) % (i64::from(i32::MAX) + 1)) as i32
+}
+
+/// How many bytes of delivered batches' buffers the accumulator keeps
+/// for reuse.
+const RECYCLED_BYTES: usize = 32 << 20;
+
+/// The buffer to start a partition's batch with: an eighth more than its
+/// last batch took (64 KiB for its first), within `batch_bytes`.
+fn batch_capacity(last_batch_bytes: usize, batch_bytes: usize) -> usize {
+    let want = if last_batch_bytes == 0 {
+        64 * 1024
+    } else {
+        last_batch_bytes + last_batch_bytes / 8
+    };
+    want.min(batch_bytes)
 }
 
 /// Milliseconds since the Unix epoch.

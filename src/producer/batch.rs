@@ -47,10 +47,30 @@ pub(crate) struct ProducerBatch {
 }
 
 impl ProducerBatch {
+    #[cfg(test)]
     pub(crate) fn new(
         topic: Arc<str>,
         partition: i32,
         compression: Compression,
+        capacity: usize,
+        now: Instant,
+    ) -> Self {
+        Self::with_buffer(
+            topic,
+            partition,
+            compression,
+            BytesMut::new(),
+            capacity,
+            now,
+        )
+    }
+
+    /// A batch written into `buf`, a finished batch's buffer used again.
+    pub(crate) fn with_buffer(
+        topic: Arc<str>,
+        partition: i32,
+        compression: Compression,
+        buf: BytesMut,
         capacity: usize,
         now: Instant,
     ) -> Self {
@@ -61,7 +81,7 @@ impl ProducerBatch {
         Self {
             topic,
             partition,
-            writer: Some(RecordBatchWriter::with_capacity(options, capacity)),
+            writer: Some(RecordBatchWriter::with_buffer(options, buf, capacity)),
             encoded: None,
             records: Vec::new(),
             created: now,
@@ -87,17 +107,30 @@ impl ProducerBatch {
         self.records.len()
     }
 
-    /// The bytes `record` would add, when the batch is open.
-    pub(crate) fn record_size(
-        &self,
+    /// Encodes one record into the open batch if the batch stays within
+    /// `limit` bytes; otherwise gives `sink` back.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn try_append(
+        &mut self,
+        limit: usize,
         timestamp: i64,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
         headers: &[(&str, Option<&[u8]>)],
-    ) -> usize {
-        self.writer.as_ref().map_or(usize::MAX, |w| {
-            w.record_size(timestamp, key, value, headers)
-        })
+        sink: Sink,
+        permit_bytes: usize,
+    ) -> Result<(), Sink> {
+        let Some(w) = &mut self.writer else {
+            return Err(sink);
+        };
+        if w.append_within(limit, timestamp, key, value, headers)
+            .is_none()
+        {
+            return Err(sink);
+        }
+        self.records.push((sink, timestamp));
+        self.permit_bytes += permit_bytes;
+        Ok(())
     }
 
     /// Encodes one record into the open batch.
@@ -115,6 +148,12 @@ impl ProducerBatch {
             self.records.push((sink, timestamp));
             self.permit_bytes += permit_bytes;
         }
+    }
+
+    /// The finished batch's buffer, once it is done with (delivered): for
+    /// the next batch to write into, when nothing else holds it.
+    pub(crate) fn take_buffer(&mut self) -> Option<BytesMut> {
+        self.encoded.take()?.try_into_mut().ok()
     }
 
     /// Whether it was finished (sent at least once).

@@ -82,7 +82,7 @@ async fn write_in_order(
             continue;
         }
         let queued = conn
-            .queue(&request)
+            .queue_produce(&request)
             .await
             .map(|p| (conn.broker().to_owned(), p));
         if waiting.send((queued, batches)).is_err() {

@@ -6,7 +6,7 @@
 //! failures. Retried batches keep their sequence numbers, so the broker
 //! drops what it already has: nothing is lost, duplicated or reordered.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,30 +18,19 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use super::accumulator::{fail_batch, Accumulator, Appended, Failed};
+use super::accumulator::{fail_batch, now_millis, Accumulator, Appended, Failed};
 use super::batch::ProducerBatch;
 use super::broker::{self, Outgoing, Produced};
-use super::delivery::{Delivery, ProduceError, Sink};
-use super::record::ProducerRecord;
+use super::delivery::{Delivery, ProduceError};
+use super::inbox::{Command, InboxReceiver};
 use super::shared::Shared;
 use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::Acks;
 use crate::error::Error;
 
-/// What a handle asks of the task.
-pub(crate) enum Command {
-    /// Queue a record.
-    Send {
-        record: ProducerRecord,
-        sink: Sink,
-        permit_bytes: usize,
-    },
-    /// Send everything queued now, ignoring `linger.ms`, until the queue
-    /// is empty.
-    Flush,
-    /// Fail everything not yet sent with [`ProduceError::Closed`].
-    Purge,
-}
+/// How many commands the task handles per loop turn before it looks at
+/// what else is ready: one pass of dispatch per burst, not per record.
+const BURST: usize = 4096;
 
 /// What the task's own helpers report back.
 pub(crate) enum Event {
@@ -141,11 +130,17 @@ impl Sender {
     /// Runs until every handle is gone and nothing is in flight.
     pub(crate) async fn run(
         mut self,
-        mut commands: mpsc::UnboundedReceiver<Command>,
+        inbox: InboxReceiver,
         mut events: mpsc::UnboundedReceiver<Event>,
     ) {
         let mut metadata = self.cluster.watch_metadata();
         let mut handles_gone = false;
+        // Commands taken from the inbox and not handled yet, worked off
+        // at most `BURST` per loop turn so batches are dispatched (and
+        // responses handled) while a long backlog is appended.
+        let mut backlog: VecDeque<Command> = VecDeque::new();
+        // The allocation the handles push into next, recycled.
+        let mut spare: Vec<Command> = Vec::new();
         loop {
             let now = Instant::now();
             self.expire(now);
@@ -165,25 +160,29 @@ impl Sender {
                 self.dispatch(now);
             }
             let wake = self
-                .next_wakeup()
+                .next_wakeup(now)
                 .unwrap_or_else(|| now + Duration::from_secs(3600));
             tokio::select! {
                 biased;
                 Some(event) = events.recv() => self.on_event(event),
-                command = commands.recv(), if !handles_gone => match command {
-                    Some(c) => {
-                        self.on_command(c, now);
-                        // Take what else is queued in one go: one pass of
-                        // dispatch per burst, not per record.
-                        for _ in 0..4096 {
-                            match commands.try_recv() {
-                                Ok(c) => self.on_command(c, now),
-                                Err(_) => break,
-                            }
-                        }
+                () = std::future::ready(()), if !backlog.is_empty() => {
+                    self.work_off(&mut backlog, &mut spare, now, BURST);
+                }
+                () = inbox.ready(), if !handles_gone => {
+                    // Read first: a handle's last push comes before its
+                    // drop, so with none left everything is in this take.
+                    handles_gone = inbox.closed();
+                    inbox.take(&mut spare);
+                    if backlog.is_empty() {
+                        backlog = VecDeque::from(std::mem::take(&mut spare));
+                    } else {
+                        backlog.extend(spare.drain(..));
                     }
-                    None => handles_gone = true,
-                },
+                    // Once the handles are gone the rest is handled now
+                    // (and then purged as Closed).
+                    let limit = if handles_gone { usize::MAX } else { BURST };
+                    self.work_off(&mut backlog, &mut spare, now, limit);
+                }
                 changed = metadata.changed() => {
                     if changed.is_ok() {
                         let m = metadata.borrow_and_update().clone();
@@ -195,8 +194,28 @@ impl Sender {
         }
     }
 
-    fn next_wakeup(&self) -> Option<Instant> {
-        let mut next = self.acc.next_wakeup();
+    /// Handles up to `limit` commands of `backlog`; once it is empty its
+    /// allocation goes back to `spare` for the next take.
+    fn work_off(
+        &mut self,
+        backlog: &mut VecDeque<Command>,
+        spare: &mut Vec<Command>,
+        now: Instant,
+        limit: usize,
+    ) {
+        let n = backlog.len().min(limit);
+        // One read of the wall clock for the burst, not one per record.
+        let now_ms = now_millis();
+        for c in backlog.drain(..n) {
+            self.on_command(c, now, now_ms);
+        }
+        if backlog.is_empty() && spare.capacity() == 0 {
+            *spare = Vec::from(std::mem::take(backlog));
+        }
+    }
+
+    fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        let mut next = self.acc.next_wakeup(now);
         let mut at = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
         if self.metadata_wanted && !self.metadata_in_flight {
             at(self.next_metadata_at);
@@ -207,9 +226,11 @@ impl Sender {
         next
     }
 
-    fn on_command(&mut self, command: Command, now: Instant) {
+    fn on_command(&mut self, command: Command, now: Instant, now_ms: i64) {
         match command {
+            Command::NewTopic { id, name } => self.acc.add_topic(id, name),
             Command::Send {
+                topic,
                 record,
                 sink,
                 permit_bytes,
@@ -223,7 +244,10 @@ impl Sender {
                     }]);
                     return;
                 }
-                match self.acc.append(record, sink, permit_bytes, now) {
+                match self
+                    .acc
+                    .append(topic, record, sink, permit_bytes, now, now_ms)
+                {
                     Ok(Appended::Batched) => {}
                     Ok(Appended::NeedsMetadata) => self.metadata_wanted = true,
                     Err(f) => self.report_failures(vec![f]),
@@ -664,26 +688,39 @@ impl Sender {
         self.report_failures(failed);
     }
 
-    fn deliver(&mut self, batch: ProducerBatch, base_offset: i64, append_time: i64) {
-        let n = batch.records.len();
-        let topic = batch.topic.clone();
-        for (i, (sink, timestamp)) in batch.records.into_iter().enumerate() {
-            let delivery = Delivery {
-                topic: topic.clone(),
-                partition: batch.partition,
-                offset: if base_offset >= 0 {
-                    base_offset + i as i64
-                } else {
-                    -1
-                },
-                timestamp: if append_time >= 0 {
-                    append_time
-                } else {
-                    timestamp
-                },
-            };
-            self.shared.report(sink, Ok(delivery));
+    fn deliver(&mut self, mut batch: ProducerBatch, base_offset: i64, append_time: i64) {
+        if let Some(buf) = batch.take_buffer() {
+            self.acc.recycle(buf);
         }
+        let n = batch.records.len();
+        // A fresh `Arc` per batch, not the topic's own: the application
+        // thread drops each report's clone while this thread clones for
+        // the next batch, and one shared count bounced between the cores
+        // on every record.
+        let topic: Arc<str> = Arc::from(&*batch.topic);
+        let partition = batch.partition;
+        let reports = batch
+            .records
+            .into_iter()
+            .enumerate()
+            .map(|(i, (sink, timestamp))| {
+                let delivery = Delivery {
+                    topic: topic.clone(),
+                    partition,
+                    offset: if base_offset >= 0 {
+                        base_offset + i as i64
+                    } else {
+                        -1
+                    },
+                    timestamp: if append_time >= 0 {
+                        append_time
+                    } else {
+                        timestamp
+                    },
+                };
+                (sink, Ok(delivery))
+            });
+        self.shared.report_all(reports);
         self.shared.release(n, batch.permit_bytes);
     }
 
@@ -699,10 +736,13 @@ impl Sender {
     }
 
     fn report_failures(&self, failed: Vec<Failed>) {
-        for f in failed {
-            self.shared.release(1, f.permit_bytes);
-            self.shared.report(f.sink, Err(f.error));
+        if failed.is_empty() {
+            return;
         }
+        let bytes = failed.iter().map(|f| f.permit_bytes).sum();
+        self.shared.release(failed.len(), bytes);
+        self.shared
+            .report_all(failed.into_iter().map(|f| (f.sink, Err(f.error))));
     }
 }
 

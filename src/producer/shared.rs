@@ -3,7 +3,6 @@
 //! Everything here is a counter or a queue touched briefly; the records
 //! themselves belong to the task alone.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -23,7 +22,10 @@ pub(crate) struct Shared {
     /// Woken when `outstanding` reaches zero.
     idle: Notify,
     /// Callbacks with their reports, for `poll` to run.
-    reports: Mutex<VecDeque<(DeliveryCallback, DeliveryResult)>>,
+    reports: Mutex<Vec<(DeliveryCallback, DeliveryResult)>>,
+    /// The allocation `run_callbacks` swaps in for `reports`, kept so the
+    /// task does not grow a new one after every poll.
+    spare: Mutex<Vec<(DeliveryCallback, DeliveryResult)>>,
     /// Woken when a report is queued.
     reported: Notify,
 }
@@ -37,7 +39,8 @@ impl Shared {
             max_bytes: max_bytes.min(cap),
             outstanding: AtomicUsize::new(0),
             idle: Notify::new(),
-            reports: Mutex::new(VecDeque::new()),
+            reports: Mutex::new(Vec::new()),
+            spare: Mutex::new(Vec::new()),
             reported: Notify::new(),
         }
     }
@@ -71,35 +74,46 @@ impl Shared {
         self.bytes.add_permits(bytes);
     }
 
-    /// Sends one record's report where it should go.
-    pub(crate) fn report(&self, sink: Sink, result: DeliveryResult) {
-        match sink {
-            Sink::Future(tx) => {
-                let _ = tx.send(result);
-            }
-            Sink::Callback(cb) => {
-                self.reports
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push_back((cb, result));
-                self.reported.notify_waiters();
+    /// Sends each record's report where it should go: a batch's worth
+    /// under one lock, with one wake and one count, rather than per record.
+    pub(crate) fn report_all(&self, reports: impl IntoIterator<Item = (Sink, DeliveryResult)>) {
+        let mut n = 0;
+        let mut queue = None;
+        for (sink, result) in reports {
+            n += 1;
+            match sink {
+                Sink::Future(tx) => {
+                    let _ = tx.send(result);
+                }
+                Sink::Callback(cb) => queue
+                    .get_or_insert_with(|| self.reports.lock().unwrap_or_else(|e| e.into_inner()))
+                    .push((cb, result)),
             }
         }
-        if self.outstanding.fetch_sub(1, Ordering::AcqRel) == 1 {
+        let queued = queue.is_some();
+        drop(queue);
+        if queued {
+            self.reported.notify_waiters();
+        }
+        // Counted out only after they are queued: `flush` reads zero only
+        // when every callback is in the queue.
+        if n > 0 && self.outstanding.fetch_sub(n, Ordering::AcqRel) == n {
             self.idle.notify_waiters();
         }
     }
 
     /// Runs every queued callback; returns how many ran.
     pub(crate) fn run_callbacks(&self) -> usize {
-        let ready: Vec<_> = {
-            let mut q = self.reports.lock().unwrap_or_else(|e| e.into_inner());
-            q.drain(..).collect()
-        };
+        let mut ready = std::mem::take(&mut *self.spare.lock().unwrap_or_else(|e| e.into_inner()));
+        std::mem::swap(
+            &mut *self.reports.lock().unwrap_or_else(|e| e.into_inner()),
+            &mut ready,
+        );
         let n = ready.len();
-        for (cb, result) in ready {
+        for (cb, result) in ready.drain(..) {
             cb(result);
         }
+        *self.spare.lock().unwrap_or_else(|e| e.into_inner()) = ready;
         n
     }
 

@@ -122,6 +122,80 @@ kafka_struct! {
     }
 }
 
+impl ProduceRequest {
+    /// Encodes the request as [`Encode::encode`](crate::Encode::encode)
+    /// does, except the record batches: each partition's length prefix
+    /// is written, its bytes are not. Returns where in `buf` each
+    /// partition's batches belong and the batches themselves, in order,
+    /// so a connection can write the frame as slices without copying
+    /// megabytes of batches into it.
+    pub fn encode_split(
+        &self,
+        buf: &mut bytes::BytesMut,
+        version: i16,
+    ) -> Result<Vec<(usize, Bytes)>, crate::primitives::EncodeError> {
+        use crate::messages::field::Field;
+        use crate::primitives::{write_array, write_len, TaggedFieldsWriter};
+        use crate::Message;
+        let flexible = Self::is_flexible(version);
+        let mut splices = Vec::new();
+        self.transactional_id
+            .write(buf, version, flexible, "ProduceRequest.transactional_id")?;
+        self.acks
+            .write(buf, version, flexible, "ProduceRequest.acks")?;
+        self.timeout_ms
+            .write(buf, version, flexible, "ProduceRequest.timeout_ms")?;
+        write_array(
+            buf,
+            flexible,
+            &self.topic_data,
+            "ProduceRequest.topic_data",
+            |buf, t| {
+                if version <= 12 {
+                    t.name
+                        .write(buf, version, flexible, "TopicProduceData.name")?;
+                } else {
+                    t.topic_id
+                        .write(buf, version, flexible, "TopicProduceData.topic_id")?;
+                }
+                write_array(
+                    buf,
+                    flexible,
+                    &t.partition_data,
+                    "TopicProduceData.partition_data",
+                    |buf, p| {
+                        p.index
+                            .write(buf, version, flexible, "PartitionProduceData.index")?;
+                        let what = "PartitionProduceData.records";
+                        write_len(
+                            buf,
+                            flexible,
+                            true,
+                            p.records.as_ref().map(Bytes::len),
+                            what,
+                        )?;
+                        if let Some(records) = &p.records {
+                            splices.push((buf.len(), records.clone()));
+                        }
+                        if flexible {
+                            TaggedFieldsWriter::new().finish(buf, &p.unknown_tagged_fields)?;
+                        }
+                        Ok(())
+                    },
+                )?;
+                if flexible {
+                    TaggedFieldsWriter::new().finish(buf, &t.unknown_tagged_fields)?;
+                }
+                Ok(())
+            },
+        )?;
+        if flexible {
+            TaggedFieldsWriter::new().finish(buf, &self.unknown_tagged_fields)?;
+        }
+        Ok(splices)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +247,62 @@ mod tests {
     }
 
     #[test]
+    fn split_encoding_with_the_batches_spliced_back_is_the_encoding() {
+        use crate::primitives::Uuid;
+        use crate::Encode;
+        let request = ProduceRequest {
+            transactional_id: Some("tx".into()),
+            acks: -1,
+            timeout_ms: 30_000,
+            topic_data: vec![
+                TopicProduceData {
+                    name: "a".into(),
+                    topic_id: Uuid::default(),
+                    partition_data: vec![
+                        PartitionProduceData {
+                            index: 0,
+                            records: Some(Bytes::from(vec![7u8; 300])),
+                            ..Default::default()
+                        },
+                        PartitionProduceData {
+                            index: 1,
+                            records: None,
+                            unknown_tagged_fields: tags(9),
+                        },
+                    ],
+                    ..Default::default()
+                },
+                TopicProduceData {
+                    name: "b".into(),
+                    partition_data: vec![PartitionProduceData {
+                        index: 5,
+                        records: Some(Bytes::from_static(b"batch")),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            ],
+            unknown_tagged_fields: tags(9),
+        };
+        for version in 3..=13 {
+            let mut whole = bytes::BytesMut::new();
+            request.encode(&mut whole, version).expect("encodes");
+            let mut split = bytes::BytesMut::new();
+            let splices = request.encode_split(&mut split, version).expect("encodes");
+            let mut joined = Vec::new();
+            let mut at = 0;
+            for (offset, records) in &splices {
+                joined.extend_from_slice(&split[at..*offset]);
+                joined.extend_from_slice(records);
+                at = *offset;
+            }
+            joined.extend_from_slice(&split[at..]);
+            assert_eq!(joined, &whole[..], "version {version}");
+            assert_eq!(splices.len(), 2);
+        }
+    }
+
+    #[test]
     fn records_are_slices_of_the_input() {
         let m = ProduceRequest {
             topic_data: vec![TopicProduceData {
@@ -220,7 +350,7 @@ mod tests {
                         PartitionProduceData {
                             index: 1,
                             records: None,
-                            ..Default::default()
+                            unknown_tagged_fields: tags(9),
                         },
                     ],
                     unknown_tagged_fields: tags(v),

@@ -301,7 +301,7 @@ pub fn write_uuid(buf: &mut BytesMut, value: &Uuid) {
 
 /// Writes a length prefix; `None` is null.
 #[inline]
-fn write_len(
+pub(crate) fn write_len(
     buf: &mut BytesMut,
     compact: bool,
     wide: bool,

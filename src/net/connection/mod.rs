@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ProduceRequest};
 use ferrokafka_protocol::{decode_body, ApiKey, Message, Request, ResponseHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
-use super::frame::{encode_request, split_frame};
+use super::frame::{encode_produce_request, encode_request, split_frame, Frame};
 use super::versions::ApiVersionTable;
 use crate::error::{Error, Result};
 
@@ -60,7 +60,7 @@ impl Default for ConnectionConfig {
 /// A request handed to the writer task.
 struct Outgoing {
     correlation_id: i32,
-    frame: Bytes,
+    frame: Frame,
     /// `None` when no response will come (Produce with acks=0).
     reply: Option<oneshot::Sender<Result<Bytes>>>,
 }
@@ -193,6 +193,27 @@ impl Connection {
         })
     }
 
+    /// [`Connection::queue`] for a Produce request, whose record batches
+    /// go to the socket as they are (a vectored write) rather than copied
+    /// into the request's buffer.
+    pub async fn queue_produce(
+        &self,
+        request: &ProduceRequest,
+    ) -> Result<PendingResponse<ProduceRequest>> {
+        let version = self.version_for(ApiKey::Produce)?;
+        let client_id = self.wire.config.client_id.as_deref();
+        let response = self
+            .wire
+            .queue_frame(|id| encode_produce_request(version, id, client_id, request))
+            .await?;
+        Ok(PendingResponse {
+            wire: self.wire.clone(),
+            response,
+            version,
+            _request: std::marker::PhantomData,
+        })
+    }
+
     /// Sends a request that gets no response (Produce with acks=0) and
     /// returns once it is handed to the socket writer.
     pub async fn send_without_response<R: Request>(&self, request: &R) -> Result<()> {
@@ -208,7 +229,7 @@ impl Connection {
         self.wire
             .enqueue(Outgoing {
                 correlation_id,
-                frame,
+                frame: frame.into(),
                 reply: None,
             })
             .await
@@ -269,14 +290,21 @@ impl Wire {
         request: &R,
         version: i16,
     ) -> Result<oneshot::Receiver<Result<Bytes>>> {
+        let client_id = self.config.client_id.as_deref();
+        self.queue_frame(|id| {
+            encode_request(R::API_KEY, version, id, client_id, request).map(Frame::from)
+        })
+        .await
+    }
+
+    /// [`Wire::queue`] with the frame made by `encode` from the request's
+    /// correlation id.
+    async fn queue_frame(
+        &self,
+        encode: impl FnOnce(i32) -> Result<Frame>,
+    ) -> Result<oneshot::Receiver<Result<Bytes>>> {
         let correlation_id = self.next_id();
-        let frame = encode_request(
-            R::API_KEY,
-            version,
-            correlation_id,
-            self.config.client_id.as_deref(),
-            request,
-        )?;
+        let frame = encode(correlation_id)?;
         let (reply, response) = oneshot::channel();
         self.enqueue(Outgoing {
             correlation_id,
@@ -413,7 +441,8 @@ async fn write_loop(
                 return;
             }
         }
-        if let Err(e) = socket.write_all(&out.frame).await {
+        let mut frame = out.frame;
+        if let Err(e) = socket.write_all_buf(&mut frame).await {
             warn!(%broker, error = %e, "write failed; closing connection");
             return;
         }
