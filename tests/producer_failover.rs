@@ -22,6 +22,29 @@ fn kafka_sh(args: &[&str]) {
     assert!(status.success(), "kafka.sh {args:?} failed");
 }
 
+/// A killed cluster node, started again when dropped: a failing test
+/// must not leave the shared cluster short of a node.
+struct KilledNode(Option<i32>);
+
+impl KilledNode {
+    fn kill(node: i32) -> Self {
+        kafka_sh(&["kill-node", &node.to_string()]);
+        KilledNode(Some(node))
+    }
+
+    fn restart(&mut self) {
+        if let Some(node) = self.0.take() {
+            kafka_sh(&["start-node", &node.to_string()]);
+        }
+    }
+}
+
+impl Drop for KilledNode {
+    fn drop(&mut self) {
+        self.restart();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_crash_loses_and_duplicates_nothing() {
     let bootstrap = common::cluster_bootstrap().join(",");
@@ -59,20 +82,25 @@ async fn a_leader_crash_loses_and_duplicates_nothing() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         if i == n / 3 {
-            let leader = producer
-                .cluster()
-                .metadata()
-                .leader(&topic, 0)
-                .map(|(leader, _)| leader)
-                .expect("partition 0 has a leader");
-            kafka_sh(&["kill-node", &leader.to_string()]);
-            killed = Some(leader);
+            // The producer may still be learning the topic: ask until its
+            // metadata names partition 0's leader.
+            let mut leader = None;
+            for _ in 0..100 {
+                leader = producer.cluster().metadata().leader(&topic, 0);
+                if leader.is_some() {
+                    break;
+                }
+                let _ = producer.cluster().refresh().await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let (leader, _) = leader.expect("partition 0 has a leader");
+            killed = Some(KilledNode::kill(leader));
         }
     }
-    let killed = killed.expect("a node was killed");
+    let mut killed = killed.expect("a node was killed");
     // Records keep flowing to the new leaders while the node is down.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    kafka_sh(&["start-node", &killed.to_string()]);
+    killed.restart();
 
     let mut last_offset: HashMap<(i32, String), i64> = HashMap::new();
     let mut offsets_seen: HashMap<(i32, i64), usize> = HashMap::new();
