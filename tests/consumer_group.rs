@@ -218,12 +218,17 @@ async fn a_member_that_stops_polling_loses_its_partitions_to_the_others() {
     a.close().await.expect("closes");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn close_leaves_the_group_at_once() {
-    let topic = unique("ferro-c-close");
+/// Two members share 4 partitions under a 30 s session; `go` makes the
+/// first one go away. The other must own all 4 within 10 s: without a
+/// LeaveGroup it would wait out the session.
+async fn the_survivor_takes_over_at_once<F, Fut>(prefix: &str, go: F)
+where
+    F: FnOnce(Consumer) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let topic = unique(prefix);
     let group = unique("ferro-g");
     create_topic(&topic, 4).await;
-    // A long session: without LeaveGroup the survivor would wait 30 s.
     let config = group_config(&group)
         .set("session.timeout.ms", "30000")
         .expect("valid");
@@ -235,11 +240,11 @@ async fn close_leaves_the_group_at_once() {
         a.assignment().len() == 2 && b.assignment().len() == 2
     })
     .await;
-    let closing = Instant::now();
-    a.close().await.expect("closes");
+    let gone = Instant::now();
+    go(a).await;
     while b.assignment().len() < 4 {
         assert!(
-            closing.elapsed() < Duration::from_secs(10),
+            gone.elapsed() < Duration::from_secs(10),
             "the other member still waits: {:?}",
             b.assignment()
         );
@@ -251,35 +256,16 @@ async fn close_leaves_the_group_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_dropped_consumer_still_leaves_the_group_promptly() {
-    let topic = unique("ferro-c-drop");
-    let group = unique("ferro-g");
-    create_topic(&topic, 4).await;
-    // A long session: without LeaveGroup the survivor would wait 30 s.
-    let config = group_config(&group)
-        .set("session.timeout.ms", "30000")
-        .expect("valid");
-    let mut a = Consumer::new(config.clone()).expect("consumer");
-    let mut b = Consumer::new(config).expect("consumer");
-    a.subscribe(&[&topic]).expect("subscribes");
-    b.subscribe(&[&topic]).expect("subscribes");
-    poll_both_until(&mut a, &mut b, Duration::from_secs(30), |a, b| {
-        a.assignment().len() == 2 && b.assignment().len() == 2
+async fn close_leaves_the_group_at_once() {
+    the_survivor_takes_over_at_once("ferro-c-close", |mut a| async move {
+        a.close().await.expect("closes");
     })
     .await;
-    let dropped = Instant::now();
-    drop(a);
-    while b.assignment().len() < 4 {
-        assert!(
-            dropped.elapsed() < Duration::from_secs(10),
-            "the other member still waits: {:?}",
-            b.assignment()
-        );
-        if let Some(Err(e)) = b.poll(Duration::from_millis(100)).await {
-            assert!(e.is_partition_eof(), "{e}");
-        }
-    }
-    b.close().await.expect("closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_consumer_still_leaves_the_group_promptly() {
+    the_survivor_takes_over_at_once("ferro-c-drop", |a| async move { drop(a) }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
