@@ -547,13 +547,8 @@ impl Sender {
                 );
             }
         }
-        let results: HashMap<(String, i32), (i16, i64, i64)> = results
-            .into_iter()
-            .map(|((t, p), v)| ((t.to_owned(), p), v))
-            .collect();
         for b in batches {
-            let Some(&(code, base_offset, append_time)) =
-                results.get(&(b.topic.to_string(), b.partition))
+            let Some(&(code, base_offset, append_time)) = results.get(&(&*b.topic, b.partition))
             else {
                 self.retry_or_fail(b, "no result for the partition".into(), None, now);
                 continue;
