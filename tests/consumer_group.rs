@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use consumer_util::*;
+use ferrokafka::config::ClientConfig;
 use ferrokafka::consumer::{Consumer, ConsumerError};
 use ferrokafka::protocol::Uuid;
 use tokio::sync::{mpsc, oneshot};
@@ -175,22 +176,29 @@ async fn poll_both_until(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_that_stops_polling_loses_its_partitions_to_the_others() {
-    let topic = unique("ferro-c-stall");
-    let group = unique("ferro-g");
-    create_topic(&topic, 6).await;
-    let config = group_config(&group)
-        .set("max.poll.interval.ms", "3000")
-        .expect("valid");
+/// Two members of one group (`config`) on a fresh topic of `partitions`
+/// partitions, polled until each owns half of them.
+async fn settled_pair(prefix: &str, partitions: i32, config: ClientConfig) -> (Consumer, Consumer) {
+    let topic = unique(prefix);
+    create_topic(&topic, partitions).await;
     let mut a = Consumer::new(config.clone()).expect("consumer");
     let mut b = Consumer::new(config).expect("consumer");
     a.subscribe(&[&topic]).expect("subscribes");
     b.subscribe(&[&topic]).expect("subscribes");
+    let half = partitions as usize / 2;
     poll_both_until(&mut a, &mut b, Duration::from_secs(30), |a, b| {
-        a.assignment().len() == 3 && b.assignment().len() == 3
+        a.assignment().len() == half && b.assignment().len() == half
     })
     .await;
+    (a, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_stops_polling_loses_its_partitions_to_the_others() {
+    let config = group_config(&unique("ferro-g"))
+        .set("max.poll.interval.ms", "3000")
+        .expect("valid");
+    let (mut a, mut b) = settled_pair("ferro-c-stall", 6, config).await;
     // `a` stops polling; `b` goes on and must end up with everything.
     let stalled_at = Instant::now();
     while b.assignment().len() < 6 {
@@ -226,20 +234,10 @@ where
     F: FnOnce(Consumer) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let topic = unique(prefix);
-    let group = unique("ferro-g");
-    create_topic(&topic, 4).await;
-    let config = group_config(&group)
+    let config = group_config(&unique("ferro-g"))
         .set("session.timeout.ms", "30000")
         .expect("valid");
-    let mut a = Consumer::new(config.clone()).expect("consumer");
-    let mut b = Consumer::new(config).expect("consumer");
-    a.subscribe(&[&topic]).expect("subscribes");
-    b.subscribe(&[&topic]).expect("subscribes");
-    poll_both_until(&mut a, &mut b, Duration::from_secs(30), |a, b| {
-        a.assignment().len() == 2 && b.assignment().len() == 2
-    })
-    .await;
+    let (a, mut b) = settled_pair(prefix, 4, config).await;
     let gone = Instant::now();
     go(a).await;
     while b.assignment().len() < 4 {
