@@ -231,3 +231,31 @@ async fn auto_commit_runs_while_polling_without_commit_or_close() {
     assert_eq!(committed[0].1, Some(25), "not auto-committed while polling");
     drop(c);
 }
+
+#[tokio::test]
+async fn commit_with_manual_offset_store_commits_the_stored_offset() {
+    let topic = unique("ferro-c-stored");
+    let id = create_topic(&topic, 1).await;
+    produce(&topic, id, 0, &values("s", 10)).await;
+    let config = group_config(&unique("ferro-g"))
+        .set("enable.auto.offset.store", "false")
+        .and_then(|c| c.set("enable.auto.commit", "false"))
+        .expect("valid");
+    let mut c = Consumer::new(config).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    let got = consume(&mut c, 10, Duration::from_secs(30)).await;
+    assert_eq!(
+        got.iter().map(|m| m.offset()).collect::<Vec<_>>(),
+        (0..10).collect::<Vec<_>>()
+    );
+    // Processed up to offset 2: the next to read, 3, is committed, not
+    // the position 10.
+    c.store_offset(&got[2]).expect("stores");
+    c.commit().await.expect("commits");
+    let committed = c
+        .committed(&[(&topic, 0)], Duration::from_secs(10))
+        .await
+        .expect("committed");
+    assert_eq!(committed[0].1, Some(3));
+    c.close().await.expect("closes");
+}

@@ -344,8 +344,10 @@ impl Consumer {
         }
     }
 
-    /// Marks `message` consumed: its offset + 1 is what the next commit
-    /// stores. Only needed with `enable.auto.offset.store=false`.
+    /// Marks `message` processed: its offset + 1 (the next offset to
+    /// read, as Kafka stores it) is what the next [`Consumer::commit`],
+    /// auto commit or [`Consumer::close`] commits for its partition. Only
+    /// needed with `enable.auto.offset.store=false`.
     pub fn store_offset(&mut self, message: &Message) -> Result<()> {
         let tp: Tp = (message.topic.clone(), message.partition);
         match self.parts.get_mut(&tp) {
@@ -357,10 +359,16 @@ impl Consumer {
         }
     }
 
-    /// Commits the current positions (the offset after each partition's
-    /// last message handed out) and waits for the broker.
+    /// Commits what the application consumed and waits for the broker:
+    /// with `enable.auto.offset.store=true` (the default) each partition's
+    /// position (the offset after its last message handed out); with
+    /// `enable.auto.offset.store=false` the offsets given to
+    /// [`Consumer::store_offset`] (a partition with none stored is not
+    /// committed), as librdkafka does. So "store after processing, then
+    /// commit" never commits past a record that was handed out but not
+    /// processed.
     pub async fn commit(&mut self) -> Result<()> {
-        let offsets = self.positions();
+        let offsets = self.to_commit();
         if offsets.is_empty() {
             return Ok(());
         }
@@ -377,10 +385,10 @@ impl Consumer {
         self.commit_list(list).await
     }
 
-    /// Commits the current positions without waiting; a failure is
-    /// logged.
+    /// Commits what [`Consumer::commit`] would, without waiting; a
+    /// failure is logged.
     pub fn commit_async(&mut self) -> Result<()> {
-        let offsets = self.positions();
+        let offsets = self.to_commit();
         if offsets.is_empty() {
             return Ok(());
         }
@@ -483,11 +491,7 @@ impl Consumer {
         // commit and LeaveGroup go over the coordinator's connection.
         let _ = self.send(Command::Closing);
         if self.config.enable_auto_commit && self.config.group_id.is_some() {
-            let stored: Vec<(Tp, i64)> = self
-                .parts
-                .iter()
-                .filter_map(|(tp, p)| p.stored.map(|o| (tp.clone(), o)))
-                .collect();
+            let stored = self.stored();
             if !stored.is_empty() {
                 result = self.commit_list(stored).await;
             }
@@ -529,6 +533,23 @@ impl Consumer {
         })?;
         let timeout = self.config.request_timeout + Duration::from_secs(1);
         self.wait(rx, timeout, "commit").await?
+    }
+
+    /// What `commit` commits: the positions with auto offset store on,
+    /// the stored offsets with it off.
+    fn to_commit(&self) -> Vec<(Tp, i64)> {
+        if self.config.enable_auto_offset_store {
+            return self.positions();
+        }
+        self.stored()
+    }
+
+    /// Each partition's stored offset, where it has one.
+    fn stored(&self) -> Vec<(Tp, i64)> {
+        self.parts
+            .iter()
+            .filter_map(|(tp, p)| p.stored.map(|o| (tp.clone(), o)))
+            .collect()
     }
 
     fn positions(&self) -> Vec<(Tp, i64)> {
