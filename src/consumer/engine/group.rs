@@ -71,7 +71,7 @@ impl GroupCtx {
         let conn = cluster.broker(node).await?;
         let result = conn.send_with_timeout(request, self.rebalance_wait).await;
         if let Err(e) = &result {
-            cluster.connection_failed(conn.broker(), e).await;
+            cluster.connection_failed(&conn, e);
         }
         result
     }
