@@ -12,6 +12,7 @@ use faults_util::*;
 use ferrokafka::consumer::{Consumer, Message};
 use ferrokafka::mock::MockCluster;
 use ferrokafka::producer::Producer;
+use ferrokafka::protocol::{ApiKey, ErrorCode};
 
 async fn produce(cluster: &MockCluster, topic: &str, n: usize) {
     let producer =
@@ -144,4 +145,107 @@ async fn commit_with_auto_offset_store_commits_the_consumed_position() {
     within("commit", c.commit()).await.expect("commit");
     assert_eq!(committed(&cluster, &group, &topic).await, Some(7));
     within("close", c.close()).await.expect("close");
+}
+
+/// Waits until the mock saw a LeaveGroup; returns the APIs it received,
+/// in order.
+async fn wait_for_leave(cluster: &MockCluster) -> Vec<ApiKey> {
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    loop {
+        let apis: Vec<ApiKey> = cluster.requests().iter().map(|r| r.api_key).collect();
+        if apis.contains(&ApiKey::LeaveGroup) {
+            return apis;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the dropped consumer never left the group"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A group member that consumed `n` of `n` records, with `extra` config
+/// and auto commits too far apart to happen during the test.
+async fn member_that_consumed(
+    cluster: &MockCluster,
+    group: &str,
+    topic: &str,
+    n: usize,
+    extra: &[(&str, &str)],
+) -> (Consumer, Vec<Message>) {
+    produce(cluster, topic, n).await;
+    let mut props = vec![("auto.commit.interval.ms", "600000")];
+    props.extend_from_slice(extra);
+    let mut c = Consumer::new(consumer_config(
+        &cluster.bootstrap_servers(),
+        Some(group),
+        &props,
+    ))
+    .expect("consumer");
+    c.subscribe(&[topic]).expect("subscribe");
+    let got = take(&mut c, n).await;
+    (c, got)
+}
+
+#[tokio::test]
+async fn a_dropped_consumer_commits_what_auto_commit_would_then_leaves() {
+    let topic = unique("ccommit-drop");
+    let group = unique("ccommit-drop-group");
+    let cluster = mock_with_topic(1, &topic, 1).await;
+    let (c, _) = member_that_consumed(&cluster, &group, &topic, 10, &[]).await;
+    cluster.clear_requests();
+    // The first try is refused for a moment: leaving the group during
+    // the retry's backoff would void the commit (UNKNOWN_MEMBER_ID).
+    cluster.push_request_errors(
+        ApiKey::OffsetCommit,
+        &[ErrorCode::CoordinatorLoadInProgress],
+    );
+    drop(c);
+    let apis = wait_for_leave(&cluster).await;
+    let commit = apis.iter().rposition(|a| *a == ApiKey::OffsetCommit);
+    let leave = apis.iter().position(|a| *a == ApiKey::LeaveGroup);
+    assert!(
+        commit.is_some_and(|c| Some(c) < leave),
+        "committed (after a retry), then left: {apis:?}"
+    );
+    assert_eq!(committed(&cluster, &group, &topic).await, Some(10));
+}
+
+#[tokio::test]
+async fn a_dropped_consumer_with_manual_store_commits_only_the_stored_offset() {
+    let topic = unique("ccommit-drop-stored");
+    let group = unique("ccommit-drop-stored-group");
+    let cluster = mock_with_topic(1, &topic, 1).await;
+    let (mut c, got) = member_that_consumed(
+        &cluster,
+        &group,
+        &topic,
+        10,
+        &[("enable.auto.offset.store", "false")],
+    )
+    .await;
+    c.store_offset(&got[4]).expect("store");
+    drop(c);
+    wait_for_leave(&cluster).await;
+    assert_eq!(committed(&cluster, &group, &topic).await, Some(5));
+}
+
+#[tokio::test]
+async fn a_dropped_consumer_without_auto_commit_commits_nothing_and_leaves() {
+    let topic = unique("ccommit-drop-manual");
+    let group = unique("ccommit-drop-manual-group");
+    let cluster = mock_with_topic(1, &topic, 1).await;
+    let (c, _) = member_that_consumed(
+        &cluster,
+        &group,
+        &topic,
+        10,
+        &[("enable.auto.commit", "false")],
+    )
+    .await;
+    cluster.clear_requests();
+    drop(c);
+    let apis = wait_for_leave(&cluster).await;
+    assert!(!apis.contains(&ApiKey::OffsetCommit), "{apis:?}");
+    assert_eq!(committed(&cluster, &group, &topic).await, None);
 }

@@ -135,9 +135,21 @@ struct Current {
 
 /// A Kafka consumer. Needs a tokio runtime: the engine runs as a task.
 ///
-/// Dropping it makes the engine leave the group on its own, without
-/// committing (best effort: nothing waits for it); call
-/// [`Consumer::close`] to commit, leave, and know that it happened.
+/// # Dropping without `close`
+///
+/// Call [`Consumer::close`] to commit, leave the group, and know that both
+/// happened. A consumer dropped without it does the same in the
+/// background, best effort, as librdkafka's destroy does: with
+/// `enable.auto.commit=true` it commits what auto commit would have
+/// committed (the stored offsets: with `enable.auto.offset.store=true`
+/// everything handed out), waits up to `request.timeout.ms` for that
+/// commit, then leaves the group (up to `request.timeout.ms` more). With
+/// `enable.auto.commit=false` it commits nothing and only leaves. `drop`
+/// itself never blocks: the engine task does this work, so it happens
+/// only while the runtime keeps running (a runtime shut down right after
+/// the drop, as at the end of `main`, cancels it), and a failure is only
+/// logged. Records handed out but not committed are read again by the
+/// partition's next owner.
 pub struct Consumer {
     config: ClientConfig,
     commands: mpsc::UnboundedSender<Command>,
@@ -739,6 +751,29 @@ impl Consumer {
             Event::Error(e) => return Some(e),
         }
         None
+    }
+}
+
+impl Drop for Consumer {
+    /// See [the type's docs](Consumer#dropping-without-close): hands the
+    /// engine the offsets auto commit would commit; the engine commits
+    /// them, then leaves the group. Never blocks.
+    fn drop(&mut self) {
+        if self.closed || !self.config.enable_auto_commit || self.config.group_id.is_none() {
+            return;
+        }
+        let offsets = self.stored();
+        if offsets.is_empty() {
+            return;
+        }
+        tracing::debug!(
+            partitions = offsets.len(),
+            "consumer dropped without close: committing its stored offsets"
+        );
+        let _ = self.commands.send(Command::Commit {
+            offsets,
+            reply: None,
+        });
     }
 }
 
