@@ -15,9 +15,9 @@ use faults_util::*;
 use ferrokafka::cluster::Cluster;
 use ferrokafka::config::ClientConfig;
 use ferrokafka::error::Error;
-use ferrokafka::mock::MockCluster;
 use ferrokafka::protocol::messages::ApiVersionsRequest;
 use ferrokafka::protocol::ApiKey;
+use ferrokafka_mock::MockCluster;
 
 fn cluster_config(mock: &MockCluster, backoff_ms: &str) -> ClientConfig {
     ClientConfig::from_properties([

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use faults_util::*;
 use ferrokafka::consumer::{Consumer, Message};
-use ferrokafka::mock::MockCluster;
 use ferrokafka::producer::Producer;
 use ferrokafka::protocol::{ApiKey, ErrorCode};
+use ferrokafka_mock::MockCluster;
 
 async fn produce(cluster: &MockCluster, topic: &str, n: usize) {
     let producer =
