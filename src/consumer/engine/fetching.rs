@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use ferrokafka_protocol::ErrorCode;
 use tracing::{debug, warn};

@@ -3,7 +3,9 @@
 //! partitions to fetch or give back (committing before giving back).
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use ferrokafka_protocol::messages::join_group::JoinGroupRequestProtocol;

@@ -17,7 +17,9 @@ mod starting;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use ferrokafka_protocol::ErrorCode;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
@@ -355,7 +357,7 @@ impl Engine {
                     a = ack => Wake::Ack(a),
                     Ok(()) = self.metadata.changed() => Wake::Metadata,
                     _ = self.shared.room.notified() => Wake::Tick,
-                    _ = tokio::time::sleep_until(deadline.into()) => Wake::Tick,
+                    _ = tokio::time::sleep_until(deadline) => Wake::Tick,
                 }
             };
             let now = Instant::now();

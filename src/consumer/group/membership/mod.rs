@@ -22,7 +22,7 @@
 //! subscribed topic created), so new partitions get consumers.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use ferrokafka_protocol::consumer_protocol::{
