@@ -25,6 +25,24 @@ pub struct Delivery {
 
 /// Why a record was not delivered. Cheap to clone: every record of a
 /// failed batch gets the same one.
+///
+/// # Which errors are safe to send again
+///
+/// Every variant but one says the record is **not** in the log: the
+/// producer never sent it, or a broker answered and refused it. Sending it
+/// again cannot duplicate it; [`is_retriable`](Self::is_retriable) says
+/// whether that may succeed ([`QueueFull`](Self::QueueFull),
+/// [`TimedOut`](Self::TimedOut), retriable [`Kafka`](Self::Kafka) codes),
+/// or is pointless as it stands ([`MessageTooLarge`](Self::MessageTooLarge),
+/// [`UnknownPartition`](Self::UnknownPartition), [`Fatal`](Self::Fatal),
+/// [`Closed`](Self::Closed)).
+///
+/// [`PossiblyPersisted`](Self::PossiblyPersisted) is the exception: a
+/// request carrying the record reached a broker and no answer settled its
+/// fate before the producer gave up (librdkafka's `PossiblyPersisted`
+/// message status). The record may be in the log; sending it again may
+/// write it twice. [`possibly_persisted`](Self::possibly_persisted) tells
+/// them apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProduceError {
@@ -76,9 +94,25 @@ pub enum ProduceError {
     /// id, or it is not authorized); nothing more will be delivered.
     #[error("fatal producer error: {0}")]
     Fatal(String),
-    /// The producer was closed or dropped before the record was delivered.
+    /// The producer was closed or dropped before the record was sent.
     #[error("the producer was closed before the record was delivered")]
     Closed,
+    /// A request carrying the record reached a broker, and no answer
+    /// settled whether it was written before the producer gave up on it
+    /// (`message.timeout.ms` passed, the retries ran out, or the producer
+    /// was closed or failed): the record **may be in the log**. Sending it
+    /// again may duplicate it.
+    #[error(
+        "{topic} [{partition}]: possibly persisted: sent, but its outcome is unknown ({reason})"
+    )]
+    PossiblyPersisted {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// Why the producer gave up, and the last error met.
+        reason: String,
+    },
 }
 
 impl ProduceError {
@@ -93,7 +127,16 @@ impl ProduceError {
         }
     }
 
-    /// Whether sending the record again may succeed.
+    /// Whether the record may be in the log although it is reported
+    /// failed ([`ProduceError::PossiblyPersisted`]). When false, the record
+    /// is surely not in the log, and sending it again cannot duplicate it.
+    pub fn possibly_persisted(&self) -> bool {
+        matches!(self, ProduceError::PossiblyPersisted { .. })
+    }
+
+    /// Whether sending the record again may succeed without writing it
+    /// twice: false for [`ProduceError::PossiblyPersisted`], whose record
+    /// may already be in the log.
     pub fn is_retriable(&self) -> bool {
         match self {
             ProduceError::QueueFull | ProduceError::TimedOut { .. } => true,

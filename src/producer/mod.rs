@@ -56,8 +56,10 @@ use crate::error::Result;
 
 /// A Kafka producer. Cheap to clone; clones share one buffer and one
 /// background task. Dropping the last clone fails what is still queued
-/// with [`ProduceError::Closed`] (and logs how many); call
-/// [`Producer::flush`] or [`Producer::close`] first to deliver it.
+/// with [`ProduceError::Closed`] (and logs how many), and records of
+/// requests already sent with their answer, or with
+/// [`ProduceError::PossiblyPersisted`] when none settles their fate; call
+/// [`Producer::flush`] or [`Producer::close`] first to deliver them.
 #[derive(Clone)]
 pub struct Producer {
     // Unbounded: the buffer bound is the semaphores in `shared`, taken
@@ -66,6 +68,10 @@ pub struct Producer {
     shared: Arc<Shared>,
     cluster: Cluster,
     message_max_bytes: usize,
+    /// How long a request in flight can take to be answered or given up
+    /// on (a connect, then `request.timeout.ms`): what `close` waits
+    /// past its own timeout for the answers of requests already sent.
+    in_flight_grace: Duration,
 }
 
 impl std::fmt::Debug for Producer {
@@ -102,7 +108,7 @@ impl Producer {
             compression: codec(config.compression),
             partitioner: config.partitioner,
             max_in_flight,
-            message_timeout: config.message_timeout,
+            message_timeout: message_timeout(config.message_timeout),
             idempotent,
         });
         let shared = Arc::new(Shared::new(
@@ -114,7 +120,7 @@ impl Producer {
             request_timeout: config.request_timeout,
             retry_backoff: config.retry_backoff,
             retries: config.retries,
-            message_timeout: config.message_timeout,
+            message_timeout: message_timeout(config.message_timeout),
             max_in_flight,
             max_request_bytes: config.message_max_bytes,
         };
@@ -132,6 +138,7 @@ impl Producer {
             shared,
             cluster,
             message_max_bytes: config.message_max_bytes,
+            in_flight_grace: config.connect_timeout + config.request_timeout,
         })
     }
 
@@ -222,15 +229,19 @@ impl Producer {
         }
     }
 
-    /// Flushes for up to `timeout`, then fails what is still queued with
-    /// [`ProduceError::Closed`] and runs the last callbacks. Returns how
-    /// many records were not delivered.
+    /// Flushes for up to `timeout`, then gives up on what is left:
+    /// records never sent fail with [`ProduceError::Closed`]; records in
+    /// requests already sent get their answer (close waits for it, at most
+    /// `socket.connection.setup.timeout.ms` + `request.timeout.ms` past
+    /// `timeout`) but no further attempt, and fail with
+    /// [`ProduceError::PossiblyPersisted`] when no answer settles whether
+    /// they were written. Runs the last callbacks. Returns how many
+    /// records were still undelivered when `timeout` passed.
     pub async fn close(self, timeout: Duration) -> usize {
         let left = self.flush(timeout).await;
         if left > 0 {
             let _ = self.commands.send(Command::Purge);
-            // Records in requests already sent still get their answer.
-            self.flush(Duration::from_secs(1)).await;
+            self.flush(self.in_flight_grace).await;
         }
         self.shared.run_callbacks();
         left
@@ -303,6 +314,12 @@ impl Producer {
         }
         Ok(())
     }
+}
+
+/// `message.timeout.ms` as the producer keeps it: 0 means no limit, as
+/// in librdkafka.
+fn message_timeout(configured: Duration) -> Option<Duration> {
+    (!configured.is_zero()).then_some(configured)
 }
 
 /// The protocol crate's codec for `compression.type`.

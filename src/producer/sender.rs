@@ -18,7 +18,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use super::accumulator::{fail_batch, now_millis, Accumulator, Appended, Failed};
+use super::accumulator::{
+    expired, fail_batch, given_up, now_millis, Accumulator, Appended, Failed,
+};
 use super::batch::ProducerBatch;
 use super::broker::{self, Outgoing, Produced};
 use super::delivery::{Delivery, ProduceError};
@@ -53,7 +55,11 @@ enum ProducerId {
         id: i64,
         epoch: i16,
     },
-    /// The sequence broke: bump the epoch once nothing is in flight.
+    /// The sequence broke: bump the epoch once nothing is in flight and
+    /// no batch that may have been written under this epoch waits for a
+    /// retry (KIP-360): renumbered under the new epoch, the broker could
+    /// not tell its retry from a new batch and would write it twice.
+    /// Until then such batches go on being sent as they were numbered.
     NeedsBump {
         id: i64,
         epoch: i16,
@@ -69,7 +75,8 @@ pub(crate) struct SenderConfig {
     pub(crate) request_timeout: Duration,
     pub(crate) retry_backoff: Duration,
     pub(crate) retries: u32,
-    pub(crate) message_timeout: Duration,
+    /// `None` for no limit.
+    pub(crate) message_timeout: Option<Duration>,
     pub(crate) max_in_flight: usize,
     pub(crate) max_request_bytes: usize,
 }
@@ -84,6 +91,10 @@ pub(crate) struct Sender {
     /// Each broker's request pipeline.
     pipelines: HashMap<i32, mpsc::UnboundedSender<Outgoing>>,
     flushing: bool,
+    /// The handles are closing (purge) or gone: batches in flight get
+    /// their answer but no retry, and nothing new is sent. Ends when
+    /// nothing is in flight any more.
+    closing: bool,
     metadata_in_flight: bool,
     metadata_wanted: bool,
     metadata_failures: u32,
@@ -112,6 +123,7 @@ impl Sender {
                 broker_in_flight: HashMap::new(),
                 pipelines: HashMap::new(),
                 flushing: false,
+                closing: false,
                 metadata_in_flight: false,
                 metadata_wanted: false,
                 metadata_failures: 0,
@@ -145,6 +157,7 @@ impl Sender {
             let now = Instant::now();
             self.expire(now);
             if handles_gone {
+                self.closing = true;
                 let left = self.acc.purge(&ProduceError::Closed);
                 if !left.is_empty() {
                     warn!(
@@ -255,6 +268,7 @@ impl Sender {
             }
             Command::Flush => self.flushing = true,
             Command::Purge => {
+                self.closing = self.acc.in_flight() > 0;
                 let failed = self.acc.purge(&ProduceError::Closed);
                 self.report_failures(failed);
             }
@@ -284,9 +298,9 @@ impl Sender {
         if self.metadata_wanted && !self.metadata_in_flight && now >= self.next_metadata_at {
             self.request_metadata();
         }
-        let (id, epoch) = match self.producer_id.clone() {
-            ProducerId::Disabled => (-1, -1),
-            ProducerId::Ready { id, epoch } => (id, epoch),
+        let (id, epoch, resolving) = match self.producer_id.clone() {
+            ProducerId::Disabled => (-1, -1, false),
+            ProducerId::Ready { id, epoch } => (id, epoch, false),
             ProducerId::Needed { at } => {
                 if now >= at {
                     self.request_producer_id(-1, -1);
@@ -294,10 +308,11 @@ impl Sender {
                 return;
             }
             ProducerId::NeedsBump { id, epoch } => {
-                if self.acc.in_flight() == 0 {
+                if self.acc.in_flight() == 0 && !self.acc.has_possibly_written() {
                     self.request_producer_id(id, epoch);
+                    return;
                 }
-                return;
+                (id, epoch, true)
             }
             ProducerId::Requesting | ProducerId::Fatal(_) => return,
         };
@@ -310,7 +325,7 @@ impl Sender {
                     (b.node_id, self.config.max_in_flight.saturating_sub(used))
                 })
                 .collect();
-            let taken = self.acc.take_ready(now, self.flushing, &slots);
+            let taken = self.acc.take_ready(now, self.flushing, resolving, &slots);
             if taken.is_empty() {
                 return;
             }
@@ -472,11 +487,15 @@ impl Sender {
                 broker,
                 batches,
                 result,
+                sent,
             }) => {
                 if let Some(n) = self.broker_in_flight.get_mut(&broker) {
                     *n = n.saturating_sub(1);
                 }
-                self.on_produced(batches, result);
+                self.on_produced(batches, result, sent);
+                if self.closing && self.acc.in_flight() == 0 {
+                    self.closing = false;
+                }
             }
         }
     }
@@ -505,16 +524,19 @@ impl Sender {
         &mut self,
         batches: Vec<ProducerBatch>,
         result: Result<Option<ProduceResponse>, Error>,
+        sent: bool,
     ) {
         let now = Instant::now();
         let response = match result {
             Ok(r) => r,
             Err(e) => {
                 // The whole request failed: every batch is retried (or
-                // fails when its time is up).
+                // fails when its time is up). Once the request was
+                // written, the broker may have written its batches.
                 self.schedule_metadata(false);
                 let reason = e.to_string();
-                for b in batches {
+                for mut b in batches {
+                    b.possibly_written |= sent;
                     self.retry_or_fail(b, reason.clone(), None, now);
                 }
                 return;
@@ -550,6 +572,10 @@ impl Sender {
         for b in batches {
             let Some(&(code, base_offset, append_time)) = results.get(&(&*b.topic, b.partition))
             else {
+                let mut b = b;
+                // Answered, but not for this batch: the broker may still
+                // have written it.
+                b.possibly_written = true;
                 self.retry_or_fail(b, "no result for the partition".into(), None, now);
                 continue;
             };
@@ -559,7 +585,7 @@ impl Sender {
 
     fn on_batch_result(
         &mut self,
-        batch: ProducerBatch,
+        mut batch: ProducerBatch,
         code: ErrorCode,
         base_offset: i64,
         append_time: i64,
@@ -593,7 +619,10 @@ impl Sender {
             {
                 // Expected while an earlier batch of the partition is
                 // being sent again; otherwise the broker lost our
-                // sequence and the epoch must move on.
+                // sequence and the epoch must move on. Either way the
+                // broker checked this batch's sequence against its state
+                // and did not find it there: it is not written.
+                batch.possibly_written = false;
                 if code == E::UnknownProducerId || !self.earlier_batch_retrying(&batch) {
                     warn!(topic = %batch.topic, partition = batch.partition, %code, "sequence broken; bumping the producer epoch");
                     self.bump_epoch();
@@ -642,13 +671,26 @@ impl Sender {
         code: Option<ErrorCode>,
         now: Instant,
     ) {
-        let expired = now >= batch.created + self.config.message_timeout;
-        if expired || batch.attempts >= self.config.retries {
+        if self.closing {
+            // Closing: no more attempts. Not written, unless an attempt
+            // may have been.
             self.acc.done(&batch.topic, batch.partition);
             if batch.base_sequence.is_some() {
                 self.bump_epoch();
             }
-            let error = match (expired, code) {
+            let error = given_up(&batch, ProduceError::Closed);
+            let mut failed = Vec::new();
+            fail_batch(batch, &error, &mut failed);
+            self.report_failures(failed);
+            return;
+        }
+        let timed_out = expired(batch.created, self.config.message_timeout, now);
+        if timed_out || batch.attempts >= self.config.retries {
+            self.acc.done(&batch.topic, batch.partition);
+            if batch.base_sequence.is_some() {
+                self.bump_epoch();
+            }
+            let error = match (timed_out, code) {
                 (false, Some(code)) => ProduceError::Kafka {
                     topic: batch.topic.to_string(),
                     partition: batch.partition,
@@ -660,6 +702,7 @@ impl Sender {
                     last: Some(reason),
                 },
             };
+            let error = given_up(&batch, error);
             let mut failed = Vec::new();
             fail_batch(batch, &error, &mut failed);
             self.report_failures(failed);
@@ -720,11 +763,14 @@ impl Sender {
     }
 
     fn fail(&mut self, batch: ProducerBatch, code: ErrorCode) {
-        let error = ProduceError::Kafka {
-            topic: batch.topic.to_string(),
-            partition: batch.partition,
-            error: code,
-        };
+        let error = given_up(
+            &batch,
+            ProduceError::Kafka {
+                topic: batch.topic.to_string(),
+                partition: batch.partition,
+                error: code,
+            },
+        );
         let mut failed = Vec::new();
         fail_batch(batch, &error, &mut failed);
         self.report_failures(failed);
