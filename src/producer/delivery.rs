@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use super::shared::Shared;
+
 use ferrokafka_protocol::ErrorCode;
 use tokio::sync::oneshot;
 
@@ -154,26 +156,78 @@ pub type DeliveryResult = Result<Delivery, ProduceError>;
 pub type DeliveryCallback = Box<dyn FnOnce(DeliveryResult) + Send + 'static>;
 
 /// Resolves to the record's delivery report.
-#[derive(Debug)]
+///
+/// The record holds its place in the producer's buffer bound
+/// (`queue.buffering.max.messages` / `queue.buffering.max.kbytes`) until
+/// its report is taken: when this future completes, or when it is dropped.
+/// Drop it to not wait for the report; a caller that keeps more unawaited
+/// futures than the bound allows fills the buffer
+/// ([`ProduceError::QueueFull`] from the non-waiting calls, and
+/// [`Producer::send`](super::Producer::send) waits until one is taken).
 #[must_use = "a delivery future does nothing unless awaited; drop it to not wait"]
 pub struct DeliveryFuture {
-    pub(crate) rx: oneshot::Receiver<DeliveryResult>,
+    pub(crate) rx: oneshot::Receiver<Report>,
+    /// The buffer bound, given back its record's space once the report
+    /// is taken.
+    pub(crate) shared: Arc<Shared>,
+    /// The report was taken (and its space given back).
+    pub(crate) taken: bool,
+}
+
+impl std::fmt::Debug for DeliveryFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryFuture")
+            .field("taken", &self.taken)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Future for DeliveryFuture {
     type Output = DeliveryResult;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<DeliveryResult> {
-        Pin::new(&mut self.rx)
-            .poll(cx)
-            .map(|r| r.unwrap_or(Err(ProduceError::Closed)))
+        if self.taken {
+            return Poll::Ready(Err(ProduceError::Closed));
+        }
+        let report = std::task::ready!(Pin::new(&mut self.rx).poll(cx));
+        self.taken = true;
+        Poll::Ready(match report {
+            Ok(report) => {
+                self.shared.release(1, report.bytes);
+                report.result
+            }
+            // The task dropped the record unreported: it has ended.
+            Err(_) => Err(ProduceError::Closed),
+        })
     }
+}
+
+impl Drop for DeliveryFuture {
+    fn drop(&mut self) {
+        if self.taken {
+            return;
+        }
+        // After `close` the task's send fails (and the task gives the
+        // space back); a report sent before it is taken here.
+        self.rx.close();
+        if let Ok(report) = self.rx.try_recv() {
+            self.shared.release(1, report.bytes);
+        }
+    }
+}
+
+/// A report on its way to a [`DeliveryFuture`], with the buffer space
+/// its record holds until it is taken.
+#[derive(Debug)]
+pub(crate) struct Report {
+    pub(crate) result: DeliveryResult,
+    pub(crate) bytes: usize,
 }
 
 /// Where a record's report goes.
 pub(crate) enum Sink {
     /// A [`DeliveryFuture`].
-    Future(oneshot::Sender<DeliveryResult>),
+    Future(oneshot::Sender<Report>),
     /// A callback for `poll` to run.
     Callback(DeliveryCallback),
 }

@@ -100,6 +100,15 @@ impl Producer {
         } else {
             config.max_in_flight
         };
+        if may_reorder(&config) {
+            tracing::warn!(
+                max_in_flight,
+                retries = config.retries,
+                "enable.idempotence=false with retries and more than one request in flight: \
+                 a retried batch may be written after batches sent behind it (records reordered); \
+                 set max.in.flight=1 or enable.idempotence=true to keep each partition's order"
+            );
+        }
         let batch_bytes = config.batch_size.min(config.message_max_bytes).max(1);
         let acc = Accumulator::new(AccumulatorConfig {
             linger: config.linger,
@@ -175,7 +184,7 @@ impl Producer {
         bytes.forget();
         let (tx, rx) = oneshot::channel();
         self.enqueue(record, Sink::Future(tx), permits as usize)?;
-        Ok(DeliveryFuture { rx })
+        Ok(self.future(rx))
     }
 
     /// Queues `record` without waiting: [`ProduceError::QueueFull`] when
@@ -183,7 +192,15 @@ impl Producer {
     pub fn try_send(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
         let (tx, rx) = oneshot::channel();
         self.try_enqueue(record, Sink::Future(tx))?;
-        Ok(DeliveryFuture { rx })
+        Ok(self.future(rx))
+    }
+
+    fn future(&self, rx: oneshot::Receiver<delivery::Report>) -> DeliveryFuture {
+        DeliveryFuture {
+            rx,
+            shared: self.shared.clone(),
+            taken: false,
+        }
     }
 
     /// Queues `record` without waiting, as confluent-kafka's `produce`:
@@ -314,6 +331,14 @@ impl Producer {
         }
         Ok(())
     }
+}
+
+/// Whether `config` lets a retried batch be written after later ones of
+/// its partition: without idempotence the broker takes batches in the
+/// order they arrive, and with several requests in flight a retry arrives
+/// behind requests sent after the failed one.
+fn may_reorder(config: &ClientConfig) -> bool {
+    !config.enable_idempotence && config.max_in_flight > 1 && config.retries > 0
 }
 
 /// `message.timeout.ms` as the producer keeps it: 0 means no limit, as

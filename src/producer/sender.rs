@@ -731,6 +731,8 @@ impl Sender {
             self.acc.recycle(buf);
         }
         let n = batch.records.len();
+        let per_record = batch.permit_bytes / n.max(1);
+        let mut extra = batch.permit_bytes - per_record * n;
         // A fresh `Arc` per batch, not the topic's own: the application
         // thread drops each report's clone while this thread clones for
         // the next batch, and one shared count bounced between the cores
@@ -756,10 +758,10 @@ impl Sender {
                         timestamp
                     },
                 };
-                (sink, Ok(delivery))
+                let bytes = per_record + std::mem::take(&mut extra);
+                (sink, Ok(delivery), bytes)
             });
         self.shared.report_all(reports);
-        self.shared.release(n, batch.permit_bytes);
     }
 
     fn fail(&mut self, batch: ProducerBatch, code: ErrorCode) {
@@ -780,10 +782,11 @@ impl Sender {
         if failed.is_empty() {
             return;
         }
-        let bytes = failed.iter().map(|f| f.permit_bytes).sum();
-        self.shared.release(failed.len(), bytes);
-        self.shared
-            .report_all(failed.into_iter().map(|f| (f.sink, Err(f.error))));
+        self.shared.report_all(
+            failed
+                .into_iter()
+                .map(|f| (f.sink, Err(f.error), f.permit_bytes)),
+        );
     }
 }
 
