@@ -21,7 +21,7 @@ fn round_robin(n: i32) -> impl Fn(usize) -> Option<i32> + Copy {
 }
 
 /// The (producer id, epoch) of every InitProducerId request, in order.
-fn inits(cluster: &ferrokafka::mock::MockCluster) -> Vec<(i64, i16)> {
+fn inits(cluster: &ferrokafka_mock::MockCluster) -> Vec<(i64, i16)> {
     cluster
         .requests()
         .iter()
