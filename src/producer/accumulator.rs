@@ -754,6 +754,9 @@ fn batch_capacity(last_batch_bytes: usize, batch_bytes: usize) -> usize {
     want.min(batch_bytes)
 }
 
+#[cfg(test)]
+mod tests;
+
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_millis() -> i64 {
     std::time::SystemTime::now()
