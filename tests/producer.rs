@@ -277,11 +277,7 @@ async fn a_full_buffer_refuses_without_waiting_and_waits_otherwise() {
     let start = std::time::Instant::now();
     let waiting = {
         let producer = producer.clone();
-        tokio::spawn(async move {
-            producer
-                .send(ProducerRecord::new("t").value("sixth"))
-                .await
-        })
+        tokio::spawn(async move { producer.send(ProducerRecord::new("t").value("sixth")).await })
     };
     for f in queued {
         assert!(f.await.is_err(), "nothing is reachable");
