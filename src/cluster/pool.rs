@@ -190,6 +190,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_address_backs_off_and_says_so() {
+        let (addr, pool) = refused(Duration::from_secs(5));
+        assert!(pool.get(&addr).await.is_err());
+        assert!(pool.in_backoff(&addr));
+    }
+
+    /// A refused address and a pool whose backoff is `backoff`.
+    fn refused(backoff: Duration) -> (String, BrokerPool) {
         // Bind then drop: the port is (almost certainly) closed now.
         let addr = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -198,10 +205,27 @@ mod tests {
         let pool = BrokerPool::new(PoolConfig {
             connection: ConnectionConfig::default(),
             sasl: None,
-            backoff: Duration::from_secs(5),
-            backoff_max: Duration::from_secs(5),
+            backoff,
+            backoff_max: backoff,
         });
+        (addr, pool)
+    }
+
+    #[tokio::test]
+    async fn a_caller_waiting_out_the_backoff_does_not_hide_it() {
+        let (addr, pool) = refused(Duration::from_secs(5));
+        let pool = Arc::new(pool);
         assert!(pool.get(&addr).await.is_err());
+        // Another caller waits out the backoff to connect again ...
+        let waiter = {
+            let (pool, addr) = (pool.clone(), addr.clone());
+            tokio::spawn(async move { pool.get(&addr).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "the waiter is in its backoff");
+        // ... meanwhile the address still reads as backing off (any_broker
+        // sorts on it), at once.
         assert!(pool.in_backoff(&addr));
+        waiter.abort();
     }
 }
