@@ -211,6 +211,23 @@ mod tests {
         (addr, pool)
     }
 
+    /// On tokio's paused clock: no real second passes.
+    #[tokio::test(start_paused = true)]
+    async fn a_reconnect_waits_out_the_backoff_on_the_client_clock() {
+        let (addr, pool) = refused(Duration::from_secs(30));
+        let t0 = Instant::now();
+        assert!(pool.get(&addr).await.is_err());
+        assert!(pool.in_backoff(&addr));
+        // The next try waits out the backoff (24 s to 36 s with jitter).
+        assert!(pool.get(&addr).await.is_err());
+        let waited = t0.elapsed();
+        assert!(
+            waited >= Duration::from_secs(24) && waited <= Duration::from_secs(36),
+            "waited {waited:?}"
+        );
+        assert!(pool.in_backoff(&addr));
+    }
+
     #[tokio::test]
     async fn a_caller_waiting_out_the_backoff_does_not_hide_it() {
         let (addr, pool) = refused(Duration::from_secs(5));
