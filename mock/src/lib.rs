@@ -14,31 +14,26 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use ferrokafka::mock::MockCluster;
-//! use ferrokafka::net::{Connection, ConnectionConfig};
-//! use ferrokafka::protocol::messages::MetadataRequest;
+//! use ferrokafka_mock::MockCluster;
 //!
 //! let cluster = MockCluster::start(3).await?;
 //! cluster.create_topic("events", 6, 2)?;
-//! let conn = Connection::connect(&cluster.broker_address(0)?, ConnectionConfig::default()).await?;
-//! let metadata = conn.send(&MetadataRequest { topics: None, ..Default::default() }).await?;
-//! assert_eq!(metadata.brokers.len(), 3);
-//! assert_eq!(metadata.topics[0].partitions.len(), 6);
+//! // Point any Kafka client at it:
+//! let bootstrap = cluster.bootstrap_servers();
+//! assert_eq!(bootstrap.split(',').count(), 3);
+//! assert_eq!(cluster.offsets("events", 5)?, (0, 0));
 //! # Ok(())
 //! # }
 //! ```
 
+mod api;
 mod broker;
-mod dispatch;
 mod faults;
-mod fetch;
 mod group;
-mod group_api;
-mod inject;
 mod log;
-mod metadata;
 mod offsets;
-mod produce;
+mod producers;
+mod purgatory;
 mod sasl;
 mod state;
 
@@ -148,7 +143,7 @@ impl MockCluster {
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 interval.tick().await;
-                group_api::tick(&ticker);
+                purgatory::tick(&ticker);
             }
         }));
         tracing::debug!(brokers = ?ports, "mock: cluster started");
@@ -397,6 +392,3 @@ impl Drop for MockCluster {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;
