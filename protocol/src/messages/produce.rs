@@ -247,6 +247,25 @@ mod tests {
     }
 
     #[test]
+    fn split_encoding_refuses_versions_it_does_not_speak() {
+        let request = ProduceRequest::default();
+        for version in [-1, 0, 2, 14, i16::MAX] {
+            let mut buf = BytesMut::new();
+            let err = request
+                .encode_split(&mut buf, version)
+                .expect_err("unsupported version");
+            assert_eq!(
+                err,
+                crate::EncodeError::UnsupportedVersion {
+                    what: "ProduceRequest",
+                    version
+                }
+            );
+            assert!(buf.is_empty(), "nothing written for v{version}");
+        }
+    }
+
+    #[test]
     fn records_are_slices_of_the_input() {
         let m = ProduceRequest {
             topic_data: vec![TopicProduceData {
