@@ -78,6 +78,17 @@ pub enum Error {
         /// What the broker or the mechanism said.
         reason: String,
     },
+    /// TLS with a broker failed: its certificate was refused, it refused
+    /// ours, or one side does not speak TLS. Not retriable: it needs a
+    /// change of configuration (or of certificates).
+    #[error("{broker}: TLS: {source}")]
+    Tls {
+        /// The broker's address.
+        broker: String,
+        /// What went wrong.
+        #[source]
+        source: crate::net::TlsError,
+    },
     /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(#[from] crate::config::ConfigError),

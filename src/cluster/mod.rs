@@ -35,7 +35,7 @@ use pool::{BrokerPool, PoolConfig};
 use crate::config::{ClientConfig, SecurityProtocol};
 use crate::error::{Error, Result};
 use crate::net::sasl::SaslCredentials;
-use crate::net::{Connection, ConnectionConfig};
+use crate::net::{Connection, ConnectionConfig, TlsConnector};
 
 struct Inner {
     config: ClientConfig,
@@ -97,30 +97,33 @@ impl Cluster {
             )
             .into());
         }
-        let sasl = match config.security_protocol {
-            SecurityProtocol::Plaintext => None,
-            SecurityProtocol::SaslPlaintext => Some(SaslCredentials {
+        let protocol = config.security_protocol;
+        let sasl = match protocol {
+            SecurityProtocol::Plaintext | SecurityProtocol::Ssl => None,
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl => Some(SaslCredentials {
                 mechanism: config
                     .sasl_mechanism
                     .clone()
                     .unwrap_or_else(|| "PLAIN".into()),
                 username: config.sasl_username.clone().ok_or_else(|| {
-                    crate::config::ConfigError::Conflict(
-                        "security.protocol=sasl_plaintext requires sasl.username".into(),
-                    )
+                    crate::config::ConfigError::Conflict(format!(
+                        "security.protocol={protocol} requires sasl.username"
+                    ))
                 })?,
                 password: config.sasl_password.clone().unwrap_or_default(),
             }),
+        };
+        let tls = match protocol {
             SecurityProtocol::Ssl | SecurityProtocol::SaslSsl => {
-                return Err(crate::config::ConfigError::Conflict(format!(
-                    "security.protocol={} is not supported yet (TLS is planned)",
-                    config.security_protocol
-                ))
-                .into())
+                Some(TlsConnector::from_config(&config)?)
             }
+            _ => None,
         };
         let pool_config = PoolConfig {
-            connection: connection_config(&config),
+            connection: ConnectionConfig {
+                tls,
+                ..connection_config(&config)
+            },
             sasl,
             backoff: config.reconnect_backoff,
             backoff_max: config.reconnect_backoff_max.max(config.reconnect_backoff),
@@ -364,6 +367,7 @@ fn connection_config(config: &ClientConfig) -> ConnectionConfig {
         request_timeout: config.request_timeout,
         max_response_size: config.receive_message_max_bytes,
         queue_depth: 64,
+        tls: None,
     }
 }
 

@@ -25,10 +25,12 @@
 //! ```
 
 mod properties;
+mod ssl;
 mod types;
 
 use std::time::Duration;
 
+pub use ssl::{RustlsConfig, SslConfig};
 pub use types::{
     Acks, AutoOffsetReset, Compression, IsolationLevel, Partitioner, SecurityProtocol,
 };
@@ -86,6 +88,9 @@ pub struct ClientConfig {
     pub sasl_username: Option<String>,
     /// `sasl.password`.
     pub sasl_password: Option<String>,
+    /// The `ssl.*` settings, used with `security.protocol` `ssl` or
+    /// `sasl_ssl`.
+    pub ssl: SslConfig,
 
     /// `acks` (`request.required.acks`).
     pub acks: Acks,
@@ -171,6 +176,7 @@ impl Default for ClientConfig {
             sasl_mechanism: None,
             sasl_username: None,
             sasl_password: None,
+            ssl: SslConfig::new(),
             acks: Acks::All,
             linger: Duration::from_millis(5),
             batch_size: 1_000_000,
@@ -243,6 +249,60 @@ impl ClientConfig {
     /// Sets `client.id`.
     pub fn client_id(mut self, id: impl Into<String>) -> Self {
         self.client_id = id.into();
+        self
+    }
+
+    /// Sets `security.protocol`.
+    pub fn security_protocol(mut self, protocol: SecurityProtocol) -> Self {
+        self.security_protocol = protocol;
+        self
+    }
+
+    /// Sets `sasl.mechanism`, `sasl.username` and `sasl.password`.
+    pub fn sasl(
+        mut self,
+        mechanism: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.sasl_mechanism = Some(mechanism.into());
+        self.sasl_username = Some(username.into());
+        self.sasl_password = Some(password.into());
+        self
+    }
+
+    /// Sets `ssl.ca.location`: a PEM file of CA certificates, or a
+    /// directory of PEM files.
+    pub fn ssl_ca_location(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ssl.ca_location = Some(path.into());
+        self
+    }
+
+    /// Sets `ssl.certificate.location` and `ssl.key.location`: the client
+    /// certificate (chain) and its private key, PEM files.
+    pub fn ssl_client_certificate(
+        mut self,
+        certificate: impl Into<std::path::PathBuf>,
+        key: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.ssl.certificate_location = Some(certificate.into());
+        self.ssl.key_location = Some(key.into());
+        self
+    }
+
+    /// Sets `ssl.endpoint.identification.algorithm`: `true` is `https`
+    /// (the default), `false` is `none`.
+    pub fn ssl_verify_hostname(mut self, on: bool) -> Self {
+        self.ssl.verify_hostname = on;
+        self
+    }
+
+    /// Uses `config` for every TLS connection, in place of the `ssl.*`
+    /// settings: for what they do not cover (a custom certificate
+    /// verifier, client certificates from a hardware key, ...). Its
+    /// crypto provider is the application's choice.
+    pub fn tls_config(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.ssl.rustls = Some(RustlsConfig(config));
         self
     }
 

@@ -150,6 +150,7 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
         "isolation.level" => c.isolation_level = parsed(value, invalid)?,
         "allow.auto.create.topics" => c.allow_auto_create_topics = Some(boolean()?),
         _ if ACCEPTED_WITHOUT_EFFECT.contains(&name) => {}
+        _ if super::ssl::apply(&mut c.ssl, name, value)? => {}
         _ => {
             return Err(ConfigError::UnknownProperty {
                 name: name.to_owned(),

@@ -16,13 +16,13 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ProduceRequest};
 use ferrokafka_protocol::{decode_body, ApiKey, Message, Request, ResponseHeader};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use super::frame::{encode_produce_request, encode_request, split_frame, Frame};
+use super::tls::{TlsConnector, TlsError};
 use super::versions::ApiVersionTable;
 use crate::error::{Error, Result};
 
@@ -43,6 +43,8 @@ pub struct ConnectionConfig {
     pub max_response_size: usize,
     /// How many requests may be queued for the writer before callers wait.
     pub queue_depth: usize,
+    /// TLS, when `security.protocol` is `ssl` or `sasl_ssl`.
+    pub tls: Option<TlsConnector>,
 }
 
 impl Default for ConnectionConfig {
@@ -53,6 +55,7 @@ impl Default for ConnectionConfig {
             request_timeout: Duration::from_secs(30),
             max_response_size: 100_000_000,
             queue_depth: 64,
+            tls: None,
         }
     }
 }
@@ -101,13 +104,17 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Connects to `broker` (`host:port`) and learns what it speaks.
+    /// With [`ConnectionConfig::tls`], the TLS handshake is part of
+    /// connecting (and of its timeout).
     pub async fn connect(broker: &str, config: ConnectionConfig) -> Result<Connection> {
-        let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(broker))
+        let timed_out = || Error::ConnectTimeout {
+            broker: broker.to_owned(),
+            timeout_ms: config.connect_timeout.as_millis() as u64,
+        };
+        let deadline = tokio::time::Instant::now() + config.connect_timeout;
+        let stream = tokio::time::timeout_at(deadline, TcpStream::connect(broker))
             .await
-            .map_err(|_| Error::ConnectTimeout {
-                broker: broker.to_owned(),
-                timeout_ms: config.connect_timeout.as_millis() as u64,
-            })?
+            .map_err(|_| timed_out())?
             .map_err(|source| Error::Io {
                 broker: broker.to_owned(),
                 source,
@@ -116,7 +123,20 @@ impl Connection {
             broker: broker.to_owned(),
             source,
         })?;
-        let wire = Arc::new(Wire::start(broker.to_owned(), stream, config));
+        let wire = match config.tls.clone() {
+            None => {
+                let (read, write) = stream.into_split();
+                Wire::start(broker.to_owned(), read, write, config)
+            }
+            Some(tls) => {
+                let stream = tokio::time::timeout_at(deadline, tls.handshake(broker, stream))
+                    .await
+                    .map_err(|_| timed_out())??;
+                let (read, write) = tokio::io::split(stream);
+                Wire::start(broker.to_owned(), read, write, config)
+            }
+        };
+        let wire = Arc::new(wire);
         let versions = handshake(&wire).await?;
         debug!(broker, "connected");
         Ok(Connection {
@@ -237,8 +257,12 @@ impl Connection {
 }
 
 impl Wire {
-    fn start(broker: String, stream: TcpStream, config: ConnectionConfig) -> Wire {
-        let (read, write) = stream.into_split();
+    fn start<R, W>(broker: String, read: R, write: W, config: ConnectionConfig) -> Wire
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        let plaintext = config.tls.is_none();
         let (requests, outgoing) = mpsc::channel(config.queue_depth.max(1));
         let (expect, expected) = mpsc::unbounded_channel();
         tokio::spawn(write_loop(broker.clone(), write, outgoing, expect));
@@ -248,6 +272,7 @@ impl Wire {
             read,
             expected,
             config.max_response_size,
+            plaintext,
             closed.clone(),
         ));
         Wire {
@@ -414,9 +439,9 @@ async fn handshake(wire: &Wire) -> Result<ApiVersionTable> {
     Ok(ApiVersionTable::from_response(&response))
 }
 
-async fn write_loop(
+async fn write_loop<W: AsyncWrite + Unpin>(
     broker: String,
-    mut socket: OwnedWriteHalf,
+    mut socket: W,
     mut outgoing: mpsc::Receiver<Outgoing>,
     expect: mpsc::UnboundedSender<Pending>,
 ) {
@@ -450,17 +475,28 @@ async fn write_loop(
     let _ = socket.shutdown().await;
 }
 
-async fn read_loop(
+async fn read_loop<R: AsyncRead + Unpin>(
     broker: String,
-    mut socket: OwnedReadHalf,
+    mut socket: R,
     mut expected: mpsc::UnboundedReceiver<Pending>,
     limit: usize,
+    plaintext: bool,
     closed: Arc<AtomicBool>,
 ) {
     let mut waiting: HashMap<i32, oneshot::Sender<Result<Bytes>>> = HashMap::new();
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let failure = loop {
         match split_frame(&mut buf, limit) {
+            // A TLS record where a frame should be: the port is a TLS
+            // listener (an alert is 0x15 0x03 ..., a handshake 0x16 0x03).
+            Err(size)
+                if plaintext && matches!(size >> 24, 0x15 | 0x16) && (size >> 16) & 0xff == 3 =>
+            {
+                break Error::Tls {
+                    broker: broker.clone(),
+                    source: TlsError::BrokerExpectsTls,
+                }
+            }
             Err(size) => {
                 break Error::FrameTooLarge {
                     broker: broker.clone(),
@@ -499,7 +535,10 @@ async fn read_loop(
             read = socket.read_buf(&mut buf) => match read {
                 Ok(0) => break Error::Disconnected { broker: broker.clone() },
                 Ok(_) => {}
-                Err(source) => break Error::Io { broker: broker.clone(), source },
+                Err(source) => break match super::tls::from_io(&source, host_of(&broker)) {
+                    Some(tls) => Error::Tls { broker: broker.clone(), source: tls },
+                    None => Error::Io { broker: broker.clone(), source },
+                },
             },
             pending = expected.recv() => match pending {
                 Some(p) => { waiting.insert(p.correlation_id, p.reply); }
@@ -515,10 +554,24 @@ async fn read_loop(
         waiting.insert(p.correlation_id, p.reply);
     }
     for (_, reply) in waiting.drain() {
-        let _ = reply.send(Err(Error::Disconnected {
-            broker: broker.clone(),
+        // A TLS failure tells the waiting callers why (a broker refusing
+        // our certificate says so only after the handshake, in TLS 1.3);
+        // anything else is the connection ending.
+        let _ = reply.send(Err(match &failure {
+            Error::Tls { source, .. } => Error::Tls {
+                broker: broker.clone(),
+                source: source.clone(),
+            },
+            _ => Error::Disconnected {
+                broker: broker.clone(),
+            },
         }));
     }
+}
+
+/// The host of `host:port`.
+fn host_of(broker: &str) -> &str {
+    broker.rsplit_once(':').map_or(broker, |(h, _)| h)
 }
 
 #[cfg(test)]
