@@ -305,7 +305,9 @@ impl Cluster {
         for address in &candidates {
             match self.pool().get(address).await {
                 Ok(conn) => return Ok(conn),
-                Err(e @ Error::Authentication { .. }) => return Err(e),
+                // Wrong credentials or a refused TLS handshake will not
+                // come right by trying the next broker.
+                Err(e @ (Error::Authentication { .. } | Error::Tls { .. })) => return Err(e),
                 Err(e) => last_error = Some(e),
             }
         }
