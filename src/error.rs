@@ -79,8 +79,9 @@ pub enum Error {
         reason: String,
     },
     /// TLS with a broker failed: its certificate was refused, it refused
-    /// ours, or one side does not speak TLS. Not retriable: it needs a
-    /// change of configuration (or of certificates).
+    /// ours, or one side does not speak TLS. Retriable only when the
+    /// connection closed during the handshake
+    /// ([`TlsError::is_retriable`](crate::net::TlsError::is_retriable)).
     #[error("{broker}: TLS: {source}")]
     Tls {
         /// The broker's address.
@@ -154,6 +155,7 @@ impl Error {
             | Error::NoBrokerAvailable { .. }
             | Error::Timeout { .. } => true,
             Error::Kafka { source, .. } => source.is_retriable(),
+            Error::Tls { source, .. } => source.is_retriable(),
             _ => false,
         }
     }

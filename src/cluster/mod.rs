@@ -305,9 +305,10 @@ impl Cluster {
         for address in &candidates {
             match self.pool().get(address).await {
                 Ok(conn) => return Ok(conn),
-                // Wrong credentials or a refused TLS handshake will not
+                // Wrong credentials or a refused certificate will not
                 // come right by trying the next broker.
-                Err(e @ (Error::Authentication { .. } | Error::Tls { .. })) => return Err(e),
+                Err(e @ Error::Authentication { .. }) => return Err(e),
+                Err(e @ Error::Tls { .. }) if !e.is_retriable() => return Err(e),
                 Err(e) => last_error = Some(e),
             }
         }

@@ -2,8 +2,7 @@
 
 use rustls::{AlertDescription, CertificateError};
 
-/// Why TLS with a broker failed. None of these is retriable: each needs a
-/// change of configuration or of the broker's certificate.
+/// Why TLS with a broker failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TlsError {
@@ -75,6 +74,14 @@ pub enum TlsError {
 }
 
 impl TlsError {
+    /// Whether trying again may succeed: only when the connection closed
+    /// during the handshake (a broker restarting does that, as does a
+    /// port that is not a TLS listener); every other cause needs a change
+    /// of configuration or certificates.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, TlsError::ClosedDuringHandshake)
+    }
+
     /// The meaning of a rustls error; `server` is the server name used.
     pub(crate) fn from_rustls(e: &rustls::Error, server: &str) -> TlsError {
         use rustls::Error as E;
