@@ -48,6 +48,9 @@ step "the reference event flow (embedded mock, then the broker)"
 scripts/event-flow-check.sh mock
 scripts/event-flow-check.sh broker
 
+step "the static musl producer and consumer over SASL_SSL"
+scripts/musl-check.sh sasl_ssl
+
 step "fuzz smoke"
 scripts/fuzz-smoke.sh
 
