@@ -16,7 +16,8 @@
 #   FERROKAFKA_SASL_USER / _PASSWORD        the PLAIN and SCRAM user
 #   FERROKAFKA_SSL_BOOTSTRAP        single node, SSL (server certificate only)
 #   FERROKAFKA_MTLS_BOOTSTRAP       single node, SSL with ssl.client.auth=required
-#   FERROKAFKA_SASL_SSL_BOOTSTRAP   single node, SASL_SSL (PLAIN, SCRAM-SHA-256/512)
+#   FERROKAFKA_SASL_SSL_BOOTSTRAP   single node, SASL_SSL (PLAIN, SCRAM-SHA-256/512, and
+#                                   OAUTHBEARER with Kafka's unsecured-JWT validator)
 #   FERROKAFKA_SSL_BADNAME_BOOTSTRAP  SSL, certificate for another host name
 #   FERROKAFKA_SSL_EXPIRED_BOOTSTRAP  SSL, expired certificate
 #   FERROKAFKA_SSL_CA               the throw-away CA (PEM) that signed them
@@ -162,6 +163,9 @@ listener.name.expired.ssl.keystore.location=$c/expired-store.pem
 listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
+listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler
 CONF
   sed -i 's/^listener.security.protocol.map=.*/listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL,BADNAME:SSL,EXPIRED:SSL/' "$dir/server.properties"
 }

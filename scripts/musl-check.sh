@@ -30,7 +30,7 @@ CC=/bin/false cargo build -q --release --target "$target" -p ferrokafka --exampl
 stripped=$(mktemp)
 trap 'rm -f "$stripped"' EXIT
 for b in "$dir"/*; do
-  case $b in *.d|*-*) continue ;; esac
+  case ${b##*/} in *.d|*-*) continue ;; esac
   strip -o "$stripped" "$b"
   size=$(stat -c %s "$stripped")
   [ "$size" -lt $((4 * 1024 * 1024)) ] || { echo "$b is $size bytes stripped (over 4 MB)" >&2; exit 1; }

@@ -100,18 +100,9 @@ impl Cluster {
         let protocol = config.security_protocol;
         let sasl = match protocol {
             SecurityProtocol::Plaintext | SecurityProtocol::Ssl => None,
-            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl => Some(SaslCredentials {
-                mechanism: config
-                    .sasl_mechanism
-                    .clone()
-                    .unwrap_or_else(|| "PLAIN".into()),
-                username: config.sasl_username.clone().ok_or_else(|| {
-                    crate::config::ConfigError::Conflict(format!(
-                        "security.protocol={protocol} requires sasl.username"
-                    ))
-                })?,
-                password: config.sasl_password.clone().unwrap_or_default(),
-            }),
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl => {
+                Some(sasl_credentials(&config)?)
+            }
         };
         let tls = match protocol {
             SecurityProtocol::Ssl | SecurityProtocol::SaslSsl => {
@@ -363,6 +354,52 @@ impl Cluster {
 }
 
 /// What every connection of this client is configured with.
+/// The SASL mechanism and what it needs, from `config`.
+fn sasl_credentials(config: &ClientConfig) -> Result<SaslCredentials> {
+    use crate::config::ConfigError;
+    let protocol = config.security_protocol;
+    let mechanism = config
+        .sasl_mechanism
+        .clone()
+        .unwrap_or_else(|| "PLAIN".into());
+    if mechanism == "OAUTHBEARER" {
+        let provider = match (
+            &config.oauthbearer_token_provider,
+            &config.sasl_oauthbearer_config,
+        ) {
+            (Some(p), _) => p.clone(),
+            (None, Some(unsecured)) if config.enable_sasl_oauthbearer_unsecure_jwt => {
+                crate::net::sasl::TokenProvider::unsecured_jwt(unsecured)?
+            }
+            _ => {
+                return Err(ConfigError::Conflict(
+                    "sasl.mechanism=OAUTHBEARER needs a token provider \
+                     (ClientConfig::oauthbearer_token_provider), or \
+                     enable.sasl.oauthbearer.unsecure.jwt=true with sasl.oauthbearer.config"
+                        .into(),
+                )
+                .into())
+            }
+        };
+        return Ok(SaslCredentials {
+            mechanism,
+            username: String::new(),
+            password: String::new(),
+            oauthbearer: Some(provider),
+        });
+    }
+    Ok(SaslCredentials {
+        mechanism,
+        username: config.sasl_username.clone().ok_or_else(|| {
+            ConfigError::Conflict(format!(
+                "security.protocol={protocol} requires sasl.username"
+            ))
+        })?,
+        password: config.sasl_password.clone().unwrap_or_default(),
+        oauthbearer: None,
+    })
+}
+
 fn connection_config(config: &ClientConfig) -> ConnectionConfig {
     ConnectionConfig {
         client_id: Some(config.client_id.clone()),

@@ -88,6 +88,15 @@ pub struct ClientConfig {
     pub sasl_username: Option<String>,
     /// `sasl.password`.
     pub sasl_password: Option<String>,
+    /// `sasl.oauthbearer.config`: what the unsecured JWTs of OAUTHBEARER
+    /// say (`principal=NAME ...`), used when there is no token provider
+    /// and `enable.sasl.oauthbearer.unsecure.jwt` is true.
+    pub sasl_oauthbearer_config: Option<String>,
+    /// `enable.sasl.oauthbearer.unsecure.jwt`.
+    pub enable_sasl_oauthbearer_unsecure_jwt: bool,
+    /// The application's OAUTHBEARER token provider
+    /// ([`ClientConfig::oauthbearer_token_provider`]).
+    pub oauthbearer_token_provider: Option<crate::net::sasl::TokenProvider>,
     /// The `ssl.*` settings, used with `security.protocol` `ssl` or
     /// `sasl_ssl`.
     pub ssl: SslConfig,
@@ -176,6 +185,9 @@ impl Default for ClientConfig {
             sasl_mechanism: None,
             sasl_username: None,
             sasl_password: None,
+            sasl_oauthbearer_config: None,
+            enable_sasl_oauthbearer_unsecure_jwt: false,
+            oauthbearer_token_provider: None,
             ssl: SslConfig::new(),
             acks: Acks::All,
             linger: Duration::from_millis(5),
@@ -268,6 +280,15 @@ impl ClientConfig {
         self.sasl_mechanism = Some(mechanism.into());
         self.sasl_username = Some(username.into());
         self.sasl_password = Some(password.into());
+        self
+    }
+
+    /// Authenticates with SASL/OAUTHBEARER using tokens from `provider`
+    /// (sets `sasl.mechanism=OAUTHBEARER`). Tokens are cached and fetched
+    /// again after 80% of their lifetime.
+    pub fn oauthbearer_token_provider(mut self, provider: crate::net::sasl::TokenProvider) -> Self {
+        self.sasl_mechanism = Some("OAUTHBEARER".into());
+        self.oauthbearer_token_provider = Some(provider);
         self
     }
 

@@ -6,20 +6,23 @@ use bytes::Bytes;
 use ferrokafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
 use ferrokafka_protocol::ErrorCode;
 
+use super::oauthbearer::{self, TokenProvider};
 use super::scram::{ScramClient, ScramMechanism};
 use super::{plain, SaslError};
 use crate::error::{Error, Result};
 use crate::net::Connection;
 
 /// Who to authenticate as, and how.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct SaslCredentials {
-    /// `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.
+    /// `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` or `OAUTHBEARER`.
     pub mechanism: String,
     /// `sasl.username`.
     pub username: String,
     /// `sasl.password`.
     pub password: String,
+    /// Where OAUTHBEARER tokens come from (the mechanism `OAUTHBEARER`).
+    pub oauthbearer: Option<TokenProvider>,
 }
 
 impl std::fmt::Debug for SaslCredentials {
@@ -50,6 +53,9 @@ pub async fn authenticate(conn: &Connection, credentials: &SaslCredentials) -> R
                 handshake.mechanisms
             ),
         ));
+    }
+    if mechanism == "OAUTHBEARER" {
+        return oauth(conn, credentials).await;
     }
     let scram = match mechanism {
         "PLAIN" => None,
@@ -84,6 +90,33 @@ pub async fn authenticate(conn: &Connection, credentials: &SaslCredentials) -> R
         }
     }
     Ok(())
+}
+
+/// OAUTHBEARER: one message with the token. A broker refusing it answers
+/// with a JSON error as a challenge, which the client acknowledges with
+/// 0x01 before the broker fails the exchange (RFC 7628 section 3.2.3).
+async fn oauth(conn: &Connection, credentials: &SaslCredentials) -> Result<()> {
+    let Some(provider) = &credentials.oauthbearer else {
+        return Err(auth_error(
+            conn,
+            "OAUTHBEARER needs a token provider or sasl.oauthbearer.config".into(),
+        ));
+    };
+    let token = provider
+        .token()
+        .await
+        .map_err(|e| auth_error(conn, format!("OAUTHBEARER token: {e}")))?;
+    let challenge = step(conn, oauthbearer::initial_response(&token)).await?;
+    if challenge.is_empty() {
+        return Ok(());
+    }
+    let reason = String::from_utf8_lossy(&challenge).into_owned();
+    // The broker's answer to the acknowledgement is the failure itself.
+    let _ = step(conn, vec![1]).await;
+    Err(auth_error(
+        conn,
+        format!("OAUTHBEARER token refused: {reason}"),
+    ))
 }
 
 /// One SaslAuthenticate round: the client's message out, the broker's in.

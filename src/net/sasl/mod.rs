@@ -4,10 +4,12 @@
 
 mod authenticate;
 mod base64;
+pub mod oauthbearer;
 pub mod plain;
 pub mod scram;
 
 pub use authenticate::{authenticate, SaslCredentials};
+pub use oauthbearer::{OAuthBearerToken, TokenProvider};
 
 /// A SASL exchange that failed on the client's side.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
