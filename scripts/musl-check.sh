@@ -2,7 +2,7 @@
 # Builds the examples as static x86_64-unknown-linux-musl binaries (no C
 # toolchain involved: nothing in the client's tree, dev-dependencies
 # included, compiles C; CC=/bin/false proves it), checks they are static
-# and under 4 MB stripped, and runs the event flow binary on the embedded
+# and their stripped size, and runs the event flow binary on the embedded
 # mock cluster. With `sasl_ssl` (after the brokers started and their env
 # file was sourced) it then runs the static producer and consumer over
 # the broker's SASL_SSL listener (SCRAM-SHA-512, the test CA).
@@ -27,18 +27,25 @@ if [ "${1:-}" = sasl_ssl ]; then
   exit 0
 fi
 CC=/bin/false cargo build -q --release --target "$target" -p ferrokafka --examples
+# The stripped size of each binary. TLS (rustls + graviola, about 2.5 MB
+# of code and tables) put the client examples above the 4 MB they had
+# before; the bound keeps them from growing unnoticed.
+max=${FERROKAFKA_MUSL_MAX_BYTES:-$((8 * 1024 * 1024))}
 stripped=$(mktemp)
 trap 'rm -f "$stripped"' EXIT
+sizes=""
 for b in "$dir"/*; do
   case ${b##*/} in *.d|*-*) continue ;; esac
   strip -o "$stripped" "$b"
   size=$(stat -c %s "$stripped")
-  [ "$size" -lt $((4 * 1024 * 1024)) ] || { echo "$b is $size bytes stripped (over 4 MB)" >&2; exit 1; }
+  sizes="$sizes ${b##*/}=$((size / 1024))KiB"
+  [ "$size" -lt "$max" ] || { echo "$b is $size bytes stripped (over $max)" >&2; exit 1; }
 done
+echo "stripped sizes:$sizes"
 bin=$dir/event_flow
 if ldd "$bin" >/dev/null 2>&1 && ! ldd "$bin" 2>&1 | grep -q "statically linked"; then
   echo "$bin is not static:" >&2; ldd "$bin" >&2; exit 1
 fi
 out=$(env -u FERROKAFKA_BOOTSTRAP timeout 120 "$bin" 2>&1)
 [ "$(printf '%s\n' "$out" | grep -c '^Consumed message')" -ge 5 ] || { printf '%s\n' "$out" >&2; exit 1; }
-echo "static musl examples: $(ls "$dir" | grep -vc '[.-]') binaries, each under 4 MB stripped; event_flow ran on the mock"
+echo "static musl examples: $(ls "$dir" | grep -vc '[.-]') binaries, each under $((max / 1024 / 1024)) MiB stripped; event_flow ran on the mock"
