@@ -535,7 +535,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
             read = socket.read_buf(&mut buf) => match read {
                 Ok(0) => break Error::Disconnected { broker: broker.clone() },
                 Ok(_) => {}
-                Err(source) => break match super::tls::from_io(&source, host_of(&broker)) {
+                Err(source) => break match super::tls::from_io(&source, super::tls::host_of(&broker)) {
                     Some(tls) => Error::Tls { broker: broker.clone(), source: tls },
                     None => Error::Io { broker: broker.clone(), source },
                 },
@@ -567,11 +567,6 @@ async fn read_loop<R: AsyncRead + Unpin>(
             },
         }));
     }
-}
-
-/// The host of `host:port`.
-fn host_of(broker: &str) -> &str {
-    broker.rsplit_once(':').map_or(broker, |(h, _)| h)
 }
 
 #[cfg(test)]

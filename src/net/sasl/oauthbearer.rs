@@ -43,8 +43,8 @@ pub type TokenFuture = Pin<Box<dyn Future<Output = Result<OAuthBearerToken, Stri
 
 /// Where OAUTHBEARER tokens come from: the application's provider, called
 /// when the client needs a token and has none that is fresh. An error
-/// fails the connection attempt with [`Error::Authentication`]
-/// (crate::error::Error::Authentication) carrying its text.
+/// fails the connection attempt with
+/// [`Error::Authentication`](crate::error::Error::Authentication) carrying its text.
 #[derive(Clone)]
 pub struct TokenProvider {
     fetch: Arc<dyn Fn() -> TokenFuture + Send + Sync>,

@@ -84,7 +84,7 @@ impl TlsConnector {
 }
 
 /// The host of `host:port`, without the brackets of an IPv6 address.
-fn host_of(broker: &str) -> &str {
+pub(crate) fn host_of(broker: &str) -> &str {
     let host = broker.rsplit_once(':').map_or(broker, |(h, _)| h);
     host.strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
