@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrokafka::config::ClientConfig;
+use ferrokafka::config::{OAuthBearerToken, TokenProvider};
 use ferrokafka::error::Error;
-use ferrokafka::net::sasl::{OAuthBearerToken, TokenProvider};
 use tls_util::*;
 
 fn over_sasl_ssl(extra: &[(&str, &str)]) -> ClientConfig {

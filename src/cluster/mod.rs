@@ -369,7 +369,7 @@ fn sasl_credentials(config: &ClientConfig) -> Result<SaslCredentials> {
         ) {
             (Some(p), _) => p.clone(),
             (None, Some(unsecured)) if config.enable_sasl_oauthbearer_unsecure_jwt => {
-                crate::net::sasl::TokenProvider::unsecured_jwt(unsecured)?
+                crate::config::TokenProvider::unsecured_jwt(unsecured)?
             }
             _ => {
                 return Err(ConfigError::Conflict(

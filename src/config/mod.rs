@@ -24,12 +24,14 @@
 //! # Ok::<(), ferrokafka::config::ConfigError>(())
 //! ```
 
+mod oauthbearer;
 mod properties;
 mod ssl;
 mod types;
 
 use std::time::Duration;
 
+pub use oauthbearer::{OAuthBearerToken, TokenFuture, TokenProvider};
 pub use ssl::{RustlsConfig, SslConfig};
 pub use types::{
     Acks, AutoOffsetReset, Compression, IsolationLevel, Partitioner, SecurityProtocol,
@@ -96,7 +98,7 @@ pub struct ClientConfig {
     pub enable_sasl_oauthbearer_unsecure_jwt: bool,
     /// The application's OAUTHBEARER token provider
     /// ([`ClientConfig::oauthbearer_token_provider`]).
-    pub oauthbearer_token_provider: Option<crate::net::sasl::TokenProvider>,
+    pub oauthbearer_token_provider: Option<TokenProvider>,
     /// The `ssl.*` settings, used with `security.protocol` `ssl` or
     /// `sasl_ssl`.
     pub ssl: SslConfig,
@@ -286,7 +288,7 @@ impl ClientConfig {
     /// Authenticates with SASL/OAUTHBEARER using tokens from `provider`
     /// (sets `sasl.mechanism=OAUTHBEARER`). Tokens are cached and fetched
     /// again after 80% of their lifetime.
-    pub fn oauthbearer_token_provider(mut self, provider: crate::net::sasl::TokenProvider) -> Self {
+    pub fn oauthbearer_token_provider(mut self, provider: TokenProvider) -> Self {
         self.sasl_mechanism = Some("OAUTHBEARER".into());
         self.oauthbearer_token_provider = Some(provider);
         self

@@ -104,7 +104,7 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
         "sasl.password" => c.sasl_password = Some(value.to_owned()),
         "sasl.oauthbearer.config" => {
             // Checked now, so that a typo is an error at once.
-            crate::net::sasl::TokenProvider::unsecured_jwt(value)?;
+            super::TokenProvider::unsecured_jwt(value)?;
             c.sasl_oauthbearer_config = Some(value.to_owned())
         }
         "enable.sasl.oauthbearer.unsecure.jwt" => c.enable_sasl_oauthbearer_unsecure_jwt = boolean()?,
