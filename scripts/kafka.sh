@@ -17,7 +17,8 @@
 #   FERROKAFKA_SSL_BOOTSTRAP        single node, SSL (server certificate only)
 #   FERROKAFKA_MTLS_BOOTSTRAP       single node, SSL with ssl.client.auth=required
 #   FERROKAFKA_SASL_SSL_BOOTSTRAP   single node, SASL_SSL (PLAIN, SCRAM-SHA-256/512, and
-#                                   OAUTHBEARER with Kafka's unsecured-JWT validator)
+#                                   OAUTHBEARER with Kafka's unsecured-JWT validator);
+#                                   sessions last 10 s (connections.max.reauth.ms)
 #   FERROKAFKA_SSL_BADNAME_BOOTSTRAP  SSL, certificate for another host name
 #   FERROKAFKA_SSL_EXPIRED_BOOTSTRAP  SSL, expired certificate
 #   FERROKAFKA_SSL_CA               the throw-away CA (PEM) that signed them
@@ -164,6 +165,7 @@ listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.p
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+listener.name.sasl_ssl.connections.max.reauth.ms=10000
 listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
 listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler
 CONF

@@ -8,6 +8,6 @@ pub mod sasl;
 mod tls;
 mod versions;
 
-pub use connection::{Connection, ConnectionConfig, PendingResponse};
+pub use connection::{Connection, ConnectionConfig, Exclusive, PendingResponse, WeakConnection};
 pub use tls::{TlsConnector, TlsError};
 pub use versions::ApiVersionTable;

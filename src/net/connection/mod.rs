@@ -9,8 +9,8 @@
 //! waiting, and its late response is dropped.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -68,6 +68,16 @@ struct Outgoing {
     reply: Option<oneshot::Sender<Result<Bytes>>>,
 }
 
+/// What the writer task is handed.
+enum ToWriter {
+    /// A request to write in turn.
+    Frame(Outgoing),
+    /// Write only what comes on this channel until it closes: for a
+    /// re-authentication, whose frames no other request may come between
+    /// (see [`Exclusive`]).
+    Exclusive(mpsc::Receiver<Outgoing>),
+}
+
 /// A response the reader should expect.
 struct Pending {
     correlation_id: i32,
@@ -79,7 +89,9 @@ struct Wire {
     broker: String,
     config: ConnectionConfig,
     next_correlation_id: AtomicI32,
-    requests: mpsc::Sender<Outgoing>,
+    requests: mpsc::Sender<ToWriter>,
+    /// Re-authentications completed on this connection (KIP-368).
+    reauthentications: AtomicU64,
     /// Set by the reader when the socket fails or closes.
     closed: Arc<AtomicBool>,
 }
@@ -280,6 +292,7 @@ impl Wire {
             config,
             next_correlation_id: AtomicI32::new(0),
             requests,
+            reauthentications: AtomicU64::new(0),
             closed,
         }
     }
@@ -298,7 +311,7 @@ impl Wire {
 
     async fn enqueue(&self, outgoing: Outgoing) -> Result<()> {
         self.requests
-            .send(outgoing)
+            .send(ToWriter::Frame(outgoing))
             .await
             .map_err(|_| self.disconnected())
     }
@@ -442,7 +455,7 @@ async fn handshake(wire: &Wire) -> Result<ApiVersionTable> {
 async fn write_loop<W: AsyncWrite + Unpin>(
     broker: String,
     mut socket: W,
-    mut outgoing: mpsc::Receiver<Outgoing>,
+    mut outgoing: mpsc::Receiver<ToWriter>,
     expect: mpsc::UnboundedSender<Pending>,
 ) {
     loop {
@@ -454,25 +467,56 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             // The reader ended: the connection is gone.
             _ = expect.closed() => return,
         };
-        // The reader learns of the response before the request can reach
-        // the broker, so it never sees a response it does not expect.
-        if let Some(reply) = out.reply {
-            let pending = Pending {
-                correlation_id: out.correlation_id,
-                reply,
-            };
-            if let Err(mpsc::error::SendError(p)) = expect.send(pending) {
-                let _ = p.reply.send(Err(Error::Disconnected { broker }));
-                return;
+        match out {
+            ToWriter::Frame(out) => {
+                if !write_one(&broker, &mut socket, &expect, out).await {
+                    return;
+                }
             }
-        }
-        let mut frame = out.frame;
-        if let Err(e) = socket.write_all_buf(&mut frame).await {
-            warn!(%broker, error = %e, "write failed; closing connection");
-            return;
+            ToWriter::Exclusive(mut only) => loop {
+                let out = tokio::select! {
+                    out = only.recv() => match out {
+                        Some(out) => out,
+                        None => break,
+                    },
+                    _ = expect.closed() => return,
+                };
+                if !write_one(&broker, &mut socket, &expect, out).await {
+                    return;
+                }
+            },
         }
     }
     let _ = socket.shutdown().await;
+}
+
+/// Writes one request; `false` when the connection is gone.
+async fn write_one<W: AsyncWrite + Unpin>(
+    broker: &str,
+    socket: &mut W,
+    expect: &mpsc::UnboundedSender<Pending>,
+    out: Outgoing,
+) -> bool {
+    // The reader learns of the response before the request can reach
+    // the broker, so it never sees a response it does not expect.
+    if let Some(reply) = out.reply {
+        let pending = Pending {
+            correlation_id: out.correlation_id,
+            reply,
+        };
+        if let Err(mpsc::error::SendError(p)) = expect.send(pending) {
+            let _ = p.reply.send(Err(Error::Disconnected {
+                broker: broker.to_owned(),
+            }));
+            return false;
+        }
+    }
+    let mut frame = out.frame;
+    if let Err(e) = socket.write_all_buf(&mut frame).await {
+        warn!(%broker, error = %e, "write failed; closing connection");
+        return false;
+    }
+    true
 }
 
 async fn read_loop<R: AsyncRead + Unpin>(
@@ -568,6 +612,9 @@ async fn read_loop<R: AsyncRead + Unpin>(
         }));
     }
 }
+
+mod exclusive;
+pub use exclusive::{Exclusive, WeakConnection};
 
 #[cfg(test)]
 mod tests;
