@@ -138,3 +138,27 @@ async fn flow_over_sasl_ssl_scram_sha_256() {
 async fn flow_over_sasl_ssl_scram_sha_512() {
     produce_and_consume(&sasl_ssl("SCRAM-SHA-512"), "tls-scram512", 20).await;
 }
+
+#[tokio::test]
+async fn the_ca_from_a_directory_or_as_pem_text() {
+    let ca = env("FERROKAFKA_SSL_CA");
+    let dir = std::path::Path::new(&ca)
+        .parent()
+        .expect("the CA file has a directory")
+        .display()
+        .to_string();
+    let bootstrap = env("FERROKAFKA_SSL_BOOTSTRAP");
+    // A directory of PEM files (keys and requests beside them are skipped).
+    let from_dir = config(
+        &bootstrap,
+        &[("security.protocol", "SSL"), ("ssl.ca.location", &dir)],
+    );
+    produce_and_consume(&from_dir, "tls-ca-dir", 3).await;
+    // The same CA as PEM text.
+    let pem = std::fs::read_to_string(&ca).expect("CA file");
+    let from_pem = config(
+        &bootstrap,
+        &[("security.protocol", "SSL"), ("ssl.ca.pem", &pem)],
+    );
+    produce_and_consume(&from_pem, "tls-ca-pem", 3).await;
+}
