@@ -3,8 +3,11 @@
 //! Ctrl-C, close.
 //!
 //! ```text
-//! cargo run --example consumer -- [--bootstrap HOST:PORT] [--topic NAME] [--max-idle-secs N]
+//! cargo run --example consumer -- [--bootstrap HOST:PORT] [--topic NAME] [--max-idle-secs N] [-X NAME=VALUE ...]
 //! ```
+//!
+//! `-X` sets any property, as kcat does (`-X security.protocol=SSL -X
+//! ssl.ca.location=ca.pem`).
 //!
 //! `--bootstrap` defaults to `$FERROKAFKA_BOOTSTRAP`, else `localhost:9092`;
 //! `--max-idle-secs N` ends the loop after N seconds without a message (for
@@ -19,6 +22,7 @@ struct Args {
     bootstrap: String,
     topic: String,
     max_idle: Option<Duration>,
+    properties: Vec<(String, String)>,
 }
 
 fn args() -> Result<Args, String> {
@@ -27,6 +31,7 @@ fn args() -> Result<Args, String> {
             .unwrap_or_else(|_| "localhost:9092".to_owned()),
         topic: "my_events_topic".to_owned(),
         max_idle: None,
+        properties: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -34,6 +39,13 @@ fn args() -> Result<Args, String> {
         match flag.as_str() {
             "--bootstrap" => args.bootstrap = value()?,
             "--topic" => args.topic = value()?,
+            "-X" => {
+                let v = value()?;
+                let (name, value) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("-X {v}: expected NAME=VALUE"))?;
+                args.properties.push((name.to_owned(), value.to_owned()));
+            }
             "--max-idle-secs" => {
                 let v = value()?;
                 let secs: u64 = v
@@ -50,12 +62,20 @@ fn args() -> Result<Args, String> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = args()?;
-    let config = ClientConfig::from_properties([
-        ("bootstrap.servers", args.bootstrap.as_str()),
-        ("group.id", "my_consumer_group"),
-        ("auto.offset.reset", "earliest"),
-        ("enable.partition.eof", "true"),
-    ])?;
+    let config = ClientConfig::from_properties(
+        [
+            ("bootstrap.servers", args.bootstrap.as_str()),
+            ("group.id", "my_consumer_group"),
+            ("auto.offset.reset", "earliest"),
+            ("enable.partition.eof", "true"),
+        ]
+        .into_iter()
+        .chain(
+            args.properties
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        ),
+    )?;
     let mut consumer = Consumer::new(config)?;
     consumer.subscribe(&[&args.topic])?;
 

@@ -3,17 +3,22 @@
 //! after each produce to serve earlier reports, `flush` at the end.
 //!
 //! ```text
-//! cargo run --example producer -- [--bootstrap HOST:PORT] [--topic NAME]
+//! cargo run --example producer -- [--bootstrap HOST:PORT] [--topic NAME] [-X NAME=VALUE ...]
 //! ```
 //!
 //! `--bootstrap` defaults to `$FERROKAFKA_BOOTSTRAP`, else `localhost:9092`.
+//! `-X` sets any property, as kcat does: `-X security.protocol=SASL_SSL
+//! -X ssl.ca.location=ca.pem -X sasl.mechanism=SCRAM-SHA-512 ...`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ferrokafka::config::ClientConfig;
 use ferrokafka::producer::{DeliveryResult, Producer, ProducerRecord};
 
-fn args() -> Result<(String, String), String> {
+type Properties = Vec<(String, String)>;
+
+fn args() -> Result<(String, String, Properties), String> {
+    let mut properties = Vec::new();
     let mut bootstrap =
         std::env::var("FERROKAFKA_BOOTSTRAP").unwrap_or_else(|_| "localhost:9092".to_owned());
     let mut topic = "my_events_topic".to_owned();
@@ -23,10 +28,17 @@ fn args() -> Result<(String, String), String> {
         match flag.as_str() {
             "--bootstrap" => bootstrap = value()?,
             "--topic" => topic = value()?,
+            "-X" => {
+                let v = value()?;
+                let (name, value) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("-X {v}: expected NAME=VALUE"))?;
+                properties.push((name.to_owned(), value.to_owned()));
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok((bootstrap, topic))
+    Ok((bootstrap, topic, properties))
 }
 
 fn delivery_report(result: DeliveryResult) {
@@ -41,8 +53,12 @@ fn delivery_report(result: DeliveryResult) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (bootstrap, topic) = args()?;
-    let config = ClientConfig::from_properties([("bootstrap.servers", bootstrap.as_str())])?;
+    let (bootstrap, topic, properties) = args()?;
+    let config = ClientConfig::from_properties(
+        [("bootstrap.servers", bootstrap.as_str())]
+            .into_iter()
+            .chain(properties.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+    )?;
     let producer = Producer::new(config)?;
 
     for i in 0..5 {

@@ -2,7 +2,8 @@
 # Real Apache Kafka brokers for the tests, on 127.0.0.1 only, no Docker.
 #
 #   scripts/kafka.sh fetch            resolve Kafka's jars with mvn into the cache
-#   scripts/kafka.sh start single     one broker+controller: PLAINTEXT and SASL_PLAINTEXT
+#   scripts/kafka.sh start single     one broker+controller: PLAINTEXT, SASL_PLAINTEXT and
+#                                     TLS listeners (SSL, mTLS, SASL_SSL, two with bad certs)
 #   scripts/kafka.sh start cluster    three broker+controller nodes (one KRaft quorum)
 #   scripts/kafka.sh stop [single|cluster]   stop by recorded PID (default: both)
 #   scripts/kafka.sh kill-node N      kill cluster node N (1-3) at once, as a crash would
@@ -13,12 +14,24 @@
 #   FERROKAFKA_BOOTSTRAP            single node, PLAINTEXT
 #   FERROKAFKA_SASL_BOOTSTRAP       single node, SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512)
 #   FERROKAFKA_SASL_USER / _PASSWORD        the PLAIN and SCRAM user
+#   FERROKAFKA_SSL_BOOTSTRAP        single node, SSL (server certificate only)
+#   FERROKAFKA_MTLS_BOOTSTRAP       single node, SSL with ssl.client.auth=required
+#   FERROKAFKA_SASL_SSL_BOOTSTRAP   single node, SASL_SSL (PLAIN, SCRAM-SHA-256/512, and
+#                                   OAUTHBEARER with Kafka's unsecured-JWT validator);
+#                                   sessions last 10 s (connections.max.reauth.ms)
+#   FERROKAFKA_SSL_BADNAME_BOOTSTRAP  SSL, certificate for another host name
+#   FERROKAFKA_SSL_EXPIRED_BOOTSTRAP  SSL, expired certificate
+#   FERROKAFKA_SSL_CA               the throw-away CA (PEM) that signed them
+#   FERROKAFKA_SSL_OTHER_CA         a CA that signed nothing here (PEM)
+#   FERROKAFKA_SSL_CLIENT_CERT / _KEY       a client certificate and key (PEM, PKCS#8)
+#   FERROKAFKA_SSL_CLIENT_KEY_ENCRYPTED / _PASSWORD   the same key, encrypted PKCS#8
 #   FERROKAFKA_CLUSTER_BOOTSTRAP    the three-node cluster, comma-separated
 #   FERROKAFKA_KAFKA_CLASSPATH      Kafka's jars, for its Java tools
 #   FERROKAFKA_SINGLE_LOG_DIR       the single node's data dir
 #
 # Ports (override by environment): single 39092 (plain), 39093 (sasl),
-# 39094 (controller); cluster 39192-39194 (plain), 39292-39294 (controller).
+# 39094 (controller), 39095 (ssl), 39096 (mtls), 39097 (sasl_ssl),
+# 39098 (ssl, bad name), 39099 (ssl, expired); cluster 39192-39194 (plain), 39292-39294 (controller).
 # FERROKAFKA_CACHE (default .cache/ in the repo) holds the jars and state.
 set -euo pipefail
 
@@ -32,6 +45,12 @@ envfile=$state/env
 SINGLE_PLAIN=${FERROKAFKA_SINGLE_PORT:-39092}
 SINGLE_SASL=${FERROKAFKA_SINGLE_SASL_PORT:-39093}
 SINGLE_CONTROLLER=${FERROKAFKA_SINGLE_CONTROLLER_PORT:-39094}
+SINGLE_SSL=${FERROKAFKA_SINGLE_SSL_PORT:-39095}
+SINGLE_MTLS=${FERROKAFKA_SINGLE_MTLS_PORT:-39096}
+SINGLE_SASL_SSL=${FERROKAFKA_SINGLE_SASL_SSL_PORT:-39097}
+SINGLE_BADNAME=${FERROKAFKA_SINGLE_SSL_BADNAME_PORT:-39098}
+SINGLE_EXPIRED=${FERROKAFKA_SINGLE_SSL_EXPIRED_PORT:-39099}
+CLIENT_KEY_PASSWORD=ferro-key-secret
 CLUSTER_PLAIN_BASE=${FERROKAFKA_CLUSTER_PORT_BASE:-39192}
 CLUSTER_CONTROLLER_BASE=${FERROKAFKA_CLUSTER_CONTROLLER_PORT_BASE:-39292}
 SASL_USER=ferro
@@ -92,6 +111,65 @@ listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.secu
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 CONF
+}
+
+# make_certs <dir>: a throw-away CA, certificates it signs for the broker
+# (127.0.0.1 and localhost), for another host name, an expired one, and a
+# client certificate (plain and encrypted PKCS#8 key); plus a second CA
+# that signed nothing here. EC P-256 keys, PEM files, made with the
+# openssl command line (a test tool, not a dependency of the library).
+make_certs() {
+  local d=$1
+  command -v openssl >/dev/null || { log "openssl is required for the TLS listeners"; exit 1; }
+  mkdir -p "$d"
+  (
+    cd "$d"
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+    ca() { key "$1.key"; openssl req -x509 -new -key "$1.key" -sha256 -days 30 -subj "/CN=$2" \
+             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out "$1.pem"; }
+    csr() { key "$1.key"; openssl req -new -key "$1.key" -subj "/CN=$2" -addext "subjectAltName=$3" -out "$1.csr"; }
+    sign() { openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -sha256 -days 30 \
+               -copy_extensions copy -out "$1.pem" 2>/dev/null; }
+    ca ca "ferrokafka test CA"
+    ca other-ca "ferrokafka other CA"
+    csr broker broker "IP:127.0.0.1,DNS:localhost"; sign broker
+    csr badname badname "DNS:not-this-host.example"; sign badname
+    csr client ferro-client "DNS:ferro-client"; sign client
+    openssl pkcs8 -topk8 -v2 aes-256-cbc -in client.key -passout "pass:$CLIENT_KEY_PASSWORD" -out client-encrypted.key
+    # An expired certificate: openssl 3.0's x509 cannot backdate, its ca can.
+    csr expired expired "IP:127.0.0.1,DNS:localhost"
+    mkdir -p ca-db; : >ca-db/index.txt; echo 01 >ca-db/serial
+    printf '[ca]\ndefault_ca=d\n[d]\ndatabase=ca-db/index.txt\nserial=ca-db/serial\nnew_certs_dir=ca-db\ndefault_md=sha256\npolicy=p\ncopy_extensions=copy\n[p]\ncommonName=supplied\n' >ca.cnf
+    openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem \
+      -startdate 20200101000000Z -enddate 20200201000000Z -notext 2>/dev/null
+    # Kafka's PEM key stores: the key (unencrypted PKCS#8) then the chain.
+    for n in broker badname expired; do cat "$n.key" "$n.pem" >"$n-store.pem"; done
+  )
+}
+
+# tls_config <dir> <certs dir>: the TLS listeners' settings for the single node.
+tls_config() {
+  local dir=$1 c=$2 n
+  cat >>"$dir/server.properties" <<CONF
+ssl.keystore.type=PEM
+ssl.keystore.location=$c/broker-store.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$c/ca.pem
+ssl.endpoint.identification.algorithm=
+listener.name.mtls.ssl.client.auth=required
+listener.name.badname.ssl.keystore.type=PEM
+listener.name.badname.ssl.keystore.location=$c/badname-store.pem
+listener.name.expired.ssl.keystore.type=PEM
+listener.name.expired.ssl.keystore.location=$c/expired-store.pem
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+listener.name.sasl_ssl.connections.max.reauth.ms=10000
+listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
+listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler
+CONF
+  sed -i 's/^listener.security.protocol.map=.*/listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL,BADNAME:SSL,EXPIRED:SSL/' "$dir/server.properties"
 }
 
 format() {
@@ -173,10 +251,15 @@ ensure_free() {
 start_single() {
   local dir=$state/single
   stop_dir "$dir"; rm -rf "$dir"
-  ensure_free "$SINGLE_PLAIN" "$SINGLE_SASL" "$SINGLE_CONTROLLER"
+  ensure_free "$SINGLE_PLAIN" "$SINGLE_SASL" "$SINGLE_CONTROLLER" \
+    "$SINGLE_SSL" "$SINGLE_MTLS" "$SINGLE_SASL_SSL" "$SINGLE_BADNAME" "$SINGLE_EXPIRED"
+  local tls="SSL://127.0.0.1:$SINGLE_SSL,MTLS://127.0.0.1:$SINGLE_MTLS,SASL_SSL://127.0.0.1:$SINGLE_SASL_SSL"
+  tls="$tls,BADNAME://127.0.0.1:$SINGLE_BADNAME,EXPIRED://127.0.0.1:$SINGLE_EXPIRED"
   write_config "$dir" 1 "1@127.0.0.1:$SINGLE_CONTROLLER" \
-    "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL,CONTROLLER://127.0.0.1:$SINGLE_CONTROLLER" \
-    "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL" 1
+    "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL,CONTROLLER://127.0.0.1:$SINGLE_CONTROLLER,$tls" \
+    "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL,$tls" 1
+  make_certs "$dir/tls"
+  tls_config "$dir" "$dir/tls"
   format "$dir" "$(kafka_java kafka.tools.StorageTool random-uuid)"
   launch "$dir"
   wait_ready "$dir" "$SINGLE_PLAIN"
@@ -213,6 +296,17 @@ write_env() {
       echo "export FERROKAFKA_SASL_USER=$SASL_USER"
       echo "export FERROKAFKA_SASL_PASSWORD=$SASL_PASSWORD"
       echo "export FERROKAFKA_SINGLE_LOG_DIR='$state/single/data'"
+      echo "export FERROKAFKA_SSL_BOOTSTRAP=127.0.0.1:$SINGLE_SSL"
+      echo "export FERROKAFKA_MTLS_BOOTSTRAP=127.0.0.1:$SINGLE_MTLS"
+      echo "export FERROKAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:$SINGLE_SASL_SSL"
+      echo "export FERROKAFKA_SSL_BADNAME_BOOTSTRAP=127.0.0.1:$SINGLE_BADNAME"
+      echo "export FERROKAFKA_SSL_EXPIRED_BOOTSTRAP=127.0.0.1:$SINGLE_EXPIRED"
+      echo "export FERROKAFKA_SSL_CA='$state/single/tls/ca.pem'"
+      echo "export FERROKAFKA_SSL_OTHER_CA='$state/single/tls/other-ca.pem'"
+      echo "export FERROKAFKA_SSL_CLIENT_CERT='$state/single/tls/client.pem'"
+      echo "export FERROKAFKA_SSL_CLIENT_KEY='$state/single/tls/client.key'"
+      echo "export FERROKAFKA_SSL_CLIENT_KEY_ENCRYPTED='$state/single/tls/client-encrypted.key'"
+      echo "export FERROKAFKA_SSL_CLIENT_KEY_PASSWORD=$CLIENT_KEY_PASSWORD"
     fi
     if [ -f "$state/cluster/node1/pid" ]; then
       echo "export FERROKAFKA_CLUSTER_BOOTSTRAP=127.0.0.1:$CLUSTER_PLAIN_BASE,127.0.0.1:$((CLUSTER_PLAIN_BASE + 1)),127.0.0.1:$((CLUSTER_PLAIN_BASE + 2))"
@@ -254,5 +348,5 @@ case "${1:-}" in
       log "cluster node $n ready"
     fi ;;
   env) write_env; echo "$envfile" ;;
-  *) sed -n '2,24p' "$0"; exit 2 ;;
+  *) sed -n '2,38p' "$0"; exit 2 ;;
 esac

@@ -20,6 +20,11 @@ if ! command -v kcat >/dev/null; then
   (apt-get install -y -q kcat >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q kcat >/dev/null)) \
     || echo "warning: kcat could not be installed" >&2
 fi
+if ! command -v openssl >/dev/null; then
+  # scripts/kafka.sh makes the TLS listeners' throw-away CA with it.
+  (apt-get install -y -q openssl >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q openssl >/dev/null)) \
+    || echo "warning: openssl could not be installed" >&2
+fi
 if ! python3 -c 'import confluent_kafka' 2>/dev/null; then
   # The consumer's read_committed test writes transactions with librdkafka.
   pip install -q confluent-kafka >/dev/null 2>&1 || echo "warning: confluent-kafka could not be installed" >&2
@@ -40,12 +45,15 @@ scripts/kafka.sh start cluster
 # shellcheck disable=SC1090
 source "$(scripts/kafka.sh env)"
 
-step "cargo test (unit, integration, doc)"
+step "cargo test (unit, integration incl. tests/tls_*.rs on the TLS listeners, doc)"
 cargo test --workspace --all-features --no-fail-fast
 
 step "the reference event flow (embedded mock, then the broker)"
 scripts/event-flow-check.sh mock
 scripts/event-flow-check.sh broker
+
+step "the static musl producer and consumer over SASL_SSL"
+scripts/musl-check.sh sasl_ssl
 
 step "fuzz smoke"
 scripts/fuzz-smoke.sh

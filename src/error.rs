@@ -78,6 +78,18 @@ pub enum Error {
         /// What the broker or the mechanism said.
         reason: String,
     },
+    /// TLS with a broker failed: its certificate was refused, it refused
+    /// ours, or one side does not speak TLS. Retriable only when the
+    /// connection closed during the handshake
+    /// ([`TlsError::is_retriable`](crate::net::TlsError::is_retriable)).
+    #[error("{broker}: TLS: {source}")]
+    Tls {
+        /// The broker's address.
+        broker: String,
+        /// What went wrong.
+        #[source]
+        source: crate::net::TlsError,
+    },
     /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
@@ -143,6 +155,7 @@ impl Error {
             | Error::NoBrokerAvailable { .. }
             | Error::Timeout { .. } => true,
             Error::Kafka { source, .. } => source.is_retriable(),
+            Error::Tls { source, .. } => source.is_retriable(),
             _ => false,
         }
     }

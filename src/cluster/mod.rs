@@ -35,7 +35,7 @@ use pool::{BrokerPool, PoolConfig};
 use crate::config::{ClientConfig, SecurityProtocol};
 use crate::error::{Error, Result};
 use crate::net::sasl::SaslCredentials;
-use crate::net::{Connection, ConnectionConfig};
+use crate::net::{Connection, ConnectionConfig, TlsConnector};
 
 struct Inner {
     config: ClientConfig,
@@ -97,30 +97,24 @@ impl Cluster {
             )
             .into());
         }
-        let sasl = match config.security_protocol {
-            SecurityProtocol::Plaintext => None,
-            SecurityProtocol::SaslPlaintext => Some(SaslCredentials {
-                mechanism: config
-                    .sasl_mechanism
-                    .clone()
-                    .unwrap_or_else(|| "PLAIN".into()),
-                username: config.sasl_username.clone().ok_or_else(|| {
-                    crate::config::ConfigError::Conflict(
-                        "security.protocol=sasl_plaintext requires sasl.username".into(),
-                    )
-                })?,
-                password: config.sasl_password.clone().unwrap_or_default(),
-            }),
-            SecurityProtocol::Ssl | SecurityProtocol::SaslSsl => {
-                return Err(crate::config::ConfigError::Conflict(format!(
-                    "security.protocol={} is not supported yet (TLS is planned)",
-                    config.security_protocol
-                ))
-                .into())
+        let protocol = config.security_protocol;
+        let sasl = match protocol {
+            SecurityProtocol::Plaintext | SecurityProtocol::Ssl => None,
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl => {
+                Some(sasl_credentials(&config)?)
             }
         };
+        let tls = match protocol {
+            SecurityProtocol::Ssl | SecurityProtocol::SaslSsl => {
+                Some(TlsConnector::from_config(&config)?)
+            }
+            _ => None,
+        };
         let pool_config = PoolConfig {
-            connection: connection_config(&config),
+            connection: ConnectionConfig {
+                tls,
+                ..connection_config(&config)
+            },
             sasl,
             backoff: config.reconnect_backoff,
             backoff_max: config.reconnect_backoff_max.max(config.reconnect_backoff),
@@ -302,7 +296,10 @@ impl Cluster {
         for address in &candidates {
             match self.pool().get(address).await {
                 Ok(conn) => return Ok(conn),
+                // Wrong credentials or a refused certificate will not
+                // come right by trying the next broker.
                 Err(e @ Error::Authentication { .. }) => return Err(e),
+                Err(e @ Error::Tls { .. }) if !e.is_retriable() => return Err(e),
                 Err(e) => last_error = Some(e),
             }
         }
@@ -358,6 +355,52 @@ impl Cluster {
 }
 
 /// What every connection of this client is configured with.
+/// The SASL mechanism and what it needs, from `config`.
+fn sasl_credentials(config: &ClientConfig) -> Result<SaslCredentials> {
+    use crate::config::ConfigError;
+    let protocol = config.security_protocol;
+    let mechanism = config
+        .sasl_mechanism
+        .clone()
+        .unwrap_or_else(|| "PLAIN".into());
+    if mechanism == "OAUTHBEARER" {
+        let provider = match (
+            &config.oauthbearer_token_provider,
+            &config.sasl_oauthbearer_config,
+        ) {
+            (Some(p), _) => p.clone(),
+            (None, Some(unsecured)) if config.enable_sasl_oauthbearer_unsecure_jwt => {
+                crate::config::TokenProvider::unsecured_jwt(unsecured)?
+            }
+            _ => {
+                return Err(ConfigError::Conflict(
+                    "sasl.mechanism=OAUTHBEARER needs a token provider \
+                     (ClientConfig::oauthbearer_token_provider), or \
+                     enable.sasl.oauthbearer.unsecure.jwt=true with sasl.oauthbearer.config"
+                        .into(),
+                )
+                .into())
+            }
+        };
+        return Ok(SaslCredentials {
+            mechanism,
+            username: String::new(),
+            password: String::new(),
+            oauthbearer: Some(provider),
+        });
+    }
+    Ok(SaslCredentials {
+        mechanism,
+        username: config.sasl_username.clone().ok_or_else(|| {
+            ConfigError::Conflict(format!(
+                "security.protocol={protocol} requires sasl.username"
+            ))
+        })?,
+        password: config.sasl_password.clone().unwrap_or_default(),
+        oauthbearer: None,
+    })
+}
+
 fn connection_config(config: &ClientConfig) -> ConnectionConfig {
     ConnectionConfig {
         client_id: Some(config.client_id.clone()),
@@ -365,6 +408,7 @@ fn connection_config(config: &ClientConfig) -> ConnectionConfig {
         request_timeout: config.request_timeout,
         max_response_size: config.receive_message_max_bytes,
         queue_depth: 64,
+        tls: None,
     }
 }
 

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use tracing::{debug, warn};
 
 use crate::error::Result;
-use crate::net::sasl::{authenticate, SaslCredentials};
+use crate::net::sasl::{authenticate_on, keep_authenticated, SaslCredentials};
 use crate::net::{Connection, ConnectionConfig};
 
 /// How the pool connects.
@@ -149,7 +149,9 @@ impl BrokerPool {
     async fn connect(&self, address: &str) -> Result<Connection> {
         let conn = Connection::connect(address, self.config.connection.clone()).await?;
         if let Some(sasl) = &self.config.sasl {
-            authenticate(&conn, sasl).await?;
+            if let Some(lifetime) = authenticate_on(&conn, sasl).await? {
+                keep_authenticated(&conn, sasl.clone(), lifetime);
+            }
         }
         Ok(conn)
     }

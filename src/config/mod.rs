@@ -24,11 +24,15 @@
 //! # Ok::<(), ferrokafka::config::ConfigError>(())
 //! ```
 
+mod oauthbearer;
 mod properties;
+mod ssl;
 mod types;
 
 use std::time::Duration;
 
+pub use oauthbearer::{OAuthBearerToken, TokenFuture, TokenProvider};
+pub use ssl::{RustlsConfig, SslConfig};
 pub use types::{
     Acks, AutoOffsetReset, Compression, IsolationLevel, Partitioner, SecurityProtocol,
 };
@@ -86,6 +90,18 @@ pub struct ClientConfig {
     pub sasl_username: Option<String>,
     /// `sasl.password`.
     pub sasl_password: Option<String>,
+    /// `sasl.oauthbearer.config`: what the unsecured JWTs of OAUTHBEARER
+    /// say (`principal=NAME ...`), used when there is no token provider
+    /// and `enable.sasl.oauthbearer.unsecure.jwt` is true.
+    pub sasl_oauthbearer_config: Option<String>,
+    /// `enable.sasl.oauthbearer.unsecure.jwt`.
+    pub enable_sasl_oauthbearer_unsecure_jwt: bool,
+    /// The application's OAUTHBEARER token provider
+    /// ([`ClientConfig::oauthbearer_token_provider`]).
+    pub oauthbearer_token_provider: Option<TokenProvider>,
+    /// The `ssl.*` settings, used with `security.protocol` `ssl` or
+    /// `sasl_ssl`.
+    pub ssl: SslConfig,
 
     /// `acks` (`request.required.acks`).
     pub acks: Acks,
@@ -182,6 +198,10 @@ impl Default for ClientConfig {
             sasl_mechanism: None,
             sasl_username: None,
             sasl_password: None,
+            sasl_oauthbearer_config: None,
+            enable_sasl_oauthbearer_unsecure_jwt: false,
+            oauthbearer_token_provider: None,
+            ssl: SslConfig::new(),
             acks: Acks::All,
             linger: Duration::from_millis(5),
             batch_size: 1_000_000,
@@ -254,6 +274,69 @@ impl ClientConfig {
     /// Sets `client.id`.
     pub fn client_id(mut self, id: impl Into<String>) -> Self {
         self.client_id = id.into();
+        self
+    }
+
+    /// Sets `security.protocol`.
+    pub fn security_protocol(mut self, protocol: SecurityProtocol) -> Self {
+        self.security_protocol = protocol;
+        self
+    }
+
+    /// Sets `sasl.mechanism`, `sasl.username` and `sasl.password`.
+    pub fn sasl(
+        mut self,
+        mechanism: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.sasl_mechanism = Some(mechanism.into());
+        self.sasl_username = Some(username.into());
+        self.sasl_password = Some(password.into());
+        self
+    }
+
+    /// Authenticates with SASL/OAUTHBEARER using tokens from `provider`
+    /// (sets `sasl.mechanism=OAUTHBEARER`). Tokens are cached and fetched
+    /// again after 80% of their lifetime.
+    pub fn oauthbearer_token_provider(mut self, provider: TokenProvider) -> Self {
+        self.sasl_mechanism = Some("OAUTHBEARER".into());
+        self.oauthbearer_token_provider = Some(provider);
+        self
+    }
+
+    /// Sets `ssl.ca.location`: a PEM file of CA certificates, or a
+    /// directory of PEM files.
+    pub fn ssl_ca_location(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ssl.ca_location = Some(path.into());
+        self
+    }
+
+    /// Sets `ssl.certificate.location` and `ssl.key.location`: the client
+    /// certificate (chain) and its private key, PEM files.
+    pub fn ssl_client_certificate(
+        mut self,
+        certificate: impl Into<std::path::PathBuf>,
+        key: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.ssl.certificate_location = Some(certificate.into());
+        self.ssl.key_location = Some(key.into());
+        self
+    }
+
+    /// Sets `ssl.endpoint.identification.algorithm`: `true` is `https`
+    /// (the default), `false` is `none`.
+    pub fn ssl_verify_hostname(mut self, on: bool) -> Self {
+        self.ssl.verify_hostname = on;
+        self
+    }
+
+    /// Uses `config` for every TLS connection, in place of the `ssl.*`
+    /// settings: for what they do not cover (a custom certificate
+    /// verifier, client certificates from a hardware key, ...). Its
+    /// crypto provider is the application's choice.
+    pub fn tls_config(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.ssl.rustls = Some(RustlsConfig(config));
         self
     }
 

@@ -90,13 +90,29 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
         "security.protocol" => c.security_protocol = parsed(value, invalid)?,
         "sasl.mechanism" | "sasl.mechanisms" => {
             let m = value.trim().to_ascii_uppercase();
-            if !matches!(m.as_str(), "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512") {
-                return Err(invalid("expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"));
+            if !matches!(
+                m.as_str(),
+                "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512" | "OAUTHBEARER"
+            ) {
+                return Err(invalid(
+                    "expected PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER",
+                ));
             }
             c.sasl_mechanism = Some(m);
         }
         "sasl.username" => c.sasl_username = Some(text()?),
         "sasl.password" => c.sasl_password = Some(value.to_owned()),
+        "sasl.oauthbearer.config" => {
+            // Checked now, so that a typo is an error at once.
+            super::TokenProvider::unsecured_jwt(value)?;
+            c.sasl_oauthbearer_config = Some(value.to_owned())
+        }
+        "enable.sasl.oauthbearer.unsecure.jwt" => c.enable_sasl_oauthbearer_unsecure_jwt = boolean()?,
+        "sasl.oauthbearer.method" => match value.trim().to_ascii_lowercase().as_str() {
+            "default" => {}
+            "oidc" => return Err(invalid("oidc is not supported yet: supply tokens with ClientConfig::oauthbearer_token_provider")),
+            _ => return Err(invalid("expected default or oidc")),
+        },
 
         "acks" | "request.required.acks" => c.acks = parsed(value, invalid)?,
         "linger.ms" | "queue.buffering.max.ms" => c.linger = ms()?,
@@ -150,6 +166,7 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
         "isolation.level" => c.isolation_level = parsed(value, invalid)?,
         "allow.auto.create.topics" => c.allow_auto_create_topics = Some(boolean()?),
         _ if ACCEPTED_WITHOUT_EFFECT.contains(&name) => {}
+        _ if super::ssl::apply(&mut c.ssl, name, value)? => {}
         _ => {
             return Err(ConfigError::UnknownProperty {
                 name: name.to_owned(),

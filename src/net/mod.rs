@@ -5,7 +5,9 @@
 mod connection;
 mod frame;
 pub mod sasl;
+mod tls;
 mod versions;
 
-pub use connection::{Connection, ConnectionConfig, PendingResponse};
+pub use connection::{Connection, ConnectionConfig, Exclusive, PendingResponse, WeakConnection};
+pub use tls::{TlsConnector, TlsError};
 pub use versions::ApiVersionTable;

@@ -9,20 +9,20 @@
 //! waiting, and its late response is dropped.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ProduceRequest};
 use ferrokafka_protocol::{decode_body, ApiKey, Message, Request, ResponseHeader};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use super::frame::{encode_produce_request, encode_request, split_frame, Frame};
+use super::tls::{TlsConnector, TlsError};
 use super::versions::ApiVersionTable;
 use crate::error::{Error, Result};
 
@@ -43,6 +43,8 @@ pub struct ConnectionConfig {
     pub max_response_size: usize,
     /// How many requests may be queued for the writer before callers wait.
     pub queue_depth: usize,
+    /// TLS, when `security.protocol` is `ssl` or `sasl_ssl`.
+    pub tls: Option<TlsConnector>,
 }
 
 impl Default for ConnectionConfig {
@@ -53,6 +55,7 @@ impl Default for ConnectionConfig {
             request_timeout: Duration::from_secs(30),
             max_response_size: 100_000_000,
             queue_depth: 64,
+            tls: None,
         }
     }
 }
@@ -63,6 +66,16 @@ struct Outgoing {
     frame: Frame,
     /// `None` when no response will come (Produce with acks=0).
     reply: Option<oneshot::Sender<Result<Bytes>>>,
+}
+
+/// What the writer task is handed.
+enum ToWriter {
+    /// A request to write in turn.
+    Frame(Outgoing),
+    /// Write only what comes on this channel until it closes: for a
+    /// re-authentication, whose frames no other request may come between
+    /// (see [`Exclusive`]).
+    Exclusive(mpsc::Receiver<Outgoing>),
 }
 
 /// A response the reader should expect.
@@ -76,7 +89,9 @@ struct Wire {
     broker: String,
     config: ConnectionConfig,
     next_correlation_id: AtomicI32,
-    requests: mpsc::Sender<Outgoing>,
+    requests: mpsc::Sender<ToWriter>,
+    /// Re-authentications completed on this connection (KIP-368).
+    reauthentications: AtomicU64,
     /// Set by the reader when the socket fails or closes.
     closed: Arc<AtomicBool>,
 }
@@ -101,13 +116,17 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Connects to `broker` (`host:port`) and learns what it speaks.
+    /// With [`ConnectionConfig::tls`], the TLS handshake is part of
+    /// connecting (and of its timeout).
     pub async fn connect(broker: &str, config: ConnectionConfig) -> Result<Connection> {
-        let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(broker))
+        let timed_out = || Error::ConnectTimeout {
+            broker: broker.to_owned(),
+            timeout_ms: config.connect_timeout.as_millis() as u64,
+        };
+        let deadline = tokio::time::Instant::now() + config.connect_timeout;
+        let stream = tokio::time::timeout_at(deadline, TcpStream::connect(broker))
             .await
-            .map_err(|_| Error::ConnectTimeout {
-                broker: broker.to_owned(),
-                timeout_ms: config.connect_timeout.as_millis() as u64,
-            })?
+            .map_err(|_| timed_out())?
             .map_err(|source| Error::Io {
                 broker: broker.to_owned(),
                 source,
@@ -116,7 +135,20 @@ impl Connection {
             broker: broker.to_owned(),
             source,
         })?;
-        let wire = Arc::new(Wire::start(broker.to_owned(), stream, config));
+        let wire = match config.tls.clone() {
+            None => {
+                let (read, write) = stream.into_split();
+                Wire::start(broker.to_owned(), read, write, config)
+            }
+            Some(tls) => {
+                let stream = tokio::time::timeout_at(deadline, tls.handshake(broker, stream))
+                    .await
+                    .map_err(|_| timed_out())??;
+                let (read, write) = tokio::io::split(stream);
+                Wire::start(broker.to_owned(), read, write, config)
+            }
+        };
+        let wire = Arc::new(wire);
         let versions = handshake(&wire).await?;
         debug!(broker, "connected");
         Ok(Connection {
@@ -243,8 +275,12 @@ impl Connection {
 }
 
 impl Wire {
-    fn start(broker: String, stream: TcpStream, config: ConnectionConfig) -> Wire {
-        let (read, write) = stream.into_split();
+    fn start<R, W>(broker: String, read: R, write: W, config: ConnectionConfig) -> Wire
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        let plaintext = config.tls.is_none();
         let (requests, outgoing) = mpsc::channel(config.queue_depth.max(1));
         let (expect, expected) = mpsc::unbounded_channel();
         tokio::spawn(write_loop(broker.clone(), write, outgoing, expect));
@@ -254,6 +290,7 @@ impl Wire {
             read,
             expected,
             config.max_response_size,
+            plaintext,
             closed.clone(),
         ));
         Wire {
@@ -261,6 +298,7 @@ impl Wire {
             config,
             next_correlation_id: AtomicI32::new(0),
             requests,
+            reauthentications: AtomicU64::new(0),
             closed,
         }
     }
@@ -279,7 +317,7 @@ impl Wire {
 
     async fn enqueue(&self, outgoing: Outgoing) -> Result<()> {
         self.requests
-            .send(outgoing)
+            .send(ToWriter::Frame(outgoing))
             .await
             .map_err(|_| self.disconnected())
     }
@@ -420,10 +458,10 @@ async fn handshake(wire: &Wire) -> Result<ApiVersionTable> {
     Ok(ApiVersionTable::from_response(&response))
 }
 
-async fn write_loop(
+async fn write_loop<W: AsyncWrite + Unpin>(
     broker: String,
-    mut socket: OwnedWriteHalf,
-    mut outgoing: mpsc::Receiver<Outgoing>,
+    mut socket: W,
+    mut outgoing: mpsc::Receiver<ToWriter>,
     expect: mpsc::UnboundedSender<Pending>,
 ) {
     loop {
@@ -435,38 +473,80 @@ async fn write_loop(
             // The reader ended: the connection is gone.
             _ = expect.closed() => return,
         };
-        // The reader learns of the response before the request can reach
-        // the broker, so it never sees a response it does not expect.
-        if let Some(reply) = out.reply {
-            let pending = Pending {
-                correlation_id: out.correlation_id,
-                reply,
-            };
-            if let Err(mpsc::error::SendError(p)) = expect.send(pending) {
-                let _ = p.reply.send(Err(Error::Disconnected { broker }));
-                return;
+        match out {
+            ToWriter::Frame(out) => {
+                if !write_one(&broker, &mut socket, &expect, out).await {
+                    return;
+                }
             }
-        }
-        let mut frame = out.frame;
-        if let Err(e) = socket.write_all_buf(&mut frame).await {
-            warn!(%broker, error = %e, "write failed; closing connection");
-            return;
+            ToWriter::Exclusive(mut only) => loop {
+                let out = tokio::select! {
+                    out = only.recv() => match out {
+                        Some(out) => out,
+                        None => break,
+                    },
+                    _ = expect.closed() => return,
+                };
+                if !write_one(&broker, &mut socket, &expect, out).await {
+                    return;
+                }
+            },
         }
     }
     let _ = socket.shutdown().await;
 }
 
-async fn read_loop(
+/// Writes one request; `false` when the connection is gone.
+async fn write_one<W: AsyncWrite + Unpin>(
+    broker: &str,
+    socket: &mut W,
+    expect: &mpsc::UnboundedSender<Pending>,
+    out: Outgoing,
+) -> bool {
+    // The reader learns of the response before the request can reach
+    // the broker, so it never sees a response it does not expect.
+    if let Some(reply) = out.reply {
+        let pending = Pending {
+            correlation_id: out.correlation_id,
+            reply,
+        };
+        if let Err(mpsc::error::SendError(p)) = expect.send(pending) {
+            let _ = p.reply.send(Err(Error::Disconnected {
+                broker: broker.to_owned(),
+            }));
+            return false;
+        }
+    }
+    let mut frame = out.frame;
+    if let Err(e) = socket.write_all_buf(&mut frame).await {
+        warn!(%broker, error = %e, "write failed; closing connection");
+        return false;
+    }
+    true
+}
+
+async fn read_loop<R: AsyncRead + Unpin>(
     broker: String,
-    mut socket: OwnedReadHalf,
+    mut socket: R,
     mut expected: mpsc::UnboundedReceiver<Pending>,
     limit: usize,
+    plaintext: bool,
     closed: Arc<AtomicBool>,
 ) {
     let mut waiting: HashMap<i32, oneshot::Sender<Result<Bytes>>> = HashMap::new();
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let failure = loop {
         match split_frame(&mut buf, limit) {
+            // A TLS record where a frame should be: the port is a TLS
+            // listener (an alert is 0x15 0x03 ..., a handshake 0x16 0x03).
+            Err(size)
+                if plaintext && matches!(size >> 24, 0x15 | 0x16) && (size >> 16) & 0xff == 3 =>
+            {
+                break Error::Tls {
+                    broker: broker.clone(),
+                    source: TlsError::BrokerExpectsTls,
+                }
+            }
             Err(size) => {
                 break Error::FrameTooLarge {
                     broker: broker.clone(),
@@ -505,7 +585,10 @@ async fn read_loop(
             read = socket.read_buf(&mut buf) => match read {
                 Ok(0) => break Error::Disconnected { broker: broker.clone() },
                 Ok(_) => {}
-                Err(source) => break Error::Io { broker: broker.clone(), source },
+                Err(source) => break match super::tls::from_io(&source, super::tls::host_of(&broker)) {
+                    Some(tls) => Error::Tls { broker: broker.clone(), source: tls },
+                    None => Error::Io { broker: broker.clone(), source },
+                },
             },
             pending = expected.recv() => match pending {
                 Some(p) => { waiting.insert(p.correlation_id, p.reply); }
@@ -521,11 +604,23 @@ async fn read_loop(
         waiting.insert(p.correlation_id, p.reply);
     }
     for (_, reply) in waiting.drain() {
-        let _ = reply.send(Err(Error::Disconnected {
-            broker: broker.clone(),
+        // A TLS failure tells the waiting callers why (a broker refusing
+        // our certificate says so only after the handshake, in TLS 1.3);
+        // anything else is the connection ending.
+        let _ = reply.send(Err(match &failure {
+            Error::Tls { source, .. } => Error::Tls {
+                broker: broker.clone(),
+                source: source.clone(),
+            },
+            _ => Error::Disconnected {
+                broker: broker.clone(),
+            },
         }));
     }
 }
+
+mod exclusive;
+pub use exclusive::{Exclusive, WeakConnection};
 
 #[cfg(test)]
 mod tests;

@@ -246,3 +246,45 @@ async fn refused_connection_is_an_io_error() {
     let err = Connection::connect(&addr, config()).await.unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn an_exclusive_handle_keeps_other_requests_off_the_wire_until_dropped() {
+    // The broker answers in arrival order, 100 ms each.
+    let conn = Connection::connect(
+        &broker(Script::Slow(Duration::from_millis(100))).await,
+        config(),
+    )
+    .await
+    .expect("connects");
+    conn.version_for(ApiKey::ApiVersions).expect("negotiated");
+    let request = ApiVersionsRequest::default();
+    // In flight before: it keeps its response.
+    let before = conn.queue(&request).await.expect("queued");
+    let exclusive = conn.exclusive().await.expect("exclusive");
+    // Queued during: it must wait behind the exclusive exchange.
+    let during = {
+        let conn = conn.clone();
+        tokio::spawn(async move { conn.send(&ApiVersionsRequest::default()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let first = exclusive
+        .send(&request)
+        .await
+        .expect("exclusive request answered");
+    let second = exclusive.send(&request).await.expect("and another");
+    assert_eq!((first.error_code, second.error_code), (0, 0));
+    assert!(
+        !during.is_finished(),
+        "a request queued meanwhile was written between the exclusive ones"
+    );
+    before
+        .response()
+        .await
+        .expect("the request in flight before keeps its response");
+    drop(exclusive);
+    let during = tokio::time::timeout(Duration::from_secs(2), during)
+        .await
+        .expect("written once the handle is dropped")
+        .expect("task");
+    during.expect("answered");
+}

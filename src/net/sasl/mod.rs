@@ -4,10 +4,15 @@
 
 mod authenticate;
 mod base64;
+pub mod oauthbearer;
 pub mod plain;
+mod reauth;
 pub mod scram;
 
+pub(crate) use authenticate::authenticate_on;
 pub use authenticate::{authenticate, SaslCredentials};
+pub use oauthbearer::{OAuthBearerToken, TokenProvider};
+pub(crate) use reauth::keep_authenticated;
 
 /// A SASL exchange that failed on the client's side.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -22,6 +22,7 @@ async fn the_clients_sasl_helper_reports_a_wrong_password() {
         mechanism: "PLAIN".into(),
         username: "alice".into(),
         password: "nope".into(),
+        oauthbearer: None,
     };
     let err = authenticate(&conn, &credentials)
         .await
