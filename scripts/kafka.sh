@@ -242,7 +242,21 @@ stop_dir() {
   done
 }
 
+# The brokers' ports lie inside Linux's ephemeral range (32768-60999), so
+# a client socket of any test can hold one when a node (re)starts: ask the
+# kernel to keep them out of that range (best effort: needs root).
+reserve_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports cur p
+  [ -w "$f" ] || return 0
+  cur=$(cat "$f")
+  for p in "$@"; do
+    case ",$cur," in *",$p,"*) ;; *) cur="${cur:+$cur,}$p" ;; esac
+  done
+  echo "$cur" >"$f" 2>/dev/null || true
+}
+
 ensure_free() {
+  reserve_ports "$@"
   for p in "$@"; do
     if port_open "$p"; then log "port $p on 127.0.0.1 is already in use"; exit 1; fi
   done
