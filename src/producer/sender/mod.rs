@@ -66,6 +66,9 @@ enum ProducerId {
     },
     /// Fenced or not authorized: nothing more is sent.
     Fatal(String),
+    /// Transactional: the transaction manager hands the id and epoch over
+    /// (`Command::ProducerId`); nothing is sent until it does.
+    Awaiting,
 }
 
 /// Everything the task needs from the configuration.
@@ -79,6 +82,9 @@ pub(crate) struct SenderConfig {
     pub(crate) message_timeout: Option<Duration>,
     pub(crate) max_in_flight: usize,
     pub(crate) max_request_bytes: usize,
+    /// `transactional.id`: carried by every Produce request; batches are
+    /// marked transactional.
+    pub(crate) transactional_id: Option<String>,
 }
 
 pub(crate) struct Sender {
@@ -113,6 +119,13 @@ impl Sender {
     ) -> (Self, mpsc::UnboundedReceiver<Event>) {
         let (events, rx) = mpsc::unbounded_channel();
         let now = Instant::now();
+        let producer_id = if config.transactional_id.is_some() {
+            ProducerId::Awaiting
+        } else if idempotent {
+            ProducerId::Needed { at: now }
+        } else {
+            ProducerId::Disabled
+        };
         (
             Self {
                 cluster,
@@ -128,11 +141,7 @@ impl Sender {
                 metadata_wanted: false,
                 metadata_failures: 0,
                 next_metadata_at: now,
-                producer_id: if idempotent {
-                    ProducerId::Needed { at: now }
-                } else {
-                    ProducerId::Disabled
-                },
+                producer_id,
                 pid_failures: 0,
             },
             rx,
@@ -272,6 +281,18 @@ impl Sender {
                 let failed = self.acc.purge(&ProduceError::Closed);
                 self.report_failures(failed);
             }
+            Command::AbortTransaction => {
+                self.closing = self.acc.in_flight() > 0;
+                let failed = self.acc.purge(&ProduceError::Aborted);
+                self.report_failures(failed);
+            }
+            Command::ProducerId { id, epoch } => {
+                if !matches!(self.producer_id, ProducerId::Fatal(_)) {
+                    debug!(producer_id = id, producer_epoch = epoch, "transactional producer id");
+                    self.acc.restart_sequences(id, epoch);
+                    self.producer_id = ProducerId::Ready { id, epoch };
+                }
+            }
         }
     }
 
@@ -307,6 +328,19 @@ impl Sender {
                 }
                 return;
             }
+            ProducerId::NeedsBump { id, epoch } if self.config.transactional_id.is_some() => {
+                // The sequence broke inside a transaction: it cannot
+                // commit. Its records fail (the commit then refuses and
+                // the application aborts); the coordinator bumps the
+                // epoch at the abort's EndTxn.
+                if self.acc.in_flight() == 0 {
+                    let failed = self.acc.purge(&ProduceError::Aborted);
+                    self.report_failures(failed);
+                    self.producer_id = ProducerId::Awaiting;
+                    return;
+                }
+                (id, epoch, true)
+            }
             ProducerId::NeedsBump { id, epoch } => {
                 if self.acc.in_flight() == 0 && !self.acc.has_possibly_written() {
                     self.request_producer_id(id, epoch);
@@ -314,7 +348,7 @@ impl Sender {
                 }
                 (id, epoch, true)
             }
-            ProducerId::Requesting | ProducerId::Fatal(_) => return,
+            ProducerId::Requesting | ProducerId::Fatal(_) | ProducerId::Awaiting => return,
         };
         let metadata = self.cluster.metadata();
         loop {
@@ -345,7 +379,11 @@ impl Sender {
         let mut topics: Vec<TopicProduceData> = Vec::new();
         let mut encode_failed = Vec::new();
         let mut kept = Vec::with_capacity(batches.len());
+        let transactional = self.config.transactional_id.is_some();
         for mut b in batches.drain(..) {
+            if transactional {
+                b.set_transactional();
+            }
             let records: Bytes = match b.encoded(id, epoch) {
                 Ok(bytes) => bytes,
                 Err(e) => {
@@ -384,7 +422,7 @@ impl Sender {
             return;
         }
         let request = ProduceRequest {
-            transactional_id: None,
+            transactional_id: self.config.transactional_id.clone(),
             acks: self.config.acks.as_i16(),
             timeout_ms: self
                 .config

@@ -224,6 +224,7 @@ impl Sender {
     }
 
     pub(super) fn fatal(&mut self, reason: String) {
+        self.shared.set_fatal(&reason);
         self.producer_id = ProducerId::Fatal(reason.clone());
         let failed = self.acc.purge(&ProduceError::Fatal(reason));
         self.report_failures(failed);
