@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use consumer_util::*;
 use ferrokafka::config::ClientConfig;
-use ferrokafka::consumer::{Consumer, Offset};
+use ferrokafka::consumer::Consumer;
 use ferrokafka::producer::{
     ConsumerGroupMetadata, ProduceError, Producer, ProducerRecord, TransactionError,
 };
@@ -32,7 +32,7 @@ fn txn_producer(transactional_id: &str) -> Producer {
 async fn send_all(p: &Producer, topic: &str, values: &[String]) {
     let mut pending = Vec::new();
     for v in values {
-        let record = ProducerRecord::new(topic).partition(0).value(v.as_str());
+        let record = ProducerRecord::new(topic).partition(0).value(v.clone());
         pending.push(p.send(record).await.expect("queued"));
     }
     for d in pending {
@@ -64,25 +64,24 @@ fn kcat_values(topic: &str, isolation: &str) -> Vec<String> {
         .collect()
 }
 
-/// Values of `topic` as Kafka's console consumer reads them at `isolation`
-/// (`expected` records, or until it has been idle for 10 s).
-async fn java_values(topic: &str, isolation: &str, expected: usize) -> Vec<String> {
+/// The first `n` values of `topic` as Kafka's console consumer reads them
+/// at `isolation`.
+async fn java_values(topic: &str, isolation: &str, n: usize) -> Vec<String> {
     let isolation = format!("isolation.level={isolation}");
-    let mut args = vec![
+    let (bootstrap, max) = (bootstrap(), n.to_string());
+    let args = [
         "--bootstrap-server",
-        &*Box::leak(bootstrap().into_boxed_str()),
+        &bootstrap,
         "--topic",
         topic,
         "--from-beginning",
+        "--max-messages",
+        &max,
         "--timeout-ms",
-        "10000",
+        "20000",
         "--command-property",
         &isolation,
     ];
-    let max = expected.to_string();
-    if expected > 0 {
-        args.extend(["--max-messages", &max]);
-    }
     let out = kafka_tool("org.apache.kafka.tools.consumer.ConsoleConsumer", &args).await;
     out.lines().map(str::to_owned).collect()
 }
@@ -112,12 +111,24 @@ async fn committed_records_are_read_committed_and_aborted_ones_never() {
     send_all(&p, &topic, &values("c1", 5)).await;
     p.commit_transaction(T).await.expect("commit");
 
+    // An aborted transaction with nothing after it is read by nobody
+    // either (kcat reads to the end; Java's reader stops at a count).
+    p.begin_transaction().await.expect("begin");
+    send_all(&p, &topic, &values("tail", 3)).await;
+    p.abort_transaction(T).await.expect("abort");
+
     let committed: Vec<String> = [values("c0", 5), values("c1", 5)].concat();
-    let all: Vec<String> = [values("c0", 5), values("a", 5), values("c1", 5)].concat();
+    let all: Vec<String> = [
+        values("c0", 5),
+        values("a", 5),
+        values("c1", 5),
+        values("tail", 3),
+    ]
+    .concat();
     assert_eq!(kcat_values(&topic, "read_committed"), committed);
     assert_eq!(kcat_values(&topic, "read_uncommitted"), all);
     assert_eq!(
-        java_values(&topic, "read_committed", 0).await,
+        java_values(&topic, "read_committed", committed.len()).await,
         committed,
         "Java's read_committed console consumer"
     );
@@ -125,4 +136,178 @@ async fn committed_records_are_read_committed_and_aborted_ones_never() {
         java_values(&topic, "read_uncommitted", all.len()).await,
         all
     );
+}
+
+#[tokio::test]
+async fn a_second_producer_with_the_same_id_fences_the_first() {
+    let topic = unique("ferro-txn-fence");
+    create_topic(&topic, 1).await;
+    let id = unique("ferro-txid-fence");
+    let first = txn_producer(&id);
+    first.init_transactions(T).await.expect("init");
+    first.begin_transaction().await.expect("begin");
+    send_all(&first, &topic, &values("zombie", 3)).await;
+
+    let second = txn_producer(&id);
+    second
+        .init_transactions(T)
+        .await
+        .expect("the second takes over");
+
+    // The first's open transaction was aborted by the coordinator; what
+    // it writes now is refused, and it can do nothing more.
+    let late = first
+        .send(ProducerRecord::new(&topic).partition(0).value("late"))
+        .await
+        .expect("queued")
+        .await;
+    assert!(late.is_err(), "a fenced producer's record: {late:?}");
+    let commit = first.commit_transaction(T).await;
+    assert!(
+        matches!(&commit, Err(e) if e.is_fatal()),
+        "commit after fencing: {commit:?}"
+    );
+    let again = first.begin_transaction().await;
+    assert!(matches!(&again, Err(e) if e.is_fatal()), "{again:?}");
+
+    second.begin_transaction().await.expect("begin");
+    send_all(&second, &topic, &values("live", 3)).await;
+    second.commit_transaction(T).await.expect("commit");
+    assert_eq!(kcat_values(&topic, "read_committed"), values("live", 3));
+}
+
+#[tokio::test]
+async fn a_transaction_left_open_is_aborted_by_the_broker_and_the_next_works() {
+    let topic = unique("ferro-txn-timeout");
+    create_topic(&topic, 1).await;
+    let config = ClientConfig::new()
+        .bootstrap_servers([bootstrap()])
+        .set("transactional.id", &unique("ferro-txid-timeout"))
+        .and_then(|c| c.set("transaction.timeout.ms", "1000"))
+        .and_then(|c| c.set("linger.ms", "1"))
+        .expect("valid");
+    let p = Producer::new(config).expect("producer");
+    p.init_transactions(T).await.expect("init");
+    p.begin_transaction().await.expect("begin");
+    send_all(&p, &topic, &values("stale", 3)).await;
+    // The coordinator looks for expired transactions every 10 s
+    // (transaction.abort.timed.out.transaction.cleanup.interval.ms).
+    tokio::time::sleep(Duration::from_secs(13)).await;
+    let commit = p.commit_transaction(T).await;
+    let error = commit.expect_err("the broker aborted the transaction");
+    assert!(
+        error.txn_requires_abort(),
+        "reported as abortable: {error:?}"
+    );
+    p.abort_transaction(T).await.expect("abort");
+
+    p.begin_transaction()
+        .await
+        .expect("the next transaction begins");
+    send_all(&p, &topic, &values("fresh", 3)).await;
+    p.commit_transaction(T).await.expect("and commits");
+    assert_eq!(kcat_values(&topic, "read_committed"), values("fresh", 3));
+}
+
+#[tokio::test]
+async fn offsets_sent_to_a_transaction_commit_with_it_and_only_with_it() {
+    let input = unique("ferro-txn-in");
+    let output = unique("ferro-txn-out");
+    create_topic(&input, 1).await;
+    create_topic(&output, 1).await;
+    let group = unique("ferro-txn-group");
+    let p = txn_producer(&unique("ferro-txid-offsets"));
+    p.init_transactions(T).await.expect("init");
+    let meta = ConsumerGroupMetadata::new(group.clone());
+
+    p.begin_transaction().await.expect("begin");
+    send_all(&p, &output, &values("o", 2)).await;
+    p.send_offsets_to_transaction(&[(&input, 0, 7)], &meta, T)
+        .await
+        .expect("offsets");
+    p.abort_transaction(T).await.expect("abort");
+    assert_eq!(committed_offset(&group, &input).await, None, "aborted");
+
+    p.begin_transaction().await.expect("begin");
+    send_all(&p, &output, &values("o", 2)).await;
+    p.send_offsets_to_transaction(&[(&input, 0, 9)], &meta, T)
+        .await
+        .expect("offsets");
+    p.commit_transaction(T).await.expect("commit");
+    assert_eq!(committed_offset(&group, &input).await, Some(9));
+
+    let stale = ConsumerGroupMetadata {
+        generation_id: 5,
+        member_id: "gone".into(),
+        ..meta
+    };
+    p.begin_transaction().await.expect("begin");
+    let refused = p
+        .send_offsets_to_transaction(&[(&input, 0, 11)], &stale, T)
+        .await;
+    assert!(
+        matches!(&refused, Err(e) if e.txn_requires_abort()),
+        "a member not in the group: {refused:?}"
+    );
+    let commit = p.commit_transaction(T).await;
+    assert!(
+        matches!(&commit, Err(e) if e.txn_requires_abort()),
+        "{commit:?}"
+    );
+    p.abort_transaction(T).await.expect("abort");
+    assert_eq!(committed_offset(&group, &input).await, Some(9));
+}
+
+async fn committed_offset(group: &str, topic: &str) -> Option<i64> {
+    let c = Consumer::new(group_config(group)).expect("consumer");
+    let committed = c
+        .committed(&[(topic, 0)], Duration::from_secs(10))
+        .await
+        .expect("committed offsets");
+    committed.into_iter().next().and_then(|(_, o)| o)
+}
+
+#[tokio::test]
+async fn the_api_refuses_calls_out_of_place() {
+    let p = txn_producer(&unique("ferro-txid-state"));
+    let e = p.begin_transaction().await.expect_err("before init");
+    assert!(matches!(e, TransactionError::State { .. }), "{e:?}");
+    let plain =
+        Producer::new(ClientConfig::new().bootstrap_servers([bootstrap()])).expect("producer");
+    let e = plain.init_transactions(T).await.expect_err("no id");
+    assert_eq!(e, TransactionError::NotTransactional);
+}
+
+#[tokio::test]
+async fn records_sent_after_the_broker_aborted_fail_and_the_abort_recovers() {
+    let topic = unique("ferro-txn-timeout-send");
+    create_topic(&topic, 1).await;
+    let config = ClientConfig::new()
+        .bootstrap_servers([bootstrap()])
+        .set("transactional.id", &unique("ferro-txid-timeout-send"))
+        .and_then(|c| c.set("transaction.timeout.ms", "1000"))
+        .and_then(|c| c.set("linger.ms", "1"))
+        .expect("valid");
+    let p = Producer::new(config).expect("producer");
+    p.init_transactions(T).await.expect("init");
+    p.begin_transaction().await.expect("begin");
+    send_all(&p, &topic, &values("stale", 2)).await;
+    tokio::time::sleep(Duration::from_secs(13)).await;
+    let late = p
+        .send(ProducerRecord::new(&topic).partition(0).value("late"))
+        .await
+        .expect("queued")
+        .await;
+    assert!(
+        late.is_err(),
+        "written under the aborted transaction: {late:?}"
+    );
+    let error = p.commit_transaction(T).await.expect_err("cannot commit");
+    assert!(error.txn_requires_abort(), "{error:?}");
+    p.abort_transaction(T).await.expect("abort");
+
+    p.begin_transaction().await.expect("begin");
+    send_all(&p, &topic, &values("fresh", 2)).await;
+    p.commit_transaction(T).await.expect("commit");
+    assert_eq!(kcat_values(&topic, "read_committed"), values("fresh", 2));
 }

@@ -55,10 +55,10 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
 
+pub use crate::producer::ConsumerGroupMetadata;
 pub use error::ConsumerError;
 pub use message::{Header, Message, TimestampType};
 pub use rebalance::Rebalance;
-pub use crate::producer::ConsumerGroupMetadata;
 
 use engine::{Channels, Command, Engine, Event, Fetched, Shared, Spec};
 

@@ -42,6 +42,9 @@ pub(crate) struct Shared {
     failed: AtomicBool,
     /// Why the task stopped sending for good (fenced, not authorized).
     fatal: Mutex<Option<String>>,
+    /// Transactional: the broker refused the producer's epoch or sequence
+    /// within the transaction; the abort must bump the epoch.
+    bump_required: AtomicBool,
 }
 
 impl Shared {
@@ -58,7 +61,18 @@ impl Shared {
             reported: Notify::new(),
             failed: AtomicBool::new(false),
             fatal: Mutex::new(None),
+            bump_required: AtomicBool::new(false),
         }
+    }
+
+    /// Marks that the transaction's abort must bump the epoch.
+    pub(crate) fn require_bump(&self) {
+        self.bump_required.store(true, Ordering::Release);
+    }
+
+    /// Whether the abort must bump the epoch, clearing the mark.
+    pub(crate) fn take_bump_required(&self) -> bool {
+        self.bump_required.swap(false, Ordering::AcqRel)
     }
 
     /// Whether a record failed since the last call, clearing the mark.

@@ -288,7 +288,11 @@ impl Sender {
             }
             Command::ProducerId { id, epoch } => {
                 if !matches!(self.producer_id, ProducerId::Fatal(_)) {
-                    debug!(producer_id = id, producer_epoch = epoch, "transactional producer id");
+                    debug!(
+                        producer_id = id,
+                        producer_epoch = epoch,
+                        "transactional producer id"
+                    );
                     self.acc.restart_sequences(id, epoch);
                     self.producer_id = ProducerId::Ready { id, epoch };
                 }
@@ -336,6 +340,7 @@ impl Sender {
                 if self.acc.in_flight() == 0 {
                     let failed = self.acc.purge(&ProduceError::Aborted);
                     self.report_failures(failed);
+                    self.shared.require_bump();
                     self.producer_id = ProducerId::Awaiting;
                     return;
                 }

@@ -127,6 +127,17 @@ impl Sender {
                 }
                 self.retry_or_fail(batch, code.to_string(), Some(code), now);
             }
+            // In a transaction an old epoch means the coordinator aborted
+            // it (transaction.timeout.ms): the transaction must be
+            // aborted, with an epoch bump, and the producer goes on.
+            E::InvalidProducerEpoch | E::InvalidTxnState | E::TransactionAbortable
+                if self.config.transactional_id.is_some() =>
+            {
+                self.acc.done(&batch.topic, batch.partition);
+                batch.possibly_written = false;
+                self.fail(batch, code);
+                self.bump_epoch();
+            }
             E::InvalidProducerEpoch
             | E::ProducerFenced
             | E::ClusterAuthorizationFailed

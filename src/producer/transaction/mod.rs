@@ -152,7 +152,9 @@ impl TxnManager {
             .await
             .map_err(|e| transport("InitProducerId", &e))?;
         let tv = conn.versions().transaction_version();
-        let end_txn = conn.versions().broker_range(ferrokafka_protocol::ApiKey::EndTxn);
+        let end_txn = conn
+            .versions()
+            .broker_range(ferrokafka_protocol::ApiKey::EndTxn);
         if tv < 2 || end_txn.is_none_or(|(_, max)| max < 5) {
             return Err(TransactionError::Fatal {
                 context: "init_transactions".into(),
@@ -171,7 +173,9 @@ impl TxnManager {
             ..Default::default()
         };
         let r = self
-            .call(inner, deadline, "InitProducerId", &request, |r| r.error_code)
+            .call(inner, deadline, "InitProducerId", &request, |r| {
+                r.error_code
+            })
             .await?;
         info!(
             transactional_id = %self.transactional_id,
@@ -207,7 +211,9 @@ impl TxnManager {
         let deadline = Instant::now() + timeout;
         let mut inner = self.inner.lock().await;
         inner.state.start(Call::SendOffsets)?;
-        let outcome = self.do_send_offsets(&mut inner, offsets, group, deadline).await;
+        let outcome = self
+            .do_send_offsets(&mut inner, offsets, group, deadline)
+            .await;
         inner.state.finish(Call::SendOffsets, &outcome);
         outcome
     }
@@ -324,7 +330,26 @@ impl TxnManager {
                 reason: "a record of the transaction failed".into(),
             })
         } else {
-            self.end(&mut inner, true, deadline).await
+            match self.end(&mut inner, true, deadline).await {
+                // The coordinator no longer has the transaction open: it
+                // aborted it (transaction.timeout.ms passed). Abortable:
+                // the abort bumps the epoch.
+                Err(TransactionError::Fatal {
+                    context,
+                    code: Some(ErrorCode::InvalidTxnState),
+                    ..
+                }) => {
+                    self.shared.require_bump();
+                    Err(TransactionError::Abortable {
+                        context,
+                        code: Some(ErrorCode::InvalidTxnState),
+                        reason: "the coordinator aborted the transaction \
+                                 (transaction.timeout.ms passed?)"
+                            .into(),
+                    })
+                }
+                other => other,
+            }
         };
         inner.state.finish(Call::Commit, &outcome);
         outcome
@@ -360,6 +385,13 @@ impl TxnManager {
                 code: None,
                 reason,
             })
+        } else if self.shared.take_bump_required() {
+            self.shared.take_failed();
+            let outcome = self.bump(&mut inner, deadline).await;
+            if outcome.is_err() {
+                self.shared.require_bump();
+            }
+            outcome
         } else {
             self.shared.take_failed();
             self.end(&mut inner, false, deadline).await
@@ -398,6 +430,29 @@ impl TxnManager {
         Ok(())
     }
 
+    /// Aborts by bumping the epoch (KIP-360): InitProducerId with the
+    /// current producer id and epoch, which the coordinator takes from
+    /// the same producer after it aborted the transaction itself, and
+    /// which aborts whatever is still open.
+    async fn bump(&self, inner: &mut Inner, deadline: Instant) -> Result<(), TransactionError> {
+        let request = InitProducerIdRequest {
+            transactional_id: Some(self.transactional_id.clone()),
+            transaction_timeout_ms: self.timeout_ms,
+            producer_id: inner.producer_id,
+            producer_epoch: inner.epoch,
+            ..Default::default()
+        };
+        let r = self
+            .call(inner, deadline, "InitProducerId", &request, |r| {
+                r.error_code
+            })
+            .await?;
+        self.started.store(false, Ordering::Release);
+        debug!(epoch = r.producer_epoch, "epoch bumped by the abort");
+        self.set_producer(inner, r.producer_id, r.producer_epoch);
+        Ok(())
+    }
+
     fn set_producer(&self, inner: &mut Inner, id: i64, epoch: i16) {
         inner.producer_id = id;
         inner.epoch = epoch;
@@ -433,7 +488,8 @@ impl TxnManager {
             ..Default::default()
         };
         loop {
-            let result = tokio::time::timeout_at(deadline, self.cluster.send_to_any(&request)).await;
+            let result =
+                tokio::time::timeout_at(deadline, self.cluster.send_to_any(&request)).await;
             let failure = match result {
                 Err(_) => return Err(timed_out("FindCoordinator")),
                 Ok(Ok(r)) => {
