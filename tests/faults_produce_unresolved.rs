@@ -218,3 +218,36 @@ async fn close_reports_a_never_sent_record_as_not_persisted() {
     cluster.broker_up(0).expect("up");
     assert_eq!(cluster.offsets(&topic, 0).expect("p0").1, 3, "not written");
 }
+
+/// Dropping the producer while a written record's answer is late: its
+/// report says "possibly persisted", not "closed before it was delivered".
+#[tokio::test]
+async fn dropping_the_producer_reports_an_unanswered_record_as_possibly_persisted() {
+    let topic = unique("faults-drop-unknown");
+    let cluster = mock_with_topic(1, &topic, 1).await;
+    let producer = Producer::new(producer_config(
+        &cluster.bootstrap_servers(),
+        &[("request.timeout.ms", "300")],
+    ))
+    .expect("producer");
+    let before = send_range(&producer, &topic, 0..3, |_| Some(0)).await;
+    assert_all_delivered(&before);
+    cluster
+        .set_rtt(0, Duration::from_millis(1000))
+        .expect("rtt");
+    let report = within("send", producer.send(record(&topic, 3, Some(0))))
+        .await
+        .expect("queued");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(producer);
+    match within("report", report).await {
+        Err(e) => assert!(e.possibly_persisted(), "{e:?}"),
+        Ok(d) => panic!("no answer came in time, yet delivered: {d:?}"),
+    }
+    cluster.set_rtt(0, Duration::ZERO).expect("rtt");
+    assert_eq!(
+        cluster.offsets(&topic, 0).expect("p0").1,
+        4,
+        "the broker wrote it"
+    );
+}

@@ -9,9 +9,9 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use common::nodes::KilledNode;
 use ferrokafka::admin::{Admin, NewTopic};
 use ferrokafka::config::ClientConfig;
-use common::nodes::KilledNode;
 use ferrokafka::producer::{Producer, ProducerRecord};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -170,7 +170,10 @@ impl Producer {
 
     /// Queues `record`, waiting while the buffer is full, and returns the
     /// future of its delivery report. A record over `message.max.bytes`
-    /// is refused at once.
+    /// is refused at once. The record holds its place in the buffer until
+    /// its report is taken (the future completes) or the future is
+    /// dropped: a caller holding more unawaited futures than
+    /// `queue.buffering.max.messages` waits here until it lets one go.
     pub async fn send(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
         let size = self.check_size(&record)?;
         let permits = self.shared.byte_permits(size);
@@ -222,7 +225,10 @@ impl Producer {
 
     /// Queues `record` without waiting, as confluent-kafka's `produce`:
     /// `on_delivery` gets its report, run by [`Producer::poll`] or
-    /// [`Producer::flush`] on the caller's task.
+    /// [`Producer::flush`] on the caller's task. Until its callback has
+    /// run the record holds its place in the buffer, as in librdkafka: an
+    /// application that never polls gets [`ProduceError::QueueFull`] once
+    /// `queue.buffering.max.messages` reports wait for it.
     pub fn produce(
         &self,
         record: ProducerRecord,

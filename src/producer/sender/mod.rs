@@ -29,6 +29,8 @@ use crate::config::Acks;
 use crate::error::Error;
 
 mod results;
+#[cfg(test)]
+mod tests;
 
 /// How many commands the task handles per loop turn before it looks at
 /// what else is ready: one pass of dispatch per burst, not per record.
@@ -347,7 +349,7 @@ impl Sender {
                 (id, epoch, true)
             }
             ProducerId::NeedsBump { id, epoch } => {
-                if self.acc.in_flight() == 0 && !self.acc.has_possibly_written() {
+                if self.epoch_may_move() {
                     self.request_producer_id(id, epoch);
                     return;
                 }
@@ -377,6 +379,14 @@ impl Sender {
                 }
             }
         }
+    }
+
+    /// Whether a new epoch may be taken now: nothing in flight, and no
+    /// batch that may have been written under the current one waits for
+    /// its retry (its answer under this epoch settles it; renumbered, it
+    /// could be written twice).
+    fn epoch_may_move(&self) -> bool {
+        self.acc.in_flight() == 0 && !self.acc.has_possibly_written()
     }
 
     fn send(&mut self, broker: i32, mut batches: Vec<ProducerBatch>, id: i64, epoch: i16) {
@@ -535,7 +545,7 @@ impl Sender {
                 if let Some(n) = self.broker_in_flight.get_mut(&broker) {
                     *n = n.saturating_sub(1);
                 }
-                self.on_produced(batches, result, sent);
+                self.on_produced(batches, result, sent, Instant::now());
                 if self.closing && self.acc.in_flight() == 0 {
                     self.closing = false;
                 }

@@ -18,13 +18,16 @@ use crate::producer::batch::ProducerBatch;
 use crate::producer::delivery::{Delivery, ProduceError};
 
 impl Sender {
+    /// Handles a request's outcome at `now`: `sent` says whether it was
+    /// handed to a connection (an error then leaves its batches' fate
+    /// unknown).
     pub(super) fn on_produced(
         &mut self,
         batches: Vec<ProducerBatch>,
         result: Result<Option<ProduceResponse>, Error>,
         sent: bool,
+        now: Instant,
     ) {
-        let now = Instant::now();
         let response = match result {
             Ok(r) => r,
             Err(e) => {
