@@ -84,7 +84,10 @@ impl TxnState {
             (S::InTransaction, Call::SendOffsets) => S::InTransaction,
             (S::InTransaction | S::Committing, Call::Commit) => S::Committing,
             (S::AbortableError(e), Call::Commit | Call::SendOffsets) => return Err(e.clone()),
-            (S::InTransaction | S::AbortableError(_) | S::Aborting, Call::Abort) => S::Aborting,
+            (
+                S::InTransaction | S::Committing | S::AbortableError(_) | S::Aborting,
+                Call::Abort,
+            ) => S::Aborting,
             (state, call) => {
                 return Err(TransactionError::State {
                     operation: call.name(),
