@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Each output record's value is `out-` followed by the input's value.
-//! `--max-idle-secs N` exits after N seconds without input (for scripts).
+//! `--max-idle-secs N` exits after N seconds with partitions assigned and
+//! no input (for scripts).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -90,6 +91,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("enable.auto.commit", "false"),
         ("auto.offset.reset", "earliest"),
         ("isolation.level", "read_committed"),
+        // Static membership (KIP-345): a restarted instance takes over its
+        // killed predecessor's partitions at once.
+        ("group.instance.id", transactional_id.as_str()),
+        // Else a killed instance's partitions move on after 10 s.
+        ("session.timeout.ms", "10000"),
+        ("heartbeat.interval.ms", "1000"),
     ])?)?;
     consumer.subscribe(&[&args.input])?;
     let result = run(&producer, &mut consumer, &args).await;
@@ -141,7 +148,14 @@ async fn run(
         }
         if deliveries.is_empty() && failed.is_none() {
             producer.abort_transaction(TIMEOUT).await?;
-            if args.max_idle.is_some_and(|idle| last_input.elapsed() >= idle) {
+            if consumer.assignment().is_empty() {
+                // Idle time counts only while there is input to read.
+                last_input = Instant::now();
+            }
+            if args
+                .max_idle
+                .is_some_and(|idle| last_input.elapsed() >= idle)
+            {
                 return Ok(());
             }
             continue;

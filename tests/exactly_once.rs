@@ -41,7 +41,7 @@ fn start(input: &str, output: &str, group: &str, idle_exit: bool) -> Child {
     command.args(["--bootstrap", &bootstrap()]);
     command.args(["--input", input, "--output", output, "--group", group]);
     if idle_exit {
-        command.args(["--max-idle-secs", "8"]);
+        command.args(["--max-idle-secs", "25"]);
     }
     command.spawn().expect("the example starts")
 }
@@ -78,8 +78,8 @@ async fn killed_three_times_the_pipeline_writes_each_input_exactly_once() {
     create_topic(&input, PARTITIONS).await;
     create_topic(&output, PARTITIONS).await;
 
-    let producer = Producer::new(ClientConfig::new().bootstrap_servers([bootstrap()]))
-        .expect("producer");
+    let producer =
+        Producer::new(ClientConfig::new().bootstrap_servers([bootstrap()])).expect("producer");
     for i in 0..INPUT {
         let record = ProducerRecord::new(&input)
             .partition(i as i32 % PARTITIONS)
@@ -115,11 +115,42 @@ async fn killed_three_times_the_pipeline_writes_each_input_exactly_once() {
     };
     assert!(status.success(), "the last run failed: {status}");
 
-    let values = committed_output(&output);
+    // The commit's markers are written after EndTxn returns: wait until
+    // read_committed shows as many records as went in (or stops growing).
+    let waited = Instant::now();
+    let mut values = committed_output(&output);
+    while values.len() < INPUT && waited.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        values = committed_output(&output);
+    }
+    eprintln!(
+        "read_committed shows {} records after {:?}",
+        values.len(),
+        waited.elapsed()
+    );
+    let mut per_input_partition = [0usize; PARTITIONS as usize];
+    for v in &values {
+        if let Some(i) = v
+            .strip_prefix("out-in-")
+            .and_then(|i| i.parse::<usize>().ok())
+        {
+            per_input_partition[i % PARTITIONS as usize] += 1;
+        }
+    }
+    eprintln!("output records per input partition: {per_input_partition:?}");
     let distinct: HashSet<&String> = values.iter().collect();
     assert_eq!(distinct.len(), values.len(), "duplicates in the output");
     let expected: HashSet<String> = (0..INPUT).map(|i| format!("out-in-{i}")).collect();
     let got: HashSet<String> = values.iter().cloned().collect();
+    let missing: Vec<usize> = (0..INPUT)
+        .filter(|i| !got.contains(&format!("out-in-{i}")))
+        .collect();
+    eprintln!(
+        "missing: {} (first {:?}, last {:?})",
+        missing.len(),
+        missing.first(),
+        missing.last()
+    );
     assert_eq!(got.len(), INPUT, "records missing from the output");
     assert_eq!(got, expected);
 
