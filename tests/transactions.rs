@@ -162,11 +162,22 @@ async fn a_second_producer_with_the_same_id_fences_the_first() {
         .expect("queued")
         .await;
     assert!(late.is_err(), "a fenced producer's record: {late:?}");
+    // Its commit fails: the broker refused its record's old epoch, which
+    // the producer cannot tell from a transaction the coordinator timed
+    // out (KIP-588), so the error asks for an abort; the coordinator
+    // answers the abort with PRODUCER_FENCED: fatal.
     let commit = first.commit_transaction(T).await;
     assert!(
-        matches!(&commit, Err(e) if e.is_fatal()),
+        matches!(&commit, Err(e) if e.txn_requires_abort() || e.is_fatal()),
         "commit after fencing: {commit:?}"
     );
+    if commit.as_ref().is_err_and(|e| e.txn_requires_abort()) {
+        let abort = first.abort_transaction(T).await;
+        assert!(
+            matches!(&abort, Err(e) if e.is_fatal()),
+            "abort after fencing: {abort:?}"
+        );
+    }
     let again = first.begin_transaction().await;
     assert!(matches!(&again, Err(e) if e.is_fatal()), "{again:?}");
 
@@ -310,4 +321,37 @@ async fn records_sent_after_the_broker_aborted_fail_and_the_abort_recovers() {
     send_all(&p, &topic, &values("fresh", 2)).await;
     p.commit_transaction(T).await.expect("commit");
     assert_eq!(kcat_values(&topic, "read_committed"), values("fresh", 2));
+}
+
+#[tokio::test]
+async fn a_transaction_with_no_record_queued_commits_and_aborts() {
+    let topic = unique("ferro-txn-empty");
+    create_topic(&topic, 1).await;
+    let config = ClientConfig::new()
+        .bootstrap_servers([bootstrap()])
+        .set("transactional.id", &unique("ferro-txid-empty"))
+        .and_then(|c| c.set("message.max.bytes", "1000"))
+        .expect("valid");
+    let p = Producer::new(config).expect("producer");
+    p.init_transactions(T).await.expect("init");
+    p.begin_transaction().await.expect("begin");
+    p.commit_transaction(T)
+        .await
+        .expect("an empty transaction commits");
+    p.begin_transaction().await.expect("begin");
+    let big = ProducerRecord::new(&topic).value(vec![0u8; 5000]);
+    let refused = p.send(big).await;
+    assert!(
+        matches!(refused, Err(ProduceError::MessageTooLarge { .. })),
+        "{refused:?}"
+    );
+    p.commit_transaction(T)
+        .await
+        .expect("a refused record starts no transaction");
+    p.begin_transaction().await.expect("begin");
+    p.abort_transaction(T).await.expect("an empty abort");
+    p.begin_transaction().await.expect("begin");
+    send_all(&p, &topic, &values("after", 2)).await;
+    p.commit_transaction(T).await.expect("commit");
+    assert_eq!(kcat_values(&topic, "read_committed"), values("after", 2));
 }

@@ -204,6 +204,7 @@ impl Producer {
         bytes.forget();
         let (tx, rx) = oneshot::channel();
         self.enqueue(record, Sink::Future(tx), permits as usize)?;
+        self.record_queued();
         Ok(self.future(rx))
     }
 
@@ -360,7 +361,7 @@ impl Producer {
 
     fn check_size(&self, record: &ProducerRecord) -> Result<usize, ProduceError> {
         if let Some(txn) = &self.txn {
-            if !txn.admit_record() {
+            if !txn.is_open() {
                 return Err(ProduceError::NoTransaction);
             }
         }
@@ -399,7 +400,14 @@ impl Producer {
         }
         messages.forget();
         bytes.forget();
+        self.record_queued();
         Ok(())
+    }
+
+    fn record_queued(&self) {
+        if let Some(txn) = &self.txn {
+            txn.record_queued();
+        }
     }
 
     fn enqueue(

@@ -43,7 +43,8 @@ pub(crate) struct Shared {
     /// Why the task stopped sending for good (fenced, not authorized).
     fatal: Mutex<Option<String>>,
     /// Transactional: the broker refused the producer's epoch or sequence
-    /// within the transaction; the abort must bump the epoch.
+    /// within the transaction; the task waits for the epoch the abort's
+    /// EndTxn brings.
     bump_required: AtomicBool,
 }
 
@@ -65,12 +66,13 @@ impl Shared {
         }
     }
 
-    /// Marks that the transaction's abort must bump the epoch.
+    /// Marks that the abort must end the transaction with EndTxn (for a
+    /// new epoch), whatever was queued.
     pub(crate) fn require_bump(&self) {
         self.bump_required.store(true, Ordering::Release);
     }
 
-    /// Whether the abort must bump the epoch, clearing the mark.
+    /// Whether the abort must send EndTxn, clearing the mark.
     pub(crate) fn take_bump_required(&self) -> bool {
         self.bump_required.swap(false, Ordering::AcqRel)
     }

@@ -131,8 +131,9 @@ impl Sender {
                 self.retry_or_fail(batch, code.to_string(), Some(code), now);
             }
             // In a transaction an old epoch means the coordinator aborted
-            // it (transaction.timeout.ms): the transaction must be
-            // aborted, with an epoch bump, and the producer goes on.
+            // it (transaction.timeout.ms) or another producer fenced this
+            // one: the transaction must be aborted; the abort's EndTxn
+            // brings a new epoch, or PRODUCER_FENCED (fatal).
             E::InvalidProducerEpoch | E::InvalidTxnState | E::TransactionAbortable
                 if self.config.transactional_id.is_some() =>
             {

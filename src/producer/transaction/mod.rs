@@ -122,14 +122,15 @@ impl TxnManager {
         }
     }
 
-    /// Whether a record may be sent now; marks the transaction started.
-    pub(crate) fn admit_record(&self) -> bool {
-        if self.open.load(Ordering::Acquire) {
-            self.started.store(true, Ordering::Release);
-            true
-        } else {
-            false
-        }
+    /// Whether a record may be sent now.
+    pub(crate) fn is_open(&self) -> bool {
+        self.open.load(Ordering::Acquire)
+    }
+
+    /// A record was queued in the open transaction: the coordinator will
+    /// hear of the transaction, so its end needs EndTxn.
+    pub(crate) fn record_queued(&self) {
+        self.started.store(true, Ordering::Release);
     }
 
     /// `init_transactions`: the producer id and epoch for the
@@ -343,7 +344,7 @@ impl TxnManager {
                     Err(TransactionError::Abortable {
                         context,
                         code: Some(ErrorCode::InvalidTxnState),
-                        reason: "the coordinator aborted the transaction \
+                        reason: "the coordinator no longer has the transaction open \
                                  (transaction.timeout.ms passed?)"
                             .into(),
                     })
@@ -385,15 +386,16 @@ impl TxnManager {
                 code: None,
                 reason,
             })
-        } else if self.shared.take_bump_required() {
-            self.shared.take_failed();
-            let outcome = self.bump(&mut inner, deadline).await;
-            if outcome.is_err() {
-                self.shared.require_bump();
-            }
-            outcome
         } else {
             self.shared.take_failed();
+            // The task waits for a new epoch after an old one or a broken
+            // sequence: EndTxn v5 bumps it (and the coordinator answers
+            // an abort it already made itself, after the transaction
+            // timed out, as done).
+            if self.shared.take_bump_required() {
+                self.started.store(true, Ordering::Release);
+            }
+            // A failed EndTxn leaves `started` set: the retry sends it.
             self.end(&mut inner, false, deadline).await
         };
         inner.state.finish(Call::Abort, &outcome);
@@ -427,29 +429,6 @@ impl TxnManager {
         if r.producer_id >= 0 && r.producer_epoch >= 0 {
             self.set_producer(inner, r.producer_id, r.producer_epoch);
         }
-        Ok(())
-    }
-
-    /// Aborts by bumping the epoch (KIP-360): InitProducerId with the
-    /// current producer id and epoch, which the coordinator takes from
-    /// the same producer after it aborted the transaction itself, and
-    /// which aborts whatever is still open.
-    async fn bump(&self, inner: &mut Inner, deadline: Instant) -> Result<(), TransactionError> {
-        let request = InitProducerIdRequest {
-            transactional_id: Some(self.transactional_id.clone()),
-            transaction_timeout_ms: self.timeout_ms,
-            producer_id: inner.producer_id,
-            producer_epoch: inner.epoch,
-            ..Default::default()
-        };
-        let r = self
-            .call(inner, deadline, "InitProducerId", &request, |r| {
-                r.error_code
-            })
-            .await?;
-        self.started.store(false, Ordering::Release);
-        debug!(epoch = r.producer_epoch, "epoch bumped by the abort");
-        self.set_producer(inner, r.producer_id, r.producer_epoch);
         Ok(())
     }
 
