@@ -355,3 +355,58 @@ async fn a_transaction_with_no_record_queued_commits_and_aborts() {
     p.commit_transaction(T).await.expect("commit");
     assert_eq!(kcat_values(&topic, "read_committed"), values("after", 2));
 }
+
+#[tokio::test]
+async fn a_members_group_metadata_fences_offsets_by_generation() {
+    let input = unique("ferro-txn-meta-in");
+    create_topic(&input, 1).await;
+    let group = unique("ferro-txn-meta-group");
+    let writer =
+        Producer::new(ClientConfig::new().bootstrap_servers([bootstrap()])).expect("producer");
+    writer
+        .send(ProducerRecord::new(&input).partition(0).value("x"))
+        .await
+        .expect("queued")
+        .await
+        .expect("delivered");
+    let mut consumer = Consumer::new(group_config(&group)).expect("consumer");
+    assert_eq!(
+        consumer.group_metadata().generation_id,
+        -1,
+        "before joining"
+    );
+    consumer.subscribe(&[&input]).expect("subscribes");
+    let m = consume(&mut consumer, 1, Duration::from_secs(30)).await;
+    let meta = consumer.group_metadata();
+    assert_eq!(meta.group_id, group);
+    assert!(meta.generation_id >= 1, "{meta:?}");
+    assert!(!meta.member_id.is_empty(), "{meta:?}");
+
+    let p = txn_producer(&unique("ferro-txid-meta"));
+    p.init_transactions(T).await.expect("init");
+    p.begin_transaction().await.expect("begin");
+    p.send_offsets_to_transaction(&[(&input, 0, m[0].offset() + 1)], &meta, T)
+        .await
+        .expect("the member's offsets");
+    p.commit_transaction(T).await.expect("commit");
+    let committed = consumer
+        .committed(&[(&input, 0)], Duration::from_secs(10))
+        .await
+        .expect("committed");
+    assert_eq!(committed[0].1, Some(m[0].offset() + 1));
+
+    let older = ConsumerGroupMetadata {
+        generation_id: meta.generation_id - 1,
+        ..meta
+    };
+    p.begin_transaction().await.expect("begin");
+    let refused = p
+        .send_offsets_to_transaction(&[(&input, 0, 0)], &older, T)
+        .await;
+    assert!(
+        matches!(&refused, Err(e) if e.txn_requires_abort()),
+        "an older generation's offsets: {refused:?}"
+    );
+    p.abort_transaction(T).await.expect("abort");
+    consumer.close().await.expect("closes");
+}
