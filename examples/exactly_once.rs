@@ -118,6 +118,11 @@ async fn run(
         producer.begin_transaction().await?;
         let mut deliveries = Vec::new();
         let mut failed: Option<TransactionError> = None;
+        // The generation the input was read in (KIP-447): if the group
+        // rebalanced since, the coordinator refuses the offsets and the
+        // transaction is aborted, so a partition's new owner and this
+        // instance never both commit the same input.
+        let mut meta = None;
         while deliveries.len() < BATCH {
             let wait = if deliveries.is_empty() { 1000 } else { 50 };
             let message = match consumer.poll(Duration::from_millis(wait)).await {
@@ -125,6 +130,7 @@ async fn run(
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             };
+            meta.get_or_insert_with(|| consumer.group_metadata());
             let tp = (message.topic().to_owned(), message.partition());
             start.entry(tp.clone()).or_insert(message.offset());
             next.insert(tp, message.offset() + 1);
@@ -165,23 +171,35 @@ async fn run(
             .iter()
             .map(|((t, p), o)| (t.as_str(), *p, *o))
             .collect();
-        let outcome = match failed {
-            Some(e) => Err(e),
-            None => match producer
-                .send_offsets_to_transaction(&offsets, &consumer.group_metadata(), TIMEOUT)
-                .await
-            {
-                Ok(()) => commit(producer).await,
-                Err(e) => Err(e),
-            },
+        let outcome = match (failed, meta) {
+            (Some(e), _) => Err(e),
+            (None, meta) => {
+                let meta = meta.unwrap_or_else(|| consumer.group_metadata());
+                match producer
+                    .send_offsets_to_transaction(&offsets, &meta, TIMEOUT)
+                    .await
+                {
+                    Ok(()) => commit(producer).await,
+                    Err(e) => Err(e),
+                }
+            }
         };
         match outcome {
             Ok(()) => {}
             Err(e) if e.txn_requires_abort() || e.is_retriable() => {
                 eprintln!("aborting: {e}");
                 producer.abort_transaction(TIMEOUT).await?;
+                // Back to the transaction's first input offsets, for the
+                // partitions still ours (a revoked one starts over from
+                // its committed offset with its next owner).
+                let assigned = consumer.assignment();
                 for ((t, p), o) in &start {
-                    consumer.seek(t, *p, Offset::At(*o))?;
+                    if assigned
+                        .iter()
+                        .any(|tp| tp.topic == *t && tp.partition == *p)
+                    {
+                        consumer.seek(t, *p, Offset::At(*o))?;
+                    }
                 }
             }
             Err(e) => return Err(e.into()),

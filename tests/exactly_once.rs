@@ -37,8 +37,18 @@ fn example() -> PathBuf {
 }
 
 fn start(input: &str, output: &str, group: &str, idle_exit: bool) -> Child {
+    start_as(
+        input,
+        output,
+        group,
+        idle_exit,
+        &format!("{group}-pipeline"),
+    )
+}
+
+fn start_as(input: &str, output: &str, group: &str, idle_exit: bool, id: &str) -> Child {
     let mut command = Command::new(example());
-    command.args(["--bootstrap", &bootstrap()]);
+    command.args(["--bootstrap", &bootstrap(), "--transactional-id", id]);
     command.args(["--input", input, "--output", output, "--group", group]);
     if idle_exit {
         command.args(["--max-idle-secs", "25"]);
@@ -70,18 +80,16 @@ fn committed_output(topic: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn killed_three_times_the_pipeline_writes_each_input_exactly_once() {
-    let input = unique("ferro-eos-in");
-    let output = unique("ferro-eos-out");
-    let group = unique("ferro-eos-group");
-    create_topic(&input, PARTITIONS).await;
-    create_topic(&output, PARTITIONS).await;
+/// Creates the topics and writes the input: `in-<i>` to partition
+/// `i % PARTITIONS`.
+async fn setup(input: &str, output: &str) {
+    create_topic(input, PARTITIONS).await;
+    create_topic(output, PARTITIONS).await;
 
     let producer =
         Producer::new(ClientConfig::new().bootstrap_servers([bootstrap()])).expect("producer");
     for i in 0..INPUT {
-        let record = ProducerRecord::new(&input)
+        let record = ProducerRecord::new(input)
             .partition(i as i32 % PARTITIONS)
             .key(i.to_string())
             .value(format!("in-{i}"));
@@ -95,16 +103,10 @@ async fn killed_three_times_the_pipeline_writes_each_input_exactly_once() {
         }
     }
     assert_eq!(producer.flush(Duration::from_secs(60)).await, 0);
+}
 
-    for kill in 1..=3 {
-        let mut child = start(&input, &output, &group, false);
-        let lived = random_ms(3_000, 9_000);
-        tokio::time::sleep(lived).await;
-        child.kill().expect("SIGKILL");
-        let _ = child.wait();
-        eprintln!("killed the pipeline ({kill}) after {lived:?}");
-    }
-    let mut child = start(&input, &output, &group, true);
+/// Waits for `child` to exit on its own, successfully.
+async fn finishes(mut child: Child) {
     let deadline = Instant::now() + Duration::from_secs(600);
     let status = loop {
         if let Some(status) = child.try_wait().expect("waits") {
@@ -114,14 +116,53 @@ async fn killed_three_times_the_pipeline_writes_each_input_exactly_once() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert!(status.success(), "the last run failed: {status}");
+}
 
+#[tokio::test]
+async fn killed_three_times_the_pipeline_writes_each_input_exactly_once() {
+    let input = unique("ferro-eos-in");
+    let output = unique("ferro-eos-out");
+    let group = unique("ferro-eos-group");
+    setup(&input, &output).await;
+    for kill in 1..=3 {
+        let mut child = start(&input, &output, &group, false);
+        let lived = random_ms(3_000, 9_000);
+        tokio::time::sleep(lived).await;
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        eprintln!("killed the pipeline ({kill}) after {lived:?}");
+    }
+    finishes(start(&input, &output, &group, true)).await;
+    check(&input, &output, &group).await;
+}
+
+#[tokio::test]
+async fn two_instances_one_killed_write_each_input_exactly_once() {
+    let input = unique("ferro-eos2-in");
+    let output = unique("ferro-eos2-out");
+    let group = unique("ferro-eos2-group");
+    setup(&input, &output).await;
+    let survivor = start_as(&input, &output, &group, true, &format!("{group}-a"));
+    let mut victim = start_as(&input, &output, &group, false, &format!("{group}-b"));
+    let lived = random_ms(3_000, 8_000);
+    tokio::time::sleep(lived).await;
+    victim.kill().expect("SIGKILL");
+    let _ = victim.wait();
+    eprintln!("killed one of two instances after {lived:?}");
+    finishes(survivor).await;
+    check(&input, &output, &group).await;
+}
+
+/// The output read with read_committed holds each input exactly once, and
+/// the group's committed offsets are the input's end offsets.
+async fn check(input: &str, output: &str, group: &str) {
     // The commit's markers are written after EndTxn returns: wait until
     // read_committed shows as many records as went in (or stops growing).
     let waited = Instant::now();
     let mut values = committed_output(&output);
     while values.len() < INPUT && waited.elapsed() < Duration::from_secs(120) {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        values = committed_output(&output);
+        values = committed_output(output);
     }
     eprintln!(
         "read_committed shows {} records after {:?}",
@@ -154,8 +195,8 @@ async fn killed_three_times_the_pipeline_writes_each_input_exactly_once() {
     assert_eq!(got.len(), INPUT, "records missing from the output");
     assert_eq!(got, expected);
 
-    let c = Consumer::new(group_config(&group)).expect("consumer");
-    let tps: Vec<(&str, i32)> = (0..PARTITIONS).map(|p| (input.as_str(), p)).collect();
+    let c = Consumer::new(group_config(group)).expect("consumer");
+    let tps: Vec<(&str, i32)> = (0..PARTITIONS).map(|p| (input, p)).collect();
     let committed = c
         .committed(&tps, Duration::from_secs(10))
         .await

@@ -307,8 +307,11 @@ impl Producer {
     /// Adds a consumer group's offsets (topic, partition, next offset to
     /// read) to the open transaction: they are committed if and only if
     /// the transaction commits. `group` is the consumer's
-    /// [`Consumer::group_metadata`](crate::consumer::Consumer::group_metadata),
-    /// so offsets of a member that lost its partitions are refused.
+    /// [`Consumer::group_metadata`](crate::consumer::Consumer::group_metadata)
+    /// taken when the transaction's input was read (not after): if the
+    /// group rebalanced since, the coordinator refuses the offsets
+    /// (abortable), so a member that lost its partitions cannot commit
+    /// input their new owner reads again (KIP-447).
     pub async fn send_offsets_to_transaction(
         &self,
         offsets: &[(&str, i32, i64)],
