@@ -159,7 +159,7 @@ async fn check(input: &str, output: &str, group: &str) {
     // The commit's markers are written after EndTxn returns: wait until
     // read_committed shows as many records as went in (or stops growing).
     let waited = Instant::now();
-    let mut values = committed_output(&output);
+    let mut values = committed_output(output);
     while values.len() < INPUT && waited.elapsed() < Duration::from_secs(120) {
         tokio::time::sleep(Duration::from_secs(2)).await;
         values = committed_output(output);
