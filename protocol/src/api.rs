@@ -37,8 +37,20 @@ pub enum ApiKey {
     DeleteTopics = 20,
     /// InitProducerId (22).
     InitProducerId = 22,
+    /// AddPartitionsToTxn (24).
+    AddPartitionsToTxn = 24,
+    /// AddOffsetsToTxn (25).
+    AddOffsetsToTxn = 25,
+    /// EndTxn (26).
+    EndTxn = 26,
+    /// TxnOffsetCommit (28).
+    TxnOffsetCommit = 28,
     /// SaslAuthenticate (36).
     SaslAuthenticate = 36,
+    /// DescribeTransactions (65).
+    DescribeTransactions = 65,
+    /// ListTransactions (66).
+    ListTransactions = 66,
 }
 
 impl ApiKey {

@@ -30,6 +30,8 @@ public class MessageVectors {
         "ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "FindCoordinator",
         "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "OffsetCommit", "OffsetFetch",
         "InitProducerId", "CreateTopics", "DeleteTopics", "SaslHandshake", "SaslAuthenticate",
+        "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
+        "DescribeTransactions", "ListTransactions",
     };
     static int counter = 0;
     static final ObjectMapper MAPPER = new ObjectMapper();

@@ -119,6 +119,12 @@ pub struct ClientConfig {
     pub compression: Compression,
     /// `enable.idempotence`.
     pub enable_idempotence: bool,
+    /// `transactional.id`: makes the producer transactional (requires
+    /// idempotence); `None` for none.
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`: how long the transaction coordinator lets
+    /// a transaction stay open before it aborts it.
+    pub transaction_timeout: Duration,
     /// `message.timeout.ms` (`delivery.timeout.ms`): how long a record may
     /// wait for its delivery, retries included; 0 means no limit (as in
     /// librdkafka).
@@ -210,6 +216,8 @@ impl Default for ClientConfig {
             queue_buffering_max_kbytes: 1_048_576,
             compression: Compression::None,
             enable_idempotence: true,
+            transactional_id: None,
+            transaction_timeout: Duration::from_millis(60_000),
             message_timeout: Duration::from_millis(300_000),
             retries: i32::MAX as u32,
             retry_backoff: Duration::from_millis(100),
@@ -400,6 +408,11 @@ impl ClientConfig {
         if self.bootstrap_servers.is_empty() {
             return Err(ConfigError::Conflict(
                 "bootstrap.servers is required".into(),
+            ));
+        }
+        if self.transactional_id.is_some() && !self.enable_idempotence {
+            return Err(ConfigError::Conflict(
+                "transactional.id requires enable.idempotence=true".into(),
             ));
         }
         if self.enable_idempotence {

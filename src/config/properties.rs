@@ -122,6 +122,8 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
         "queue.buffering.max.kbytes" => c.queue_buffering_max_kbytes = count(1)?,
         "compression.type" | "compression.codec" => c.compression = parsed(value, invalid)?,
         "enable.idempotence" => c.enable_idempotence = boolean()?,
+        "transactional.id" => c.transactional_id = Some(text()?),
+        "transaction.timeout.ms" => c.transaction_timeout = ms()?,
         "message.timeout.ms" | "delivery.timeout.ms" => c.message_timeout = ms()?,
         "retries" | "message.send.max.retries" => {
             c.retries = value

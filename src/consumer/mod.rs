@@ -56,6 +56,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
 
+pub use crate::producer::ConsumerGroupMetadata;
 pub use error::ConsumerError;
 pub use message::{Header, Message, TimestampType};
 pub use rebalance::Rebalance;
@@ -163,6 +164,8 @@ pub struct Consumer {
     assigned: bool,
     closed: bool,
     listener: Option<rebalance::Listener>,
+    /// The generation and member id of the last assignment.
+    generation: (i32, String),
 }
 
 impl std::fmt::Debug for Consumer {
@@ -236,6 +239,7 @@ impl Consumer {
             assigned: false,
             closed: false,
             listener: None,
+            generation: (-1, String::new()),
         })
     }
 
@@ -307,6 +311,20 @@ impl Consumer {
     fn notify(&mut self, change: Rebalance) {
         if let Some(listener) = self.listener.as_mut() {
             listener(&change);
+        }
+    }
+
+    /// What the transactional producer needs to commit this consumer's
+    /// offsets in a transaction
+    /// ([`Producer::send_offsets_to_transaction`](crate::producer::Producer::send_offsets_to_transaction)):
+    /// the group, and the generation and member id of the last assignment
+    /// (-1 and empty before the first, or outside a group).
+    pub fn group_metadata(&self) -> ConsumerGroupMetadata {
+        ConsumerGroupMetadata {
+            group_id: self.config.group_id.clone().unwrap_or_default(),
+            generation_id: self.generation.0,
+            member_id: self.generation.1.clone(),
+            group_instance_id: self.config.group_instance_id.clone(),
         }
     }
 
@@ -578,6 +596,10 @@ impl Consumer {
 
     fn on_event(&mut self, event: Event) -> Option<ConsumerError> {
         match event {
+            Event::Generation {
+                generation_id,
+                member_id,
+            } => self.generation = (generation_id, member_id),
             Event::Assigned(tps) => {
                 self.notify(Rebalance::Assigned(rebalance::public(&tps)));
                 for tp in tps {

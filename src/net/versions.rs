@@ -10,6 +10,9 @@ use ferrokafka_protocol::ApiKey;
 #[derive(Debug, Clone, Default)]
 pub struct ApiVersionTable {
     ranges: HashMap<i16, (i16, i16)>,
+    /// The cluster's finalized `transaction.version` (0 when not listed):
+    /// 2 and up is transactions v2 (KIP-890).
+    transaction_version: i16,
 }
 
 impl ApiVersionTable {
@@ -20,7 +23,21 @@ impl ApiVersionTable {
             .iter()
             .map(|k| (k.api_key, (k.min_version, k.max_version)))
             .collect();
-        Self { ranges }
+        let transaction_version = response
+            .finalized_features
+            .iter()
+            .find(|f| f.name == "transaction.version")
+            .map_or(0, |f| f.max_version_level);
+        Self {
+            ranges,
+            transaction_version,
+        }
+    }
+
+    /// The cluster's finalized `transaction.version` feature level as this
+    /// broker reported it (0 when it reported none).
+    pub fn transaction_version(&self) -> i16 {
+        self.transaction_version
     }
 
     /// The highest version of `api` that both the broker and this client

@@ -170,6 +170,13 @@ impl ProducerBatch {
         self.encoded.is_some()
     }
 
+    /// Marks the batch as part of a transaction (before it is finished).
+    pub(crate) fn set_transactional(&mut self) {
+        if let Some(w) = &mut self.writer {
+            w.set_transactional(true);
+        }
+    }
+
     /// The bytes to send: finishes the batch the first time, with the
     /// producer id, epoch and base sequence (-1s without idempotence).
     pub(crate) fn encoded(

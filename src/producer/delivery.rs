@@ -99,6 +99,13 @@ pub enum ProduceError {
     /// The producer was closed or dropped before the record was sent.
     #[error("the producer was closed before the record was delivered")]
     Closed,
+    /// A transactional producer takes records only inside a transaction
+    /// (between `begin_transaction` and its commit or abort).
+    #[error("no transaction is open: call begin_transaction first")]
+    NoTransaction,
+    /// The record's transaction was aborted before the record was sent.
+    #[error("the record's transaction was aborted")]
+    Aborted,
     /// A request carrying the record reached a broker, and no answer
     /// settled whether it was written before the producer gave up on it
     /// (`message.timeout.ms` passed, the retries ran out, or the producer

@@ -40,6 +40,14 @@ pub(crate) enum Command {
     /// as possibly persisted, if an earlier attempt may have been written),
     /// and retry nothing in flight: its answer is final.
     Purge,
+    /// The transaction manager's producer id and epoch (after
+    /// InitProducerId, and after each EndTxn of transactions v2, which
+    /// bumps the epoch): sequences start over from 0.
+    ProducerId { id: i64, epoch: i16 },
+    /// The transaction is being aborted: fail what is not sent yet with
+    /// [`ProduceError::Aborted`](super::delivery::ProduceError::Aborted),
+    /// and retry nothing in flight.
+    AbortTransaction,
 }
 
 /// A topic as the handles number them: 0, 1, 2... in the order first

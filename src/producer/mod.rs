@@ -34,6 +34,7 @@ pub mod partitioner;
 mod record;
 mod sender;
 mod shared;
+mod transaction;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,12 +44,14 @@ use tokio::time::Instant;
 
 pub use delivery::{Delivery, DeliveryCallback, DeliveryFuture, DeliveryResult, ProduceError};
 pub use record::ProducerRecord;
+pub use transaction::{ConsumerGroupMetadata, TransactionError};
 
 use accumulator::{Accumulator, AccumulatorConfig};
 use delivery::Sink;
 use inbox::{Command, InboxSender};
 use sender::{Sender, SenderConfig};
 use shared::Shared;
+use transaction::TxnManager;
 
 use crate::cluster::Cluster;
 use crate::config::ClientConfig;
@@ -72,6 +75,8 @@ pub struct Producer {
     /// on (a connect, then `request.timeout.ms`): what `close` waits
     /// past its own timeout for the answers of requests already sent.
     in_flight_grace: Duration,
+    /// The transaction manager, with a `transactional.id`.
+    txn: Option<Arc<TxnManager>>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -132,6 +137,7 @@ impl Producer {
             message_timeout: message_timeout(config.message_timeout),
             max_in_flight,
             max_request_bytes: config.message_max_bytes,
+            transactional_id: config.transactional_id.clone(),
         };
         let (sender, events) = Sender::new(
             cluster.clone(),
@@ -142,12 +148,23 @@ impl Producer {
         );
         let (commands, rx) = inbox::inbox();
         tokio::spawn(sender.run(rx, events));
+        let txn = config.transactional_id.clone().map(|id| {
+            Arc::new(TxnManager::new(
+                id,
+                config.transaction_timeout,
+                cluster.clone(),
+                commands.clone(),
+                shared.clone(),
+                config.retry_backoff,
+            ))
+        });
         Ok(Producer {
             commands,
             shared,
             cluster,
             message_max_bytes: config.message_max_bytes,
             in_flight_grace: config.connect_timeout + config.request_timeout,
+            txn,
         })
     }
 
@@ -187,6 +204,7 @@ impl Producer {
         bytes.forget();
         let (tx, rx) = oneshot::channel();
         self.enqueue(record, Sink::Future(tx), permits as usize)?;
+        self.record_queued();
         Ok(self.future(rx))
     }
 
@@ -270,6 +288,70 @@ impl Producer {
         left
     }
 
+    /// Initializes transactions (a producer with `transactional.id`, once,
+    /// before anything else): finds the transaction coordinator and gets
+    /// the producer id and epoch, which fences every older producer with
+    /// the same `transactional.id` and has its open transaction aborted.
+    /// A retriable error means: call again (it resumes).
+    pub async fn init_transactions(&self, timeout: Duration) -> Result<(), TransactionError> {
+        self.txn()?.init(timeout).await
+    }
+
+    /// Opens a transaction: the records sent until its commit or abort
+    /// belong to it (outside one, `send` refuses them with
+    /// [`ProduceError::NoTransaction`]).
+    pub async fn begin_transaction(&self) -> Result<(), TransactionError> {
+        self.txn()?.begin().await
+    }
+
+    /// Adds a consumer group's offsets (topic, partition, next offset to
+    /// read) to the open transaction: they are committed if and only if
+    /// the transaction commits. `group` is the consumer's
+    /// [`Consumer::group_metadata`](crate::consumer::Consumer::group_metadata)
+    /// taken when the transaction's input was read (not after): if the
+    /// group rebalanced since, the coordinator refuses the offsets
+    /// (abortable), so a member that lost its partitions cannot commit
+    /// input their new owner reads again (KIP-447).
+    pub async fn send_offsets_to_transaction(
+        &self,
+        offsets: &[(&str, i32, i64)],
+        group: &ConsumerGroupMetadata,
+        timeout: Duration,
+    ) -> Result<(), TransactionError> {
+        self.txn()?.send_offsets(offsets, group, timeout).await
+    }
+
+    /// Commits the open transaction: sends every record queued, waits for
+    /// all their reports, then has the coordinator commit. A record that
+    /// failed makes the error abortable (call
+    /// [`Producer::abort_transaction`]); a retriable error (timeout) means
+    /// call again.
+    pub async fn commit_transaction(&self, timeout: Duration) -> Result<(), TransactionError> {
+        let txn = self.txn()?;
+        let deadline = Instant::now() + timeout;
+        txn.close_for_records();
+        let left = self.flush(timeout).await;
+        txn.commit(left == 0, deadline).await
+    }
+
+    /// Aborts the open transaction: records not sent yet fail with
+    /// [`ProduceError::Aborted`], records in flight get their answer, and
+    /// the coordinator aborts the transaction (its records are never
+    /// read by `read_committed` consumers).
+    pub async fn abort_transaction(&self, timeout: Duration) -> Result<(), TransactionError> {
+        let txn = self.txn()?;
+        let deadline = Instant::now() + timeout;
+        txn.start_abort().await?;
+        let left = self.flush(timeout).await;
+        txn.abort(left == 0, deadline).await
+    }
+
+    fn txn(&self) -> Result<&TxnManager, TransactionError> {
+        self.txn
+            .as_deref()
+            .ok_or(TransactionError::NotTransactional)
+    }
+
     /// How many records have no delivery report yet.
     pub fn in_flight_count(&self) -> usize {
         self.shared.outstanding()
@@ -281,6 +363,11 @@ impl Producer {
     }
 
     fn check_size(&self, record: &ProducerRecord) -> Result<usize, ProduceError> {
+        if let Some(txn) = &self.txn {
+            if !txn.is_open() {
+                return Err(ProduceError::NoTransaction);
+            }
+        }
         let size = record.size_estimate();
         if size > self.message_max_bytes {
             return Err(ProduceError::MessageTooLarge {
@@ -316,7 +403,14 @@ impl Producer {
         }
         messages.forget();
         bytes.forget();
+        self.record_queued();
         Ok(())
+    }
+
+    fn record_queued(&self) {
+        if let Some(txn) = &self.txn {
+            txn.record_queued();
+        }
     }
 
     fn enqueue(

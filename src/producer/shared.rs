@@ -9,7 +9,7 @@
 //! Everything here is a counter or a queue touched briefly; the records
 //! themselves belong to the task alone.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use tokio::sync::{Notify, Semaphore};
@@ -37,6 +37,15 @@ pub(crate) struct Shared {
     spare: Mutex<Vec<Queued>>,
     /// Woken when a report is queued.
     reported: Notify,
+    /// Some record failed since [`Shared::take_failed`] last looked: a
+    /// transaction holding it must not commit.
+    failed: AtomicBool,
+    /// Why the task stopped sending for good (fenced, not authorized).
+    fatal: Mutex<Option<String>>,
+    /// Transactional: the broker refused the producer's epoch or sequence
+    /// within the transaction; the task waits for the epoch the abort's
+    /// EndTxn brings.
+    bump_required: AtomicBool,
 }
 
 impl Shared {
@@ -51,7 +60,36 @@ impl Shared {
             reports: Mutex::new(Vec::new()),
             spare: Mutex::new(Vec::new()),
             reported: Notify::new(),
+            failed: AtomicBool::new(false),
+            fatal: Mutex::new(None),
+            bump_required: AtomicBool::new(false),
         }
+    }
+
+    /// Marks that the abort must end the transaction with EndTxn (for a
+    /// new epoch), whatever was queued.
+    pub(crate) fn require_bump(&self) {
+        self.bump_required.store(true, Ordering::Release);
+    }
+
+    /// Whether the abort must send EndTxn, clearing the mark.
+    pub(crate) fn take_bump_required(&self) -> bool {
+        self.bump_required.swap(false, Ordering::AcqRel)
+    }
+
+    /// Whether a record failed since the last call, clearing the mark.
+    pub(crate) fn take_failed(&self) -> bool {
+        self.failed.swap(false, Ordering::AcqRel)
+    }
+
+    /// The task's fatal error, once it has one.
+    pub(crate) fn fatal(&self) -> Option<String> {
+        self.fatal.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Records the task's fatal error.
+    pub(crate) fn set_fatal(&self, reason: &str) {
+        *self.fatal.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.to_owned());
     }
 
     /// The bytes a record of `size` holds in the buffer bound.
@@ -96,6 +134,9 @@ impl Shared {
         let (mut unserved, mut unserved_bytes) = (0, 0);
         for (sink, result, bytes) in reports {
             n += 1;
+            if result.is_err() {
+                self.failed.store(true, Ordering::Release);
+            }
             match sink {
                 Sink::Future(tx) => {
                     if tx.send(Report { result, bytes }).is_err() {

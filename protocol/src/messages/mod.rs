@@ -14,9 +14,13 @@ use crate::primitives::{DecodeError, DecodeResult, EncodeResult};
 mod macros;
 pub mod field;
 
+pub mod add_offsets_to_txn;
+pub mod add_partitions_to_txn;
 pub mod api_versions;
 pub mod create_topics;
 pub mod delete_topics;
+pub mod describe_transactions;
+pub mod end_txn;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod heartbeat;
@@ -24,6 +28,7 @@ pub mod init_producer_id;
 pub mod join_group;
 pub mod leave_group;
 pub mod list_offsets;
+pub mod list_transactions;
 pub mod metadata;
 pub mod offset_commit;
 pub mod offset_fetch;
@@ -31,13 +36,18 @@ pub mod produce;
 pub mod sasl_authenticate;
 pub mod sasl_handshake;
 pub mod sync_group;
+pub mod txn_offset_commit;
 
 #[cfg(test)]
 pub(crate) mod test_util;
 
+pub use add_offsets_to_txn::{AddOffsetsToTxnRequest, AddOffsetsToTxnResponse};
+pub use add_partitions_to_txn::{AddPartitionsToTxnRequest, AddPartitionsToTxnResponse};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use create_topics::{CreateTopicsRequest, CreateTopicsResponse};
 pub use delete_topics::{DeleteTopicsRequest, DeleteTopicsResponse};
+pub use describe_transactions::{DescribeTransactionsRequest, DescribeTransactionsResponse};
+pub use end_txn::{EndTxnRequest, EndTxnResponse};
 pub use fetch::{FetchRequest, FetchResponse};
 pub use find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
 pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
@@ -45,6 +55,7 @@ pub use init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 pub use join_group::{JoinGroupRequest, JoinGroupResponse};
 pub use leave_group::{LeaveGroupRequest, LeaveGroupResponse};
 pub use list_offsets::{ListOffsetsRequest, ListOffsetsResponse};
+pub use list_transactions::{ListTransactionsRequest, ListTransactionsResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
 pub use offset_commit::{OffsetCommitRequest, OffsetCommitResponse};
 pub use offset_fetch::{OffsetFetchRequest, OffsetFetchResponse};
@@ -52,6 +63,7 @@ pub use produce::{ProduceRequest, ProduceResponse};
 pub use sasl_authenticate::{SaslAuthenticateRequest, SaslAuthenticateResponse};
 pub use sasl_handshake::{SaslHandshakeRequest, SaslHandshakeResponse};
 pub use sync_group::{SyncGroupRequest, SyncGroupResponse};
+pub use txn_offset_commit::{TxnOffsetCommitRequest, TxnOffsetCommitResponse};
 
 macro_rules! apis {
     ($($key:ident => $req:ident, $resp:ident;)*) => {
@@ -162,4 +174,10 @@ apis! {
     DeleteTopics => DeleteTopicsRequest, DeleteTopicsResponse;
     InitProducerId => InitProducerIdRequest, InitProducerIdResponse;
     SaslAuthenticate => SaslAuthenticateRequest, SaslAuthenticateResponse;
+    AddPartitionsToTxn => AddPartitionsToTxnRequest, AddPartitionsToTxnResponse;
+    AddOffsetsToTxn => AddOffsetsToTxnRequest, AddOffsetsToTxnResponse;
+    EndTxn => EndTxnRequest, EndTxnResponse;
+    TxnOffsetCommit => TxnOffsetCommitRequest, TxnOffsetCommitResponse;
+    DescribeTransactions => DescribeTransactionsRequest, DescribeTransactionsResponse;
+    ListTransactions => ListTransactionsRequest, ListTransactionsResponse;
 }

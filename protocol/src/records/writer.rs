@@ -104,6 +104,11 @@ impl RecordBatchWriter {
         self.options.base_sequence = base_sequence;
     }
 
+    /// Marks the batch as part of a transaction (or not).
+    pub fn set_transactional(&mut self, transactional: bool) {
+        self.options.is_transactional = transactional;
+    }
+
     /// How many records are in the batch.
     pub fn len(&self) -> usize {
         self.count as usize

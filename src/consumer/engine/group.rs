@@ -309,6 +309,12 @@ impl Engine {
                 let tps = flatten(assigned);
                 info!(partitions = tps.len(), "partitions assigned");
                 self.cluster.add_topics(tps.iter().map(|tp| &*tp.0));
+                if let Some(m) = &self.membership {
+                    let _ = self.events.send(Event::Generation {
+                        generation_id: m.generation_id(),
+                        member_id: m.member_id().to_owned(),
+                    });
+                }
                 let _ = self.events.send(Event::Assigned(tps.clone()));
                 self.add_parts(tps.into_iter().map(|tp| (tp, Spec::Stored)).collect());
             }

@@ -138,6 +138,12 @@ pub(crate) enum Command {
 /// To the handle, ahead of any fetched data.
 #[derive(Debug)]
 pub(crate) enum Event {
+    /// The member's generation and id, ahead of the partitions it was
+    /// assigned in that generation.
+    Generation {
+        generation_id: i32,
+        member_id: String,
+    },
     Assigned(Vec<Tp>),
     /// The partition is fetched from `offset` under `epoch`.
     Started {

@@ -68,6 +68,9 @@ enum ProducerId {
     },
     /// Fenced or not authorized: nothing more is sent.
     Fatal(String),
+    /// Transactional: the transaction manager hands the id and epoch over
+    /// (`Command::ProducerId`); nothing is sent until it does.
+    Awaiting,
 }
 
 /// Everything the task needs from the configuration.
@@ -81,6 +84,9 @@ pub(crate) struct SenderConfig {
     pub(crate) message_timeout: Option<Duration>,
     pub(crate) max_in_flight: usize,
     pub(crate) max_request_bytes: usize,
+    /// `transactional.id`: carried by every Produce request; batches are
+    /// marked transactional.
+    pub(crate) transactional_id: Option<String>,
 }
 
 pub(crate) struct Sender {
@@ -115,6 +121,13 @@ impl Sender {
     ) -> (Self, mpsc::UnboundedReceiver<Event>) {
         let (events, rx) = mpsc::unbounded_channel();
         let now = Instant::now();
+        let producer_id = if config.transactional_id.is_some() {
+            ProducerId::Awaiting
+        } else if idempotent {
+            ProducerId::Needed { at: now }
+        } else {
+            ProducerId::Disabled
+        };
         (
             Self {
                 cluster,
@@ -130,11 +143,7 @@ impl Sender {
                 metadata_wanted: false,
                 metadata_failures: 0,
                 next_metadata_at: now,
-                producer_id: if idempotent {
-                    ProducerId::Needed { at: now }
-                } else {
-                    ProducerId::Disabled
-                },
+                producer_id,
                 pid_failures: 0,
             },
             rx,
@@ -274,6 +283,22 @@ impl Sender {
                 let failed = self.acc.purge(&ProduceError::Closed);
                 self.report_failures(failed);
             }
+            Command::AbortTransaction => {
+                self.closing = self.acc.in_flight() > 0;
+                let failed = self.acc.purge(&ProduceError::Aborted);
+                self.report_failures(failed);
+            }
+            Command::ProducerId { id, epoch } => {
+                if !matches!(self.producer_id, ProducerId::Fatal(_)) {
+                    debug!(
+                        producer_id = id,
+                        producer_epoch = epoch,
+                        "transactional producer id"
+                    );
+                    self.acc.restart_sequences(id, epoch);
+                    self.producer_id = ProducerId::Ready { id, epoch };
+                }
+            }
         }
     }
 
@@ -309,6 +334,20 @@ impl Sender {
                 }
                 return;
             }
+            ProducerId::NeedsBump { id, epoch } if self.config.transactional_id.is_some() => {
+                // The sequence broke inside a transaction: it cannot
+                // commit. Its records fail (the commit then refuses and
+                // the application aborts); the coordinator bumps the
+                // epoch at the abort's EndTxn.
+                if self.acc.in_flight() == 0 {
+                    let failed = self.acc.purge(&ProduceError::Aborted);
+                    self.report_failures(failed);
+                    self.shared.require_bump();
+                    self.producer_id = ProducerId::Awaiting;
+                    return;
+                }
+                (id, epoch, true)
+            }
             ProducerId::NeedsBump { id, epoch } => {
                 if self.epoch_may_move() {
                     self.request_producer_id(id, epoch);
@@ -316,7 +355,7 @@ impl Sender {
                 }
                 (id, epoch, true)
             }
-            ProducerId::Requesting | ProducerId::Fatal(_) => return,
+            ProducerId::Requesting | ProducerId::Fatal(_) | ProducerId::Awaiting => return,
         };
         let metadata = self.cluster.metadata();
         loop {
@@ -355,7 +394,11 @@ impl Sender {
         let mut topics: Vec<TopicProduceData> = Vec::new();
         let mut encode_failed = Vec::new();
         let mut kept = Vec::with_capacity(batches.len());
+        let transactional = self.config.transactional_id.is_some();
         for mut b in batches.drain(..) {
+            if transactional {
+                b.set_transactional();
+            }
             let records: Bytes = match b.encoded(id, epoch) {
                 Ok(bytes) => bytes,
                 Err(e) => {
@@ -394,7 +437,7 @@ impl Sender {
             return;
         }
         let request = ProduceRequest {
-            transactional_id: None,
+            transactional_id: self.config.transactional_id.clone(),
             acks: self.config.acks.as_i16(),
             timeout_ms: self
                 .config

@@ -125,6 +125,18 @@ impl Sender {
                 }
                 self.retry_or_fail(batch, code.to_string(), Some(code), now);
             }
+            // In a transaction an old epoch means the coordinator aborted
+            // it (transaction.timeout.ms) or another producer fenced this
+            // one: the transaction must be aborted; the abort's EndTxn
+            // brings a new epoch, or PRODUCER_FENCED (fatal).
+            E::InvalidProducerEpoch | E::InvalidTxnState | E::TransactionAbortable
+                if self.config.transactional_id.is_some() =>
+            {
+                self.acc.done(&batch.topic, batch.partition);
+                batch.possibly_written = false;
+                self.fail(batch, code);
+                self.bump_epoch();
+            }
             _ if code.is_fatal_for_producer() => {
                 self.acc.done(&batch.topic, batch.partition);
                 self.fail(batch, code);
@@ -219,6 +231,7 @@ impl Sender {
     }
 
     pub(super) fn fatal(&mut self, reason: String) {
+        self.shared.set_fatal(&reason);
         self.producer_id = ProducerId::Fatal(reason.clone());
         let failed = self.acc.purge(&ProduceError::Fatal(reason));
         self.report_failures(failed);

@@ -89,6 +89,7 @@ fn harness(partitions: i32) -> Harness {
         message_timeout: Some(Duration::from_secs(10)),
         max_in_flight: 5,
         max_request_bytes: 1 << 20,
+        transactional_id: None,
     };
     let (mut sender, _events) = Sender::new(cluster, shared.clone(), config, acc, true);
     sender.producer_id = ProducerId::Ready { id: ID, epoch: 0 };
