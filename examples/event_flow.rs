@@ -17,8 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ferrokafka::config::ClientConfig;
 use ferrokafka::consumer::{Consumer, ConsumerError};
-use ferrokafka::mock::MockCluster;
 use ferrokafka::producer::{DeliveryResult, Producer, ProducerRecord};
+use ferrokafka_mock::MockCluster;
 
 const EVENTS: i64 = 5;
 

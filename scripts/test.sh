@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# THE test command: on a fresh machine with this machine's tools it resolves
+# THE test command: on a fresh machine with this machine's tools it checks
+# formatting, clippy and file sizes (scripts/check-habits.sh), resolves
 # and starts real Kafka brokers (scripts/kafka.sh), runs every test (unit,
 # integration against the brokers, doc tests), checks that no C enters the
 # library's dependency tree, smoke-runs every fuzz target, and stops the
@@ -23,6 +24,9 @@ if ! python3 -c 'import confluent_kafka' 2>/dev/null; then
   # The consumer's read_committed test writes transactions with librdkafka.
   pip install -q confluent-kafka >/dev/null 2>&1 || echo "warning: confluent-kafka could not be installed" >&2
 fi
+
+step "habits: fmt, clippy -D warnings, file size"
+scripts/check-habits.sh
 
 step "no C in the library's dependency tree"
 scripts/check-no-c.sh

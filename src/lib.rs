@@ -2,16 +2,14 @@
 //!
 //! The wire protocol lives in [`ferrokafka_protocol`], re-exported here as
 //! [`protocol`]; the client's layers are built on it, bottom up:
-//! [`net`] (broker connections) first. With the `mock` feature (on by
-//! default), `mock` runs an in-process cluster to test against.
+//! [`net`] (broker connections) first. The in-process mock cluster to
+//! test against is its own crate, `ferrokafka-mock`.
 
 pub mod admin;
 pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod error;
-#[cfg(feature = "mock")]
-pub mod mock;
 pub mod net;
 pub mod producer;
 

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use faults_util::*;
 use ferrokafka::consumer::{Consumer, ConsumerError, Message, Offset};
-use ferrokafka::mock::MockCluster;
 use ferrokafka::producer::Producer;
 use ferrokafka::protocol::{ApiKey, ErrorCode};
+use ferrokafka_mock::MockCluster;
 
 /// Writes records `range` to `topic`, record `i` to partition
 /// `i % partitions`, and checks they were all delivered.

@@ -11,8 +11,8 @@ use std::time::Duration;
 use faults_util::common;
 use faults_util::*;
 use ferrokafka::consumer::{Consumer, ConsumerError, Message, Offset};
-use ferrokafka::mock::MockCluster;
 use ferrokafka::producer::Producer;
+use ferrokafka_mock::MockCluster;
 
 /// Where a flow runs.
 enum Target {

@@ -409,3 +409,6 @@ async fn refresh_periodically(inner: Weak<Inner>) {
         };
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use ferrokafka::config::ClientConfig;
 use ferrokafka::consumer::{Consumer, Message, Offset};
-use ferrokafka::mock::MockCluster;
 use ferrokafka::producer::{DeliveryResult, Producer, ProducerRecord};
+use ferrokafka_mock::MockCluster;
 
 /// The longest any single await of these tests may take.
 pub const LIMIT: Duration = Duration::from_secs(20);

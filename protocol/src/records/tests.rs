@@ -23,13 +23,16 @@ fn java(name: &str) -> Bytes {
     Bytes::from_static(bytes)
 }
 
-/// The records RecordBatchVectors.java writes.
-fn java_records() -> Vec<(
+/// A record as the Java vectors write it: timestamp, key, value, headers.
+type JavaRecord = (
     i64,
     Option<Vec<u8>>,
     Option<Vec<u8>>,
     Vec<(&'static str, Option<&'static [u8]>)>,
-)> {
+);
+
+/// The records RecordBatchVectors.java writes.
+fn java_records() -> Vec<JavaRecord> {
     vec![
         (
             T0,

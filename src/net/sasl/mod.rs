@@ -30,3 +30,6 @@ pub enum SaslError {
         reason: String,
     },
 }
+
+#[cfg(test)]
+mod tests;

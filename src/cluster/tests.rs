@@ -1,12 +1,10 @@
-//! The client's cluster layer (bootstrap, SASL, metadata refresh) against
-//! the mock: the two sides of the same protocol crate agreeing.
+//! The cluster layer (bootstrap, SASL, metadata refresh) against the mock
+//! cluster: the two sides of the same protocol crate agreeing.
+
+use ferrokafka_mock::MockCluster;
 
 use crate::cluster::Cluster;
 use crate::config::ClientConfig;
-use crate::error::Error;
-use crate::net::sasl::{authenticate, SaslCredentials};
-
-use super::*;
 
 fn sasl_config(cluster: &MockCluster, password: &str) -> ClientConfig {
     let bootstrap = cluster.bootstrap_servers();
@@ -33,20 +31,4 @@ async fn the_cluster_layer_bootstraps_over_sasl_and_follows_a_leader_move() {
     let m = cluster.refresh().await.expect("refreshed");
     assert_eq!(m.leader("t", 1), Some((2, 1)));
     assert_eq!(m.brokers().count(), 3);
-}
-
-#[tokio::test]
-async fn the_clients_sasl_helper_reports_a_wrong_password() {
-    let mock = MockCluster::start(1).await.expect("starts");
-    mock.require_sasl_plain("alice", "pw");
-    let conn = connect(&mock, 0).await;
-    let credentials = SaslCredentials {
-        mechanism: "PLAIN".into(),
-        username: "alice".into(),
-        password: "nope".into(),
-    };
-    let err = authenticate(&conn, &credentials)
-        .await
-        .expect_err("refused");
-    assert!(matches!(err, Error::Authentication { .. }), "{err}");
 }

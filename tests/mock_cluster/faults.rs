@@ -11,8 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::*;
-use crate::error::Error;
-use crate::mock::MockError;
+use ferrokafka::Error;
+use ferrokafka_mock::MockError;
 
 fn all_topics() -> MetadataRequest {
     MetadataRequest {

@@ -12,10 +12,9 @@ use ferrokafka_protocol::records::{
 };
 use ferrokafka_protocol::Uuid;
 
-use super::MockCluster;
-use crate::net::{Connection, ConnectionConfig};
+use ferrokafka::net::{Connection, ConnectionConfig};
+use ferrokafka_mock::MockCluster;
 
-mod cluster;
 mod faults;
 mod groups;
 mod metadata;

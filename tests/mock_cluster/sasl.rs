@@ -7,7 +7,7 @@ use ferrokafka_protocol::messages::{
 use ferrokafka_protocol::ErrorCode;
 
 use super::*;
-use crate::net::sasl::plain;
+use ferrokafka::net::sasl::plain;
 
 fn handshake(mechanism: &str) -> SaslHandshakeRequest {
     SaslHandshakeRequest {

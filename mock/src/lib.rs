@@ -14,16 +14,14 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use ferrokafka::mock::MockCluster;
-//! use ferrokafka::net::{Connection, ConnectionConfig};
-//! use ferrokafka::protocol::messages::MetadataRequest;
+//! use ferrokafka_mock::MockCluster;
 //!
 //! let cluster = MockCluster::start(3).await?;
 //! cluster.create_topic("events", 6, 2)?;
-//! let conn = Connection::connect(&cluster.broker_address(0)?, ConnectionConfig::default()).await?;
-//! let metadata = conn.send(&MetadataRequest { topics: None, ..Default::default() }).await?;
-//! assert_eq!(metadata.brokers.len(), 3);
-//! assert_eq!(metadata.topics[0].partitions.len(), 6);
+//! // Point any Kafka client at it:
+//! let bootstrap = cluster.bootstrap_servers();
+//! assert_eq!(bootstrap.split(',').count(), 3);
+//! assert_eq!(cluster.offsets("events", 5)?, (0, 0));
 //! # Ok(())
 //! # }
 //! ```
@@ -397,6 +395,3 @@ impl Drop for MockCluster {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;
