@@ -130,7 +130,7 @@ struct AppPart {
 struct Current {
     tp: Tp,
     epoch: u64,
-    records: fetch::PartitionRecords,
+    records: Box<fetch::PartitionRecords>,
     /// The wire bytes of its batches.
     wire: usize,
     held: Held,

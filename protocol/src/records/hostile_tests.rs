@@ -10,7 +10,10 @@ use crate::primitives::DecodeError;
 
 const T0: i64 = 1_700_000_000_000;
 
-fn batch_with(codec: Compression, records: &[(&[u8], &[(&str, Option<&[u8]>)])]) -> BytesMut {
+/// A record's value and headers.
+type Rec<'a> = (&'a [u8], &'a [(&'a str, Option<&'a [u8]>)]);
+
+fn batch_with(codec: Compression, records: &[Rec<'_>]) -> BytesMut {
     let mut w = RecordBatchWriter::new(BatchOptions {
         compression: codec,
         ..Default::default()
@@ -137,7 +140,7 @@ fn zstd(data: &[u8]) -> Vec<u8> {
 
 fn text(n: usize, seed: u8) -> Vec<u8> {
     (0..n)
-        .map(|i| b'a' + ((i as u64 * 2_654_435_761 >> 7) as u8 ^ seed) % 26)
+        .map(|i| b'a' + ((((i as u64) * 2_654_435_761) >> 7) as u8 ^ seed) % 26)
         .collect()
 }
 

@@ -173,7 +173,7 @@ pub(crate) enum Fetched {
     Messages {
         tp: Tp,
         epoch: u64,
-        records: PartitionRecords,
+        records: Box<PartitionRecords>,
         bytes: usize,
     },
     Eof {

@@ -27,8 +27,9 @@ use crate::consumer::{ConsumerError, Message};
 /// What one partition's data in a Fetch response yielded.
 #[derive(Debug)]
 pub(crate) struct PartitionRead {
-    /// The records at or after the fetch offset, still in their batches.
-    pub(crate) records: PartitionRecords,
+    /// The records at or after the fetch offset, still in their batches
+    /// (boxed: it travels through channels and enums).
+    pub(crate) records: Box<PartitionRecords>,
     /// Where the next fetch starts (past control and aborted batches too).
     pub(crate) next_offset: i64,
     /// The partition's end as the consumer sees it: the last stable offset
@@ -237,7 +238,7 @@ pub(crate) fn read_partition(
         }
     }
     PartitionRead {
-        records: PartitionRecords {
+        records: Box::new(PartitionRecords {
             topic: topic.clone(),
             partition: data.partition_index,
             fetch_offset,
@@ -248,7 +249,7 @@ pub(crate) fn read_partition(
             aborting: HashSet::new(),
             current: None,
             error,
-        },
+        }),
         next_offset: halt_at.unwrap_or(next_offset),
         end_offset,
         bytes: wire,
