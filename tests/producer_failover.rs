@@ -9,41 +9,10 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use common::nodes::KilledNode;
 use ferrokafka::admin::{Admin, NewTopic};
 use ferrokafka::config::ClientConfig;
 use ferrokafka::producer::{Producer, ProducerRecord};
-
-fn kafka_sh(args: &[&str]) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kafka.sh");
-    let status = std::process::Command::new(script)
-        .args(args)
-        .status()
-        .expect("scripts/kafka.sh runs");
-    assert!(status.success(), "kafka.sh {args:?} failed");
-}
-
-/// A killed cluster node, started again when dropped: a failing test
-/// must not leave the shared cluster short of a node.
-struct KilledNode(Option<i32>);
-
-impl KilledNode {
-    fn kill(node: i32) -> Self {
-        kafka_sh(&["kill-node", &node.to_string()]);
-        KilledNode(Some(node))
-    }
-
-    fn restart(&mut self) {
-        if let Some(node) = self.0.take() {
-            kafka_sh(&["start-node", &node.to_string()]);
-        }
-    }
-}
-
-impl Drop for KilledNode {
-    fn drop(&mut self) {
-        self.restart();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_crash_loses_and_duplicates_nothing() {

@@ -15,10 +15,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{debug, warn};
 
-use super::dispatch::{dispatch, Outcome};
+use super::api::{self, dispatch, sasl_authenticate, sasl_handshake, Call, Outcome};
 use super::sasl::{self, Auth};
 use super::state::Shared;
-use super::{inject, ReceivedRequest};
+use super::ReceivedRequest;
 
 /// Accepts connections while the broker is up; when it goes down, drops
 /// every open connection and closes new ones at once. Ends (closing the
@@ -208,10 +208,16 @@ async fn connection(shared: &Shared, broker: i32, stream: &mut TcpStream) -> Clo
             Ok(b) => (version, b),
             Err(_) if api == ApiKey::ApiVersions && version > ApiVersionsRequest::MAX_VERSION => {
                 let request = RequestBody::ApiVersions(ApiVersionsRequest::default());
-                let response = inject::error_response(
+                let call = Call {
+                    shared,
+                    broker,
+                    version: 0,
+                    client_id: &client_id,
+                };
+                let response = api::error_response(
                     &shared.lock(),
+                    &call,
                     &request,
-                    0,
                     ErrorCode::UnsupportedVersion,
                 );
                 let Some(response) = response else {
@@ -232,12 +238,12 @@ async fn connection(shared: &Shared, broker: i32, stream: &mut TcpStream) -> Clo
         let outcome = match (&body, auth) {
             (RequestBody::SaslHandshake(r), Auth::AwaitingHandshake)
             | (RequestBody::SaslHandshake(r), Auth::Open) => {
-                let (response, next) = sasl::handshake(auth, version, r);
+                let (response, next) = sasl_handshake::handshake(auth, version, r);
                 auth = next;
                 Outcome::Respond(ResponseBody::SaslHandshake(response))
             }
             (RequestBody::SaslAuthenticate(r), Auth::AwaitingAuthenticate) => {
-                let (response, ok) = sasl::authenticate(auth, credentials.as_ref(), r);
+                let (response, ok) = sasl_authenticate::authenticate(auth, credentials.as_ref(), r);
                 let refused = !ok;
                 if let Err(close) = send(
                     shared,
@@ -258,7 +264,15 @@ async fn connection(shared: &Shared, broker: i32, stream: &mut TcpStream) -> Clo
                 auth = Auth::Done;
                 continue;
             }
-            _ => dispatch(shared, broker, version, &client_id, &body).await,
+            _ => {
+                let call = Call {
+                    shared,
+                    broker,
+                    version,
+                    client_id: &client_id,
+                };
+                dispatch(&call, &body).await
+            }
         };
         match outcome {
             Outcome::Respond(response) => {

@@ -1,7 +1,7 @@
 //! Faults a test has asked for: error codes queued per API (cluster-wide
 //! or for one broker), response delays, and connections to cut after a
 //! number of requests or bytes. The broker loop consults these for every request;
-//! [`super::inject`] turns a queued code into a response.
+//! each API's `error` in [`super::api`] turns a queued code into its response.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! rebalance timeout), picks a leader and a protocol, the leader's
 //! assignment is handed out, heartbeats keep members in, and members that
 //! leave or go silent start the next rebalance. Time is passed in, so the
-//! machine is tested without sleeping; `group_api` drives it.
+//! machine is tested without sleeping; the group APIs in `api/` drive it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;

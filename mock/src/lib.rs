@@ -26,17 +26,14 @@
 //! # }
 //! ```
 
+mod api;
 mod broker;
-mod dispatch;
 mod faults;
-mod fetch;
 mod group;
-mod group_api;
-mod inject;
 mod log;
-mod metadata;
 mod offsets;
-mod produce;
+mod producers;
+mod purgatory;
 mod sasl;
 mod state;
 
@@ -146,7 +143,7 @@ impl MockCluster {
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 interval.tick().await;
-                group_api::tick(&ticker);
+                purgatory::tick(&ticker);
             }
         }));
         tracing::debug!(brokers = ?ports, "mock: cluster started");

@@ -1,10 +1,9 @@
 //! SASL/PLAIN on a mock connection: which requests a connection may send
-//! before it has authenticated, and the check of the PLAIN message.
+//! before it has authenticated, and the check of the PLAIN message. The
+//! two SASL APIs are `api/sasl_handshake.rs` and
+//! `api/sasl_authenticate.rs`.
 
-use ferrokafka_protocol::messages::{
-    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
-};
-use ferrokafka_protocol::{ApiKey, ErrorCode};
+use ferrokafka_protocol::ApiKey;
 
 /// The only mechanism the mock speaks.
 pub(crate) const PLAIN: &str = "PLAIN";
@@ -49,32 +48,6 @@ impl Auth {
     }
 }
 
-/// SaslHandshake: PLAIN is the one mechanism. Returns the response and the
-/// connection's next state.
-pub(crate) fn handshake(
-    auth: Auth,
-    version: i16,
-    request: &SaslHandshakeRequest,
-) -> (SaslHandshakeResponse, Auth) {
-    let respond = |code: ErrorCode| SaslHandshakeResponse {
-        error_code: code.code(),
-        mechanisms: vec![PLAIN.into()],
-        ..Default::default()
-    };
-    match auth {
-        Auth::AwaitingHandshake if request.mechanism == PLAIN => {
-            let next = if version == 0 {
-                Auth::AwaitingRawToken
-            } else {
-                Auth::AwaitingAuthenticate
-            };
-            (respond(ErrorCode::None), next)
-        }
-        Auth::AwaitingHandshake => (respond(ErrorCode::UnsupportedSaslMechanism), auth),
-        _ => (respond(ErrorCode::IllegalSaslState), auth),
-    }
-}
-
 /// Whether `message` is PLAIN's `authzid NUL user NUL password` for the
 /// expected user (an authorization id, if any, must be the user).
 pub(crate) fn check_plain(message: &[u8], user: &str, password: &str) -> bool {
@@ -87,35 +60,6 @@ pub(crate) fn check_plain(message: &[u8], user: &str, password: &str) -> bool {
     (authzid.is_empty() || authzid == authcid)
         && authcid == user.as_bytes()
         && pass == password.as_bytes()
-}
-
-/// SaslAuthenticate: the PLAIN message checked. Returns the response and
-/// whether the client is in (a refused one is disconnected once answered).
-pub(crate) fn authenticate(
-    auth: Auth,
-    credentials: Option<&(String, String)>,
-    request: &SaslAuthenticateRequest,
-) -> (SaslAuthenticateResponse, bool) {
-    let respond = |code: ErrorCode, message: Option<String>| SaslAuthenticateResponse {
-        error_code: code.code(),
-        error_message: message,
-        ..Default::default()
-    };
-    if auth != Auth::AwaitingAuthenticate {
-        return (respond(ErrorCode::IllegalSaslState, None), false);
-    }
-    match credentials {
-        Some((user, password)) if check_plain(&request.auth_bytes, user, password) => {
-            (respond(ErrorCode::None, None), true)
-        }
-        _ => (
-            respond(
-                ErrorCode::SaslAuthenticationFailed,
-                Some("Authentication failed: Invalid username or password".into()),
-            ),
-            false,
-        ),
-    }
 }
 
 #[cfg(test)]

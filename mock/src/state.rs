@@ -14,7 +14,7 @@ use super::faults::Faults;
 use super::group::Group;
 use super::log::PartitionLog;
 use super::offsets::CommittedOffsets;
-use super::produce::{ProducerIds, ProducerPartitionState};
+use super::producers::{ProducerIds, ProducerPartitionState};
 use super::ReceivedRequest;
 
 /// How many received requests [`ClusterState::requests`] keeps; older ones
@@ -85,6 +85,21 @@ pub(crate) struct Partition {
     pub(crate) log: PartitionLog,
     /// Idempotent producers' state here, by producer id.
     pub(crate) producers: HashMap<i64, ProducerPartitionState>,
+}
+
+impl Partition {
+    /// Kafka's leader checks for a partition read at `broker`, with the
+    /// epoch the client knows (-1 for none).
+    pub(crate) fn check_leader(&self, broker: i32, known_epoch: i32) -> Result<(), ErrorCode> {
+        if self.leader != broker {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        match known_epoch {
+            e if e < 0 || e == self.leader_epoch => Ok(()),
+            e if e < self.leader_epoch => Err(ErrorCode::FencedLeaderEpoch),
+            _ => Err(ErrorCode::UnknownLeaderEpoch),
+        }
+    }
 }
 
 /// One topic.
@@ -158,6 +173,18 @@ impl ClusterState {
             .find(|b| b.up)
             .unwrap_or(&self.brokers[start])
             .id
+    }
+
+    /// The check every group request starts with: a group id, coordinated
+    /// by `broker`.
+    pub(crate) fn check_coordinator(&self, broker: i32, group_id: &str) -> Result<(), ErrorCode> {
+        if group_id.is_empty() {
+            return Err(ErrorCode::InvalidGroupId);
+        }
+        if self.coordinator_for(group_id) != broker {
+            return Err(ErrorCode::NotCoordinator);
+        }
+        Ok(())
     }
 
     /// A fresh topic id.

@@ -103,13 +103,24 @@ pub struct ClientConfig {
     pub compression: Compression,
     /// `enable.idempotence`.
     pub enable_idempotence: bool,
-    /// `message.timeout.ms` (`delivery.timeout.ms`).
+    /// `message.timeout.ms` (`delivery.timeout.ms`): how long a record may
+    /// wait for its delivery, retries included; 0 means no limit (as in
+    /// librdkafka).
     pub message_timeout: Duration,
     /// `retries` (`message.send.max.retries`).
     pub retries: u32,
     /// `retry.backoff.ms`.
     pub retry_backoff: Duration,
-    /// `max.in.flight.requests.per.connection` (`max.in.flight`).
+    /// `max.in.flight.requests.per.connection` (`max.in.flight`): requests
+    /// a producer keeps in flight per broker (at most 5 with idempotence).
+    ///
+    /// With `enable.idempotence=false`, `retries` > 0 and a value above 1,
+    /// records of a partition can be **reordered**: a batch that fails
+    /// retriably is sent again behind batches sent after it, which the
+    /// broker may have written already (the Java client and librdkafka
+    /// document the same). The producer logs a warning when built with
+    /// such a configuration. Keep the order with idempotence (the default:
+    /// the broker's sequence check holds later batches back) or with 1.
     pub max_in_flight: usize,
     /// `partitioner`.
     pub partitioner: Partitioner,

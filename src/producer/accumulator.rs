@@ -35,7 +35,8 @@ pub(crate) struct AccumulatorConfig {
     pub(crate) partitioner: Partitioner,
     /// In-flight batches per partition (`max.in.flight`).
     pub(crate) max_in_flight: usize,
-    pub(crate) message_timeout: Duration,
+    /// `message.timeout.ms`; `None` (set as 0) for no limit.
+    pub(crate) message_timeout: Option<Duration>,
     pub(crate) idempotent: bool,
 }
 
@@ -361,7 +362,11 @@ impl Accumulator {
         let mut failed = Vec::new();
         let mut sequence_gap = false;
         for t in self.topics.iter_mut() {
-            while t.waiting.front().is_some_and(|w| now >= w.since + timeout) {
+            while t
+                .waiting
+                .front()
+                .is_some_and(|w| expired(w.since, timeout, now))
+            {
                 let Some(w) = t.waiting.pop_front() else {
                     break;
                 };
@@ -384,27 +389,37 @@ impl Accumulator {
                 });
             }
             for q in &mut t.partitions {
-                let mut expired = Vec::new();
+                let mut timed_out = Vec::new();
                 // Batches leave in order: only the oldest can be first to
                 // expire, so stop at the first that has not.
-                while q.ready.front().is_some_and(|b| now >= b.created + timeout) {
+                while q
+                    .ready
+                    .front()
+                    .is_some_and(|b| expired(b.created, timeout, now))
+                {
                     if let Some(b) = q.ready.pop_front() {
-                        expired.push(b);
+                        timed_out.push(b);
                     }
                 }
-                if q.ready.is_empty() && q.open.as_ref().is_some_and(|b| now >= b.created + timeout)
+                if q.ready.is_empty()
+                    && q.open
+                        .as_ref()
+                        .is_some_and(|b| expired(b.created, timeout, now))
                 {
                     if let Some(b) = q.open.take() {
-                        expired.push(b);
+                        timed_out.push(b);
                     }
                 }
-                for b in expired {
+                for b in timed_out {
                     sequence_gap |= b.base_sequence.is_some();
-                    let error = ProduceError::TimedOut {
-                        topic: b.topic.to_string(),
-                        partition: b.partition,
-                        last: b.last_error.clone(),
-                    };
+                    let error = given_up(
+                        &b,
+                        ProduceError::TimedOut {
+                            topic: b.topic.to_string(),
+                            partition: b.partition,
+                            last: b.last_error.clone(),
+                        },
+                    );
                     fail_batch(b, &error, &mut failed);
                 }
                 if q.ready.iter().all(|b| b.attempts == 0) {
@@ -418,12 +433,17 @@ impl Accumulator {
     /// Takes at most one batch per partition that is ready at `now` and
     /// may be sent: its leader known, its broker with a free request slot
     /// in `slots`, its partition within the in-flight limit. With
-    /// `producer` (idempotence) each batch gets its sequence numbers now.
+    /// idempotence each batch gets its sequence numbers now. With
+    /// `resolving` (the producer waits to take a new epoch) only batches
+    /// already numbered under the current epoch go, and only in
+    /// partitions holding a batch that may have been written
+    /// ([`ProducerBatch::possibly_written`]): their answers settle it.
     /// Returns the batches by leader.
     pub(crate) fn take_ready(
         &mut self,
         now: Instant,
         flushing: bool,
+        resolving: bool,
         slots: &HashMap<i32, usize>,
     ) -> HashMap<i32, Vec<ProducerBatch>> {
         let config = &self.config;
@@ -438,6 +458,12 @@ impl Accumulator {
                     config.max_in_flight
                 };
                 if q.in_flight >= limit {
+                    continue;
+                }
+                if resolving
+                    && !(q.ready.front().is_some_and(|b| b.base_sequence.is_some())
+                        && q.ready.iter().any(|b| b.possibly_written))
+                {
                     continue;
                 }
                 let Some(leader) = info
@@ -497,16 +523,22 @@ impl Accumulator {
         };
         for t in self.topics.iter() {
             if let Some(w) = t.waiting.front() {
-                at(w.since + c.message_timeout);
+                if let Some(d) = deadline(w.since, c.message_timeout) {
+                    at(d);
+                }
             }
             for q in &t.partitions {
                 if let Some(b) = q.ready.front() {
                     at(b.retry_at.unwrap_or(b.created));
-                    at(b.created + c.message_timeout);
+                    if let Some(d) = deadline(b.created, c.message_timeout) {
+                        at(d);
+                    }
                 }
                 if let Some(b) = &q.open {
                     at(b.created + c.linger);
-                    at(b.created + c.message_timeout);
+                    if let Some(d) = deadline(b.created, c.message_timeout) {
+                        at(d);
+                    }
                 }
             }
         }
@@ -521,6 +553,16 @@ impl Accumulator {
                     .iter()
                     .any(|q| q.open.is_some() || !q.ready.is_empty())
         })
+    }
+
+    /// Whether a batch queued for a retry may have been written by an
+    /// earlier attempt ([`ProducerBatch::possibly_written`]): the
+    /// producer's epoch must not move on until none is.
+    pub(crate) fn has_possibly_written(&self) -> bool {
+        self.topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .any(|q| q.ready.iter().any(|b| b.possibly_written))
     }
 
     /// Requests in flight over every partition.
@@ -623,7 +665,9 @@ impl Accumulator {
         }
     }
 
-    /// Fails every queued record (the producer is closing).
+    /// Fails every queued record (the producer is closing) with `error`,
+    /// or as [`ProduceError::PossiblyPersisted`] when an earlier attempt
+    /// of its batch may have been written.
     pub(crate) fn purge(&mut self, error: &ProduceError) -> Vec<Failed> {
         let mut failed = Vec::new();
         for t in self.topics.iter_mut() {
@@ -636,7 +680,8 @@ impl Accumulator {
             }
             for q in &mut t.partitions {
                 for b in q.ready.drain(..).chain(q.open.take()) {
-                    fail_batch(b, error, &mut failed);
+                    let error = given_up(&b, error.clone());
+                    fail_batch(b, &error, &mut failed);
                 }
             }
         }
@@ -664,6 +709,30 @@ pub(crate) fn fail_batch(batch: ProducerBatch, error: &ProduceError, out: &mut V
     }
 }
 
+/// What a batch given up on with `error` reports: `error`, unless an
+/// attempt of it may have been written, which the report must say.
+pub(crate) fn given_up(batch: &ProducerBatch, error: ProduceError) -> ProduceError {
+    if batch.possibly_written {
+        ProduceError::PossiblyPersisted {
+            topic: batch.topic.to_string(),
+            partition: batch.partition,
+            reason: error.to_string(),
+        }
+    } else {
+        error
+    }
+}
+
+/// When something created at `since` times out, if it does.
+pub(crate) fn deadline(since: Instant, timeout: Option<Duration>) -> Option<Instant> {
+    since.checked_add(timeout?)
+}
+
+/// Whether something created at `since` has timed out at `now`.
+pub(crate) fn expired(since: Instant, timeout: Option<Duration>, now: Instant) -> bool {
+    deadline(since, timeout).is_some_and(|d| now >= d)
+}
+
 /// The sequence after `count` records from `seq`: wraps to 0 past
 /// `i32::MAX`, as the broker expects.
 fn next_sequence(seq: i32, count: usize) -> i32 {
@@ -684,6 +753,9 @@ fn batch_capacity(last_batch_bytes: usize, batch_bytes: usize) -> usize {
     };
     want.min(batch_bytes)
 }
+
+#[cfg(test)]
+mod tests;
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_millis() -> i64 {

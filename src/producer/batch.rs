@@ -44,6 +44,14 @@ pub(crate) struct ProducerBatch {
     pub(crate) retry_at: Option<Instant>,
     /// The last retriable error, for the timeout's report.
     pub(crate) last_error: Option<String>,
+    /// An attempt reached a broker and no definite answer came back (the
+    /// request timed out, the connection was cut): the batch may be in the
+    /// log, under the producer id, epoch and sequence it was sent with.
+    /// Cleared only by an answer that settles it (written, or refused by
+    /// the sequence check); until then the producer may not renumber it
+    /// under a new epoch, and giving up on it reports the records as
+    /// [`ProduceError::PossiblyPersisted`](super::delivery::ProduceError::PossiblyPersisted).
+    pub(crate) possibly_written: bool,
 }
 
 impl ProducerBatch {
@@ -90,6 +98,7 @@ impl ProducerBatch {
             attempts: 0,
             retry_at: None,
             last_error: None,
+            possibly_written: false,
         }
     }
 

@@ -24,6 +24,10 @@ pub(crate) struct Produced {
     pub(crate) batches: Vec<ProducerBatch>,
     /// `None` with acks=0: there is no response.
     pub(crate) result: Result<Option<ProduceResponse>>,
+    /// Whether the request was handed to the connection: an error then
+    /// leaves its batches' fate unknown (the broker may have written
+    /// them); before that, they surely were not written.
+    pub(crate) sent: bool,
 }
 
 /// Starts broker `broker`'s pipeline; requests sent to the returned
@@ -77,6 +81,7 @@ async fn write_in_order(
             done(Produced {
                 broker,
                 batches,
+                sent: result.is_ok(),
                 result: result.map(|()| None),
             });
             continue;
@@ -98,20 +103,21 @@ async fn answer_in_order(
     done: impl Fn(Produced),
 ) {
     while let Some((queued, batches)) = waiting.recv().await {
-        let result = match queued {
+        let (result, sent) = match queued {
             Ok((address, pending)) => {
                 let r = pending.response().await;
                 if let Err(e) = &r {
                     cluster.connection_failed(&address, e).await;
                 }
-                r.map(Some)
+                (r.map(Some), true)
             }
-            Err(e) => Err::<_, Error>(e),
+            Err(e) => (Err::<_, Error>(e), false),
         };
         done(Produced {
             broker,
             batches,
             result,
+            sent,
         });
     }
 }

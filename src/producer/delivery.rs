@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use super::shared::Shared;
+
 use ferrokafka_protocol::ErrorCode;
 use tokio::sync::oneshot;
 
@@ -25,6 +27,24 @@ pub struct Delivery {
 
 /// Why a record was not delivered. Cheap to clone: every record of a
 /// failed batch gets the same one.
+///
+/// # Which errors are safe to send again
+///
+/// Every variant but one says the record is **not** in the log: the
+/// producer never sent it, or a broker answered and refused it. Sending it
+/// again cannot duplicate it; [`is_retriable`](Self::is_retriable) says
+/// whether that may succeed ([`QueueFull`](Self::QueueFull),
+/// [`TimedOut`](Self::TimedOut), retriable [`Kafka`](Self::Kafka) codes),
+/// or is pointless as it stands ([`MessageTooLarge`](Self::MessageTooLarge),
+/// [`UnknownPartition`](Self::UnknownPartition), [`Fatal`](Self::Fatal),
+/// [`Closed`](Self::Closed)).
+///
+/// [`PossiblyPersisted`](Self::PossiblyPersisted) is the exception: a
+/// request carrying the record reached a broker and no answer settled its
+/// fate before the producer gave up (librdkafka's `PossiblyPersisted`
+/// message status). The record may be in the log; sending it again may
+/// write it twice. [`possibly_persisted`](Self::possibly_persisted) tells
+/// them apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProduceError {
@@ -76,9 +96,25 @@ pub enum ProduceError {
     /// id, or it is not authorized); nothing more will be delivered.
     #[error("fatal producer error: {0}")]
     Fatal(String),
-    /// The producer was closed or dropped before the record was delivered.
+    /// The producer was closed or dropped before the record was sent.
     #[error("the producer was closed before the record was delivered")]
     Closed,
+    /// A request carrying the record reached a broker, and no answer
+    /// settled whether it was written before the producer gave up on it
+    /// (`message.timeout.ms` passed, the retries ran out, or the producer
+    /// was closed or failed): the record **may be in the log**. Sending it
+    /// again may duplicate it.
+    #[error(
+        "{topic} [{partition}]: possibly persisted: sent, but its outcome is unknown ({reason})"
+    )]
+    PossiblyPersisted {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// Why the producer gave up, and the last error met.
+        reason: String,
+    },
 }
 
 impl ProduceError {
@@ -93,7 +129,16 @@ impl ProduceError {
         }
     }
 
-    /// Whether sending the record again may succeed.
+    /// Whether the record may be in the log although it is reported
+    /// failed ([`ProduceError::PossiblyPersisted`]). When false, the record
+    /// is surely not in the log, and sending it again cannot duplicate it.
+    pub fn possibly_persisted(&self) -> bool {
+        matches!(self, ProduceError::PossiblyPersisted { .. })
+    }
+
+    /// Whether sending the record again may succeed without writing it
+    /// twice: false for [`ProduceError::PossiblyPersisted`], whose record
+    /// may already be in the log.
     pub fn is_retriable(&self) -> bool {
         match self {
             ProduceError::QueueFull | ProduceError::TimedOut { .. } => true,
@@ -111,26 +156,78 @@ pub type DeliveryResult = Result<Delivery, ProduceError>;
 pub type DeliveryCallback = Box<dyn FnOnce(DeliveryResult) + Send + 'static>;
 
 /// Resolves to the record's delivery report.
-#[derive(Debug)]
+///
+/// The record holds its place in the producer's buffer bound
+/// (`queue.buffering.max.messages` / `queue.buffering.max.kbytes`) until
+/// its report is taken: when this future completes, or when it is dropped.
+/// Drop it to not wait for the report; a caller that keeps more unawaited
+/// futures than the bound allows fills the buffer
+/// ([`ProduceError::QueueFull`] from the non-waiting calls, and
+/// [`Producer::send`](super::Producer::send) waits until one is taken).
 #[must_use = "a delivery future does nothing unless awaited; drop it to not wait"]
 pub struct DeliveryFuture {
-    pub(crate) rx: oneshot::Receiver<DeliveryResult>,
+    pub(crate) rx: oneshot::Receiver<Report>,
+    /// The buffer bound, given back its record's space once the report
+    /// is taken.
+    pub(crate) shared: Arc<Shared>,
+    /// The report was taken (and its space given back).
+    pub(crate) taken: bool,
+}
+
+impl std::fmt::Debug for DeliveryFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryFuture")
+            .field("taken", &self.taken)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Future for DeliveryFuture {
     type Output = DeliveryResult;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<DeliveryResult> {
-        Pin::new(&mut self.rx)
-            .poll(cx)
-            .map(|r| r.unwrap_or(Err(ProduceError::Closed)))
+        if self.taken {
+            return Poll::Ready(Err(ProduceError::Closed));
+        }
+        let report = std::task::ready!(Pin::new(&mut self.rx).poll(cx));
+        self.taken = true;
+        Poll::Ready(match report {
+            Ok(report) => {
+                self.shared.release(1, report.bytes);
+                report.result
+            }
+            // The task dropped the record unreported: it has ended.
+            Err(_) => Err(ProduceError::Closed),
+        })
     }
+}
+
+impl Drop for DeliveryFuture {
+    fn drop(&mut self) {
+        if self.taken {
+            return;
+        }
+        // After `close` the task's send fails (and the task gives the
+        // space back); a report sent before it is taken here.
+        self.rx.close();
+        if let Ok(report) = self.rx.try_recv() {
+            self.shared.release(1, report.bytes);
+        }
+    }
+}
+
+/// A report on its way to a [`DeliveryFuture`], with the buffer space
+/// its record holds until it is taken.
+#[derive(Debug)]
+pub(crate) struct Report {
+    pub(crate) result: DeliveryResult,
+    pub(crate) bytes: usize,
 }
 
 /// Where a record's report goes.
 pub(crate) enum Sink {
     /// A [`DeliveryFuture`].
-    Future(oneshot::Sender<DeliveryResult>),
+    Future(oneshot::Sender<Report>),
     /// A callback for `poll` to run.
     Callback(DeliveryCallback),
 }

@@ -35,7 +35,10 @@ pub(crate) enum Command {
     /// Send everything queued now, ignoring `linger.ms`, until the queue
     /// is empty.
     Flush,
-    /// Fail everything not yet sent with [`ProduceError::Closed`](super::delivery::ProduceError::Closed).
+    /// Fail everything not yet sent with
+    /// [`ProduceError::Closed`](super::delivery::ProduceError::Closed) (or
+    /// as possibly persisted, if an earlier attempt may have been written),
+    /// and retry nothing in flight: its answer is final.
     Purge,
 }
 

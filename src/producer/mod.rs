@@ -56,8 +56,10 @@ use crate::error::Result;
 
 /// A Kafka producer. Cheap to clone; clones share one buffer and one
 /// background task. Dropping the last clone fails what is still queued
-/// with [`ProduceError::Closed`] (and logs how many); call
-/// [`Producer::flush`] or [`Producer::close`] first to deliver it.
+/// with [`ProduceError::Closed`] (and logs how many), and records of
+/// requests already sent with their answer, or with
+/// [`ProduceError::PossiblyPersisted`] when none settles their fate; call
+/// [`Producer::flush`] or [`Producer::close`] first to deliver them.
 #[derive(Clone)]
 pub struct Producer {
     // Unbounded: the buffer bound is the semaphores in `shared`, taken
@@ -66,6 +68,10 @@ pub struct Producer {
     shared: Arc<Shared>,
     cluster: Cluster,
     message_max_bytes: usize,
+    /// How long a request in flight can take to be answered or given up
+    /// on (a connect, then `request.timeout.ms`): what `close` waits
+    /// past its own timeout for the answers of requests already sent.
+    in_flight_grace: Duration,
 }
 
 impl std::fmt::Debug for Producer {
@@ -94,6 +100,15 @@ impl Producer {
         } else {
             config.max_in_flight
         };
+        if may_reorder(&config) {
+            tracing::warn!(
+                max_in_flight,
+                retries = config.retries,
+                "enable.idempotence=false with retries and more than one request in flight: \
+                 a retried batch may be written after batches sent behind it (records reordered); \
+                 set max.in.flight=1 or enable.idempotence=true to keep each partition's order"
+            );
+        }
         let batch_bytes = config.batch_size.min(config.message_max_bytes).max(1);
         let acc = Accumulator::new(AccumulatorConfig {
             linger: config.linger,
@@ -102,7 +117,7 @@ impl Producer {
             compression: codec(config.compression),
             partitioner: config.partitioner,
             max_in_flight,
-            message_timeout: config.message_timeout,
+            message_timeout: message_timeout(config.message_timeout),
             idempotent,
         });
         let shared = Arc::new(Shared::new(
@@ -114,7 +129,7 @@ impl Producer {
             request_timeout: config.request_timeout,
             retry_backoff: config.retry_backoff,
             retries: config.retries,
-            message_timeout: config.message_timeout,
+            message_timeout: message_timeout(config.message_timeout),
             max_in_flight,
             max_request_bytes: config.message_max_bytes,
         };
@@ -132,12 +147,16 @@ impl Producer {
             shared,
             cluster,
             message_max_bytes: config.message_max_bytes,
+            in_flight_grace: config.connect_timeout + config.request_timeout,
         })
     }
 
     /// Queues `record`, waiting while the buffer is full, and returns the
     /// future of its delivery report. A record over `message.max.bytes`
-    /// is refused at once.
+    /// is refused at once. The record holds its place in the buffer until
+    /// its report is taken (the future completes) or the future is
+    /// dropped: a caller holding more unawaited futures than
+    /// `queue.buffering.max.messages` waits here until it lets one go.
     pub async fn send(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
         let size = self.check_size(&record)?;
         let permits = self.shared.byte_permits(size);
@@ -168,7 +187,7 @@ impl Producer {
         bytes.forget();
         let (tx, rx) = oneshot::channel();
         self.enqueue(record, Sink::Future(tx), permits as usize)?;
-        Ok(DeliveryFuture { rx })
+        Ok(self.future(rx))
     }
 
     /// Queues `record` without waiting: [`ProduceError::QueueFull`] when
@@ -176,12 +195,23 @@ impl Producer {
     pub fn try_send(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
         let (tx, rx) = oneshot::channel();
         self.try_enqueue(record, Sink::Future(tx))?;
-        Ok(DeliveryFuture { rx })
+        Ok(self.future(rx))
+    }
+
+    fn future(&self, rx: oneshot::Receiver<delivery::Report>) -> DeliveryFuture {
+        DeliveryFuture {
+            rx,
+            shared: self.shared.clone(),
+            taken: false,
+        }
     }
 
     /// Queues `record` without waiting, as confluent-kafka's `produce`:
     /// `on_delivery` gets its report, run by [`Producer::poll`] or
-    /// [`Producer::flush`] on the caller's task.
+    /// [`Producer::flush`] on the caller's task. Until its callback has
+    /// run the record holds its place in the buffer, as in librdkafka: an
+    /// application that never polls gets [`ProduceError::QueueFull`] once
+    /// `queue.buffering.max.messages` reports wait for it.
     pub fn produce(
         &self,
         record: ProducerRecord,
@@ -222,15 +252,19 @@ impl Producer {
         }
     }
 
-    /// Flushes for up to `timeout`, then fails what is still queued with
-    /// [`ProduceError::Closed`] and runs the last callbacks. Returns how
-    /// many records were not delivered.
+    /// Flushes for up to `timeout`, then gives up on what is left:
+    /// records never sent fail with [`ProduceError::Closed`]; records in
+    /// requests already sent get their answer (close waits for it, at most
+    /// `socket.connection.setup.timeout.ms` + `request.timeout.ms` past
+    /// `timeout`) but no further attempt, and fail with
+    /// [`ProduceError::PossiblyPersisted`] when no answer settles whether
+    /// they were written. Runs the last callbacks. Returns how many
+    /// records were still undelivered when `timeout` passed.
     pub async fn close(self, timeout: Duration) -> usize {
         let left = self.flush(timeout).await;
         if left > 0 {
             let _ = self.commands.send(Command::Purge);
-            // Records in requests already sent still get their answer.
-            self.flush(Duration::from_secs(1)).await;
+            self.flush(self.in_flight_grace).await;
         }
         self.shared.run_callbacks();
         left
@@ -303,6 +337,20 @@ impl Producer {
         }
         Ok(())
     }
+}
+
+/// Whether `config` lets a retried batch be written after later ones of
+/// its partition: without idempotence the broker takes batches in the
+/// order they arrive, and with several requests in flight a retry arrives
+/// behind requests sent after the failed one.
+fn may_reorder(config: &ClientConfig) -> bool {
+    !config.enable_idempotence && config.max_in_flight > 1 && config.retries > 0
+}
+
+/// `message.timeout.ms` as the producer keeps it: 0 means no limit, as
+/// in librdkafka.
+fn message_timeout(configured: Duration) -> Option<Duration> {
+    (!configured.is_zero()).then_some(configured)
 }
 
 /// The protocol crate's codec for `compression.type`.

@@ -1,5 +1,11 @@
 //! What the producer's handles and its task share: the buffer bound, the
 //! count of undelivered records, and the callbacks waiting for `poll`.
+//!
+//! A record holds its place in the bound until its report is served, not
+//! merely made: a callback's until `poll` or `flush` has run it, a
+//! future's until it is taken (see [`DeliveryFuture`](super::DeliveryFuture)),
+//! as librdkafka counts unserved reports. Otherwise an application that
+//! produces without polling would pile up reports without bound.
 //! Everything here is a counter or a queue touched briefly; the records
 //! themselves belong to the task alone.
 
@@ -8,7 +14,10 @@ use std::sync::Mutex;
 
 use tokio::sync::{Notify, Semaphore};
 
-use super::delivery::{DeliveryCallback, DeliveryResult, Sink};
+use super::delivery::{DeliveryCallback, DeliveryResult, Report, Sink};
+
+/// A callback with its report and the bytes its record holds.
+type Queued = (DeliveryCallback, DeliveryResult, usize);
 
 pub(crate) struct Shared {
     /// Records queued and not yet reported (`queue.buffering.max.messages`).
@@ -22,10 +31,10 @@ pub(crate) struct Shared {
     /// Woken when `outstanding` reaches zero.
     idle: Notify,
     /// Callbacks with their reports, for `poll` to run.
-    reports: Mutex<Vec<(DeliveryCallback, DeliveryResult)>>,
+    reports: Mutex<Vec<Queued>>,
     /// The allocation `run_callbacks` swaps in for `reports`, kept so the
     /// task does not grow a new one after every poll.
-    spare: Mutex<Vec<(DeliveryCallback, DeliveryResult)>>,
+    spare: Mutex<Vec<Queued>>,
     /// Woken when a report is queued.
     reported: Notify,
 }
@@ -68,30 +77,43 @@ impl Shared {
     }
 
     /// Gives back the buffer space of `records` records of `bytes` bytes
-    /// in all, once their reports are out.
+    /// in all, once their reports are served.
     pub(crate) fn release(&self, records: usize, bytes: usize) {
         self.messages.add_permits(records);
         self.bytes.add_permits(bytes);
     }
 
-    /// Sends each record's report where it should go: a batch's worth
-    /// under one lock, with one wake and one count, rather than per record.
-    pub(crate) fn report_all(&self, reports: impl IntoIterator<Item = (Sink, DeliveryResult)>) {
+    /// Sends each record's report (with the bytes its record holds in the
+    /// bound) where it should go: a batch's worth under one lock, with one
+    /// wake and one count, rather than per record. The space stays taken
+    /// until the report is served, except a future's that was dropped.
+    pub(crate) fn report_all(
+        &self,
+        reports: impl IntoIterator<Item = (Sink, DeliveryResult, usize)>,
+    ) {
         let mut n = 0;
         let mut queue = None;
-        for (sink, result) in reports {
+        let (mut unserved, mut unserved_bytes) = (0, 0);
+        for (sink, result, bytes) in reports {
             n += 1;
             match sink {
                 Sink::Future(tx) => {
-                    let _ = tx.send(result);
+                    if tx.send(Report { result, bytes }).is_err() {
+                        // Nobody will take it: the space is free now.
+                        unserved += 1;
+                        unserved_bytes += bytes;
+                    }
                 }
                 Sink::Callback(cb) => queue
                     .get_or_insert_with(|| self.reports.lock().unwrap_or_else(|e| e.into_inner()))
-                    .push((cb, result)),
+                    .push((cb, result, bytes)),
             }
         }
         let queued = queue.is_some();
         drop(queue);
+        if unserved > 0 {
+            self.release(unserved, unserved_bytes);
+        }
         if queued {
             self.reported.notify_waiters();
         }
@@ -102,7 +124,8 @@ impl Shared {
         }
     }
 
-    /// Runs every queued callback; returns how many ran.
+    /// Runs every queued callback, then gives their records' space
+    /// back; returns how many ran.
     pub(crate) fn run_callbacks(&self) -> usize {
         let mut ready = std::mem::take(&mut *self.spare.lock().unwrap_or_else(|e| e.into_inner()));
         std::mem::swap(
@@ -110,10 +133,15 @@ impl Shared {
             &mut ready,
         );
         let n = ready.len();
-        for (cb, result) in ready.drain(..) {
+        let mut bytes = 0;
+        for (cb, result, b) in ready.drain(..) {
+            bytes += b;
             cb(result);
         }
         *self.spare.lock().unwrap_or_else(|e| e.into_inner()) = ready;
+        if n > 0 {
+            self.release(n, bytes);
+        }
         n
     }
 

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: where the brokers are.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod nodes;
+
 /// The single broker's PLAINTEXT address. A test that needs a broker fails
 /// (never skips) when none was started.
 pub fn bootstrap() -> String {

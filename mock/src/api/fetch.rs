@@ -1,7 +1,6 @@
-//! Fetch and ListOffsets: whole stored batches from an offset, with
-//! long-polling, and offsets by position or timestamp. Fetch sessions are
-//! not kept: every answer is a full one with session id 0, which tells a
-//! client to go on with full fetches.
+//! Fetch: whole stored batches from an offset, with long-polling. Fetch
+//! sessions are not kept: every answer is a full one with session id 0,
+//! which tells a client to go on with full fetches.
 
 use std::time::Duration;
 
@@ -9,44 +8,23 @@ use bytes::{Bytes, BytesMut};
 use ferrokafka_protocol::messages::fetch::{
     FetchableTopicResponse, LeaderIdAndEpoch, NodeEndpoint, PartitionData,
 };
-use ferrokafka_protocol::messages::list_offsets::{
-    ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
-};
-use ferrokafka_protocol::messages::{
-    FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse,
-};
+use ferrokafka_protocol::messages::{FetchRequest, FetchResponse};
 use ferrokafka_protocol::ErrorCode;
 use tokio::time::Instant;
 
-use super::state::{ClusterState, Partition, Shared};
+use super::Call;
+use crate::state::ClusterState;
 
-/// ListOffsets' special timestamps.
-const LATEST: i64 = -1;
-const EARLIEST: i64 = -2;
-const MAX_TIMESTAMP: i64 = -3;
-const EARLIEST_LOCAL: i64 = -4;
-
-/// Kafka's leader checks for a partition read at `broker`, with the epoch
-/// the client knows (-1 for none).
-fn leader_check(partition: &Partition, broker: i32, known_epoch: i32) -> Result<(), ErrorCode> {
-    if partition.leader != broker {
-        return Err(ErrorCode::NotLeaderOrFollower);
-    }
-    match known_epoch {
-        e if e < 0 || e == partition.leader_epoch => Ok(()),
-        e if e < partition.leader_epoch => Err(ErrorCode::FencedLeaderEpoch),
-        _ => Err(ErrorCode::UnknownLeaderEpoch),
-    }
-}
-
-/// Fetch: answers at once when `min_bytes` are there or a partition has an
-/// error, else waits for appends until `max_wait_ms` has passed.
-pub(crate) async fn fetch(
-    shared: &Shared,
-    broker: i32,
-    version: i16,
-    request: &FetchRequest,
-) -> FetchResponse {
+/// Fetch, served: answered at once when `min_bytes` are there or a
+/// partition has an error, else when appends bring them or `max_wait_ms`
+/// has passed.
+pub(super) async fn handle(call: &Call<'_>, request: &FetchRequest) -> FetchResponse {
+    let Call {
+        shared,
+        broker,
+        version,
+        ..
+    } = *call;
     let wait = Duration::from_millis(u64::try_from(request.max_wait_ms).unwrap_or(0));
     let deadline = Instant::now() + wait;
     let min_bytes = usize::try_from(request.min_bytes).unwrap_or(0);
@@ -112,7 +90,7 @@ fn read(
                     .ok_or(ErrorCode::UnknownTopicOrPartition),
             };
             let result = found.and_then(|partition| {
-                if let Err(e) = leader_check(partition, broker, p.current_leader_epoch) {
+                if let Err(e) = partition.check_leader(broker, p.current_leader_epoch) {
                     // Tell the client where to go instead (KIP-951).
                     data.current_leader = LeaderIdAndEpoch {
                         leader_id: partition.leader,
@@ -185,75 +163,42 @@ fn add_endpoint(state: &ClusterState, broker: i32, endpoints: &mut Vec<NodeEndpo
     }
 }
 
-/// ListOffsets: earliest, latest, max-timestamp, or the first offset at
-/// or after a timestamp, at the partition leader.
-pub(crate) fn list_offsets(
-    state: &ClusterState,
-    broker: i32,
-    request: &ListOffsetsRequest,
-) -> ListOffsetsResponse {
-    let topics = request
-        .topics
-        .iter()
-        .map(|t| ListOffsetsTopicResponse {
-            name: t.name.clone(),
-            partitions: t
-                .partitions
-                .iter()
-                .map(|p| {
-                    let found = state
-                        .partition(&t.name, p.partition_index)
-                        .ok_or(ErrorCode::UnknownTopicOrPartition)
-                        .and_then(|partition| {
-                            leader_check(partition, broker, p.current_leader_epoch)
-                                .map(|()| partition)
-                        });
-                    match found {
-                        Err(e) => ListOffsetsPartitionResponse {
-                            partition_index: p.partition_index,
-                            error_code: e.code(),
-                            ..Default::default()
-                        },
-                        Ok(partition) => {
-                            let (offset, timestamp, leader_epoch) = lookup(partition, p.timestamp);
-                            ListOffsetsPartitionResponse {
-                                partition_index: p.partition_index,
-                                timestamp,
-                                offset,
-                                leader_epoch,
-                                ..Default::default()
-                            }
-                        }
-                    }
-                })
-                .collect(),
-            ..Default::default()
-        })
-        .collect();
-    ListOffsetsResponse {
-        topics,
+/// A session error, or a request with nothing to put it on, takes the
+/// top-level field; otherwise each partition asked for carries the code.
+pub(super) fn error(
+    _state: &ClusterState,
+    _call: &Call<'_>,
+    request: &FetchRequest,
+    error: ErrorCode,
+) -> FetchResponse {
+    let code = error.code();
+    let partitions: usize = request.topics.iter().map(|t| t.partitions.len()).sum();
+    let top = partitions == 0
+        || matches!(
+            error,
+            ErrorCode::FetchSessionIdNotFound | ErrorCode::InvalidFetchSessionEpoch
+        );
+    FetchResponse {
+        error_code: if top { code } else { 0 },
+        responses: request
+            .topics
+            .iter()
+            .map(|t| FetchableTopicResponse {
+                topic: t.topic.clone(),
+                topic_id: t.topic_id,
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| PartitionData {
+                        partition_index: p.partition,
+                        error_code: if top { 0 } else { code },
+                        high_watermark: -1,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+            .collect(),
         ..Default::default()
-    }
-}
-
-/// One partition's (offset, timestamp, leader epoch) for `timestamp`.
-fn lookup(partition: &Partition, timestamp: i64) -> (i64, i64, i32) {
-    let log = &partition.log;
-    let found = match timestamp {
-        LATEST => return (log.high_watermark(), -1, partition.leader_epoch),
-        EARLIEST | EARLIEST_LOCAL => {
-            return (
-                log.log_start_offset(),
-                -1,
-                log.epoch_at(log.log_start_offset()),
-            )
-        }
-        MAX_TIMESTAMP => log.max_timestamp(),
-        t if t < 0 => None,
-        t => log.offset_for_timestamp(t),
-    };
-    match found {
-        Some((offset, ts)) => (offset, ts, log.epoch_at(offset)),
-        None => (-1, -1, -1),
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ferrokafka_protocol::messages::produce::{PartitionProduceData, TopicProduceData};
-use ferrokafka_protocol::messages::{InitProducerIdRequest, ProduceRequest, ProduceResponse};
+use ferrokafka_protocol::messages::{InitProducerIdRequest, ProduceRequest};
 use ferrokafka_protocol::{ErrorCode, Uuid};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -21,12 +21,16 @@ use tracing::{debug, warn};
 use super::accumulator::{fail_batch, now_millis, Accumulator, Appended, Failed};
 use super::batch::ProducerBatch;
 use super::broker::{self, Outgoing, Produced};
-use super::delivery::{Delivery, ProduceError};
+use super::delivery::ProduceError;
 use super::inbox::{Command, InboxReceiver};
 use super::shared::Shared;
 use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::Acks;
 use crate::error::Error;
+
+mod results;
+#[cfg(test)]
+mod tests;
 
 /// How many commands the task handles per loop turn before it looks at
 /// what else is ready: one pass of dispatch per burst, not per record.
@@ -53,7 +57,11 @@ enum ProducerId {
         id: i64,
         epoch: i16,
     },
-    /// The sequence broke: bump the epoch once nothing is in flight.
+    /// The sequence broke: bump the epoch once nothing is in flight and
+    /// no batch that may have been written under this epoch waits for a
+    /// retry (KIP-360): renumbered under the new epoch, the broker could
+    /// not tell its retry from a new batch and would write it twice.
+    /// Until then such batches go on being sent as they were numbered.
     NeedsBump {
         id: i64,
         epoch: i16,
@@ -69,7 +77,8 @@ pub(crate) struct SenderConfig {
     pub(crate) request_timeout: Duration,
     pub(crate) retry_backoff: Duration,
     pub(crate) retries: u32,
-    pub(crate) message_timeout: Duration,
+    /// `None` for no limit.
+    pub(crate) message_timeout: Option<Duration>,
     pub(crate) max_in_flight: usize,
     pub(crate) max_request_bytes: usize,
 }
@@ -84,6 +93,10 @@ pub(crate) struct Sender {
     /// Each broker's request pipeline.
     pipelines: HashMap<i32, mpsc::UnboundedSender<Outgoing>>,
     flushing: bool,
+    /// The handles are closing (purge) or gone: batches in flight get
+    /// their answer but no retry, and nothing new is sent. Ends when
+    /// nothing is in flight any more.
+    closing: bool,
     metadata_in_flight: bool,
     metadata_wanted: bool,
     metadata_failures: u32,
@@ -112,6 +125,7 @@ impl Sender {
                 broker_in_flight: HashMap::new(),
                 pipelines: HashMap::new(),
                 flushing: false,
+                closing: false,
                 metadata_in_flight: false,
                 metadata_wanted: false,
                 metadata_failures: 0,
@@ -145,6 +159,7 @@ impl Sender {
             let now = Instant::now();
             self.expire(now);
             if handles_gone {
+                self.closing = true;
                 let left = self.acc.purge(&ProduceError::Closed);
                 if !left.is_empty() {
                     warn!(
@@ -255,6 +270,7 @@ impl Sender {
             }
             Command::Flush => self.flushing = true,
             Command::Purge => {
+                self.closing = self.acc.in_flight() > 0;
                 let failed = self.acc.purge(&ProduceError::Closed);
                 self.report_failures(failed);
             }
@@ -284,9 +300,9 @@ impl Sender {
         if self.metadata_wanted && !self.metadata_in_flight && now >= self.next_metadata_at {
             self.request_metadata();
         }
-        let (id, epoch) = match self.producer_id.clone() {
-            ProducerId::Disabled => (-1, -1),
-            ProducerId::Ready { id, epoch } => (id, epoch),
+        let (id, epoch, resolving) = match self.producer_id.clone() {
+            ProducerId::Disabled => (-1, -1, false),
+            ProducerId::Ready { id, epoch } => (id, epoch, false),
             ProducerId::Needed { at } => {
                 if now >= at {
                     self.request_producer_id(-1, -1);
@@ -294,10 +310,11 @@ impl Sender {
                 return;
             }
             ProducerId::NeedsBump { id, epoch } => {
-                if self.acc.in_flight() == 0 {
+                if self.epoch_may_move() {
                     self.request_producer_id(id, epoch);
+                    return;
                 }
-                return;
+                (id, epoch, true)
             }
             ProducerId::Requesting | ProducerId::Fatal(_) => return,
         };
@@ -310,7 +327,7 @@ impl Sender {
                     (b.node_id, self.config.max_in_flight.saturating_sub(used))
                 })
                 .collect();
-            let taken = self.acc.take_ready(now, self.flushing, &slots);
+            let taken = self.acc.take_ready(now, self.flushing, resolving, &slots);
             if taken.is_empty() {
                 return;
             }
@@ -323,6 +340,14 @@ impl Sender {
                 }
             }
         }
+    }
+
+    /// Whether a new epoch may be taken now: nothing in flight, and no
+    /// batch that may have been written under the current one waits for
+    /// its retry (its answer under this epoch settles it; renumbered, it
+    /// could be written twice).
+    fn epoch_may_move(&self) -> bool {
+        self.acc.in_flight() == 0 && !self.acc.has_possibly_written()
     }
 
     fn send(&mut self, broker: i32, mut batches: Vec<ProducerBatch>, id: i64, epoch: i16) {
@@ -472,11 +497,15 @@ impl Sender {
                 broker,
                 batches,
                 result,
+                sent,
             }) => {
                 if let Some(n) = self.broker_in_flight.get_mut(&broker) {
                     *n = n.saturating_sub(1);
                 }
-                self.on_produced(batches, result);
+                self.on_produced(batches, result, sent, Instant::now());
+                if self.closing && self.acc.in_flight() == 0 {
+                    self.closing = false;
+                }
             }
         }
     }
@@ -499,245 +528,6 @@ impl Sender {
             }
         }
         self.report_failures(failed);
-    }
-
-    fn on_produced(
-        &mut self,
-        batches: Vec<ProducerBatch>,
-        result: Result<Option<ProduceResponse>, Error>,
-    ) {
-        let now = Instant::now();
-        let response = match result {
-            Ok(r) => r,
-            Err(e) => {
-                // The whole request failed: every batch is retried (or
-                // fails when its time is up).
-                self.schedule_metadata(false);
-                let reason = e.to_string();
-                for b in batches {
-                    self.retry_or_fail(b, reason.clone(), None, now);
-                }
-                return;
-            }
-        };
-        let Some(response) = response else {
-            // acks=0: written to the socket is delivered.
-            for b in batches {
-                self.acc.done(&b.topic, b.partition);
-                self.deliver(b, -1, -1);
-            }
-            return;
-        };
-        let metadata = self.cluster.metadata();
-        let mut results: HashMap<(&str, i32), (i16, i64, i64)> = HashMap::new();
-        for t in &response.responses {
-            let name = if t.name.is_empty() {
-                metadata
-                    .topics()
-                    .find(|i| i.topic_id == t.topic_id)
-                    .map(|i| i.name.as_str())
-            } else {
-                Some(t.name.as_str())
-            };
-            let Some(name) = name else { continue };
-            for p in &t.partition_responses {
-                results.insert(
-                    (name, p.index),
-                    (p.error_code, p.base_offset, p.log_append_time_ms),
-                );
-            }
-        }
-        for b in batches {
-            let Some(&(code, base_offset, append_time)) = results.get(&(&*b.topic, b.partition))
-            else {
-                self.retry_or_fail(b, "no result for the partition".into(), None, now);
-                continue;
-            };
-            self.on_batch_result(b, ErrorCode::from_code(code), base_offset, append_time, now);
-        }
-    }
-
-    fn on_batch_result(
-        &mut self,
-        batch: ProducerBatch,
-        code: ErrorCode,
-        base_offset: i64,
-        append_time: i64,
-        now: Instant,
-    ) {
-        use ErrorCode as E;
-        match code {
-            E::None => {
-                self.acc.done(&batch.topic, batch.partition);
-                self.acc.acked(&batch.topic, batch.partition);
-                self.deliver(batch, base_offset, append_time);
-            }
-            // The broker already has this batch: an earlier attempt was
-            // written and its answer lost.
-            E::DuplicateSequenceNumber => {
-                self.acc.done(&batch.topic, batch.partition);
-                self.acc.acked(&batch.topic, batch.partition);
-                self.deliver(batch, -1, append_time);
-            }
-            E::NotLeaderOrFollower
-            | E::LeaderNotAvailable
-            | E::UnknownTopicOrPartition
-            | E::FencedLeaderEpoch
-            | E::UnknownLeaderEpoch
-            | E::KafkaStorageError => {
-                self.schedule_metadata(false);
-                self.retry_or_fail(batch, code.to_string(), Some(code), now);
-            }
-            E::OutOfOrderSequenceNumber | E::UnknownProducerId
-                if self.producer_id != ProducerId::Disabled =>
-            {
-                // Expected while an earlier batch of the partition is
-                // being sent again; otherwise the broker lost our
-                // sequence and the epoch must move on.
-                if code == E::UnknownProducerId || !self.earlier_batch_retrying(&batch) {
-                    warn!(topic = %batch.topic, partition = batch.partition, %code, "sequence broken; bumping the producer epoch");
-                    self.bump_epoch();
-                }
-                self.retry_or_fail(batch, code.to_string(), Some(code), now);
-            }
-            E::InvalidProducerEpoch
-            | E::ProducerFenced
-            | E::ClusterAuthorizationFailed
-            | E::TransactionalIdAuthorizationFailed => {
-                self.acc.done(&batch.topic, batch.partition);
-                self.fail(batch, code);
-                self.fatal(format!("{code}"));
-            }
-            _ if code.is_retriable() => {
-                self.retry_or_fail(batch, code.to_string(), Some(code), now)
-            }
-            _ => {
-                self.acc.done(&batch.topic, batch.partition);
-                if batch.base_sequence.is_some() {
-                    self.bump_epoch();
-                }
-                self.fail(batch, code);
-            }
-        }
-    }
-
-    /// Whether a batch before `batch` in its partition is waiting to be
-    /// sent again (so the broker's OUT_OF_ORDER_SEQUENCE is expected).
-    fn earlier_batch_retrying(&self, batch: &ProducerBatch) -> bool {
-        // Retried batches go back to the queue before this one's answer
-        // arrives (responses come in order on a connection). Whether this
-        // batch was itself retried says nothing: the first batch of the
-        // partition refused again and again means the broker lost the
-        // sequence, and only an epoch bump gets it through.
-        batch.base_sequence.is_some_and(|seq| {
-            self.acc
-                .has_earlier_batch(&batch.topic, batch.partition, seq)
-        })
-    }
-
-    fn retry_or_fail(
-        &mut self,
-        mut batch: ProducerBatch,
-        reason: String,
-        code: Option<ErrorCode>,
-        now: Instant,
-    ) {
-        let expired = now >= batch.created + self.config.message_timeout;
-        if expired || batch.attempts >= self.config.retries {
-            self.acc.done(&batch.topic, batch.partition);
-            if batch.base_sequence.is_some() {
-                self.bump_epoch();
-            }
-            let error = match (expired, code) {
-                (false, Some(code)) => ProduceError::Kafka {
-                    topic: batch.topic.to_string(),
-                    partition: batch.partition,
-                    error: code,
-                },
-                _ => ProduceError::TimedOut {
-                    topic: batch.topic.to_string(),
-                    partition: batch.partition,
-                    last: Some(reason),
-                },
-            };
-            let mut failed = Vec::new();
-            fail_batch(batch, &error, &mut failed);
-            self.report_failures(failed);
-            return;
-        }
-        debug!(topic = %batch.topic, partition = batch.partition, attempt = batch.attempts + 1, reason, "retrying batch");
-        batch.last_error = Some(reason);
-        let at = now + self.config.retry_backoff;
-        self.acc.retry(batch, at);
-    }
-
-    fn bump_epoch(&mut self) {
-        if let ProducerId::Ready { id, epoch } = self.producer_id {
-            self.producer_id = ProducerId::NeedsBump { id, epoch };
-        }
-    }
-
-    fn fatal(&mut self, reason: String) {
-        self.producer_id = ProducerId::Fatal(reason.clone());
-        let failed = self.acc.purge(&ProduceError::Fatal(reason));
-        self.report_failures(failed);
-    }
-
-    fn deliver(&mut self, mut batch: ProducerBatch, base_offset: i64, append_time: i64) {
-        if let Some(buf) = batch.take_buffer() {
-            self.acc.recycle(buf);
-        }
-        let n = batch.records.len();
-        // A fresh `Arc` per batch, not the topic's own: the application
-        // thread drops each report's clone while this thread clones for
-        // the next batch, and one shared count bounced between the cores
-        // on every record.
-        let topic: Arc<str> = Arc::from(&*batch.topic);
-        let partition = batch.partition;
-        let reports = batch
-            .records
-            .into_iter()
-            .enumerate()
-            .map(|(i, (sink, timestamp))| {
-                let delivery = Delivery {
-                    topic: topic.clone(),
-                    partition,
-                    offset: if base_offset >= 0 {
-                        base_offset + i as i64
-                    } else {
-                        -1
-                    },
-                    timestamp: if append_time >= 0 {
-                        append_time
-                    } else {
-                        timestamp
-                    },
-                };
-                (sink, Ok(delivery))
-            });
-        self.shared.report_all(reports);
-        self.shared.release(n, batch.permit_bytes);
-    }
-
-    fn fail(&mut self, batch: ProducerBatch, code: ErrorCode) {
-        let error = ProduceError::Kafka {
-            topic: batch.topic.to_string(),
-            partition: batch.partition,
-            error: code,
-        };
-        let mut failed = Vec::new();
-        fail_batch(batch, &error, &mut failed);
-        self.report_failures(failed);
-    }
-
-    fn report_failures(&self, failed: Vec<Failed>) {
-        if failed.is_empty() {
-            return;
-        }
-        let bytes = failed.iter().map(|f| f.permit_bytes).sum();
-        self.shared.release(failed.len(), bytes);
-        self.shared
-            .report_all(failed.into_iter().map(|f| (f.sink, Err(f.error))));
     }
 }
 
