@@ -231,3 +231,64 @@ async fn auto_commit_runs_while_polling_without_commit_or_close() {
     assert_eq!(committed[0].1, Some(25), "not auto-committed while polling");
     drop(c);
 }
+
+#[tokio::test]
+async fn commit_with_manual_offset_store_commits_the_stored_offset() {
+    let topic = unique("ferro-c-stored");
+    let id = create_topic(&topic, 1).await;
+    produce(&topic, id, 0, &values("s", 10)).await;
+    let config = group_config(&unique("ferro-g"))
+        .set("enable.auto.offset.store", "false")
+        .and_then(|c| c.set("enable.auto.commit", "false"))
+        .expect("valid");
+    let mut c = Consumer::new(config).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    let got = consume(&mut c, 10, Duration::from_secs(30)).await;
+    assert_eq!(
+        got.iter().map(|m| m.offset()).collect::<Vec<_>>(),
+        (0..10).collect::<Vec<_>>()
+    );
+    // Processed up to offset 2: the next to read, 3, is committed, not
+    // the position 10.
+    c.store_offset(&got[2]).expect("stores");
+    c.commit().await.expect("commits");
+    let committed = c
+        .committed(&[(&topic, 0)], Duration::from_secs(10))
+        .await
+        .expect("committed");
+    assert_eq!(committed[0].1, Some(3));
+    c.close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_dropped_consumer_commits_what_it_consumed() {
+    let topic = unique("ferro-c-dropcommit");
+    let group = unique("ferro-g");
+    let id = create_topic(&topic, 1).await;
+    produce(&topic, id, 0, &values("d", 10)).await;
+    // Auto commit on, but its timer too slow to fire during the test:
+    // only the drop can commit.
+    let config = group_config(&group)
+        .set("auto.commit.interval.ms", "600000")
+        .expect("valid");
+    let mut c = Consumer::new(config).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    consume(&mut c, 10, Duration::from_secs(30)).await;
+    drop(c);
+    let reader = Consumer::new(group_config(&group)).expect("consumer");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let committed = reader
+            .committed(&[(&topic, 0)], Duration::from_secs(10))
+            .await
+            .expect("committed");
+        if committed[0].1 == Some(10) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the dropped consumer's offsets were never committed: {committed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

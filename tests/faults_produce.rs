@@ -42,6 +42,28 @@ async fn not_leader_on_produce_without_a_move_is_retried_in_order() {
     assert_eq!(assert_exactly_once(&outcomes, &log), 220);
 }
 
+/// UNKNOWN_TOPIC_ID (the topic was recreated under a new id) is one of the
+/// codes that invalidate metadata: the producer refreshes before retrying.
+#[tokio::test]
+async fn unknown_topic_id_on_produce_refreshes_metadata_and_is_retried_in_order() {
+    let topic = unique("faults-tid");
+    let cluster = mock_with_topic(2, &topic, 2).await;
+    let producer =
+        Producer::new(producer_config(&cluster.bootstrap_servers(), &[])).expect("producer");
+    let first = send_range(&producer, &topic, 0..20, round_robin(2)).await;
+    cluster.push_request_errors(ApiKey::Produce, &[ErrorCode::UnknownTopicId; 2]);
+    let metadata_before = count(&cluster, ApiKey::Metadata);
+    let mut outcomes = first;
+    outcomes.extend(send_waves(&producer, &topic, 20, 5, 40, round_robin(2)).await);
+    assert_all_delivered(&outcomes);
+    assert!(
+        count(&cluster, ApiKey::Metadata) > metadata_before,
+        "UNKNOWN_TOPIC_ID makes the producer refresh its metadata"
+    );
+    let log = read_back(&cluster, &topic, 2).await;
+    assert_eq!(assert_exactly_once(&outcomes, &log), 220);
+}
+
 #[tokio::test]
 async fn a_leader_move_mid_stream_sends_to_the_new_leader_in_order() {
     let topic = unique("faults-move");
@@ -187,6 +209,14 @@ async fn one_refused_request_fails_exactly_its_records(code: ErrorCode) {
     );
     let log = read_back(&cluster, &topic, 2).await;
     assert_eq!(assert_exactly_once(&outcomes, &log), 100 - failed.len());
+}
+
+/// INVALID_PRODUCER_EPOCH on a Produce answer fails that batch, not the
+/// idempotent producer (Java's `InvalidProducerEpochException` is not in
+/// its `TransactionManager`'s fatal set; `ErrorCode::is_fatal_for_producer`).
+#[tokio::test]
+async fn invalid_producer_epoch_fails_only_the_refused_records() {
+    one_refused_request_fails_exactly_its_records(ErrorCode::InvalidProducerEpoch).await;
 }
 
 #[tokio::test]

@@ -79,6 +79,88 @@ impl ErrorCode {
     }
 }
 
+/// What a client does about an error code: one policy for the fetcher, the
+/// producer's sender and group membership, derived from the exception
+/// hierarchy of Kafka's Java client (`org.apache.kafka.common.errors`) as
+/// shipped with Kafka 4.3, so that the three agree.
+impl ErrorCode {
+    /// Whether the client's view of the cluster (which broker leads the
+    /// partition, the topic's id) is out of date: refresh metadata, then
+    /// retry. These are the codes whose Java exception is an
+    /// `InvalidMetadataException`, plus UNKNOWN_LEADER_EPOCH and
+    /// OFFSET_NOT_AVAILABLE, which Java's fetch and list-offsets paths also
+    /// treat as a leader change in progress. Every one is retriable.
+    pub fn invalidates_metadata(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::UnknownTopicOrPartition
+                | ErrorCode::LeaderNotAvailable
+                | ErrorCode::NotLeaderOrFollower
+                | ErrorCode::ReplicaNotAvailable
+                | ErrorCode::NetworkException
+                | ErrorCode::KafkaStorageError
+                | ErrorCode::ListenerNotFound
+                | ErrorCode::FencedLeaderEpoch
+                | ErrorCode::UnknownLeaderEpoch
+                | ErrorCode::OffsetNotAvailable
+                | ErrorCode::PreferredLeaderNotAvailable
+                | ErrorCode::EligibleLeadersNotAvailable
+                | ErrorCode::ElectionNotNeeded
+                | ErrorCode::UnknownTopicId
+                | ErrorCode::InconsistentTopicId
+        )
+    }
+
+    /// Whether the group or transaction coordinator is unknown, moved or
+    /// still loading: find the coordinator again, then retry
+    /// (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR,
+    /// COORDINATOR_LOAD_IN_PROGRESS; all retriable).
+    pub fn is_coordinator_error(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::CoordinatorNotAvailable
+                | ErrorCode::NotCoordinator
+                | ErrorCode::CoordinatorLoadInProgress
+        )
+    }
+
+    /// Whether a produce error ends the producer, not only the batch: the
+    /// five codes Java's `TransactionManager` sends to its fatal state
+    /// (CLUSTER_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    /// PRODUCER_FENCED, UNSUPPORTED_VERSION, INVALID_PRODUCER_ID_MAPPING).
+    /// No later batch can succeed with the same producer identity.
+    pub fn is_fatal_for_producer(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::ClusterAuthorizationFailed
+                | ErrorCode::TransactionalIdAuthorizationFailed
+                | ErrorCode::ProducerFenced
+                | ErrorCode::UnsupportedVersion
+                | ErrorCode::InvalidProducerIdMapping
+        )
+    }
+
+    /// Whether a group member must stop, because joining again cannot
+    /// succeed until the application or the cluster's configuration
+    /// changes: the codes Java's consumer coordinator raises to the
+    /// application from JoinGroup, SyncGroup and Heartbeat rather than
+    /// rejoining or retrying (INCONSISTENT_GROUP_PROTOCOL, INVALID_GROUP_ID,
+    /// INVALID_SESSION_TIMEOUT, GROUP_AUTHORIZATION_FAILED,
+    /// UNSUPPORTED_VERSION, GROUP_MAX_SIZE_REACHED, FENCED_INSTANCE_ID).
+    pub fn is_fatal_for_group_member(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InconsistentGroupProtocol
+                | ErrorCode::InvalidGroupId
+                | ErrorCode::InvalidSessionTimeout
+                | ErrorCode::GroupAuthorizationFailed
+                | ErrorCode::UnsupportedVersion
+                | ErrorCode::GroupMaxSizeReached
+                | ErrorCode::FencedInstanceId
+        )
+    }
+}
+
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.name(), self.code())
@@ -285,6 +367,98 @@ mod tests {
             ErrorCode::from_code(45).name(),
             "OUT_OF_ORDER_SEQUENCE_NUMBER"
         );
+    }
+
+    /// Codes whose exception in Kafka 4.3's Java client is a
+    /// `RetriableException` (from `Errors.values()`, by class hierarchy).
+    const JAVA_RETRIABLE: &[i16] = &[
+        2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84,
+        88, 89, 100, 103, 106, 122, 123, 133,
+    ];
+    /// Codes whose exception is an `InvalidMetadataException`.
+    const JAVA_INVALID_METADATA: &[i16] = &[3, 5, 6, 9, 13, 56, 72, 74, 80, 83, 84, 100, 103];
+
+    #[test]
+    fn retriable_is_exactly_javas_retriable_exceptions() {
+        for &code in ALL_CODES {
+            assert_eq!(
+                ErrorCode::from_code(code).is_retriable(),
+                JAVA_RETRIABLE.contains(&code),
+                "{}",
+                ErrorCode::from_code(code)
+            );
+        }
+        assert!(!ErrorCode::Unknown(9999).is_retriable());
+    }
+
+    #[test]
+    fn metadata_invalidation_is_javas_plus_the_two_leader_change_codes() {
+        for &code in ALL_CODES {
+            let e = ErrorCode::from_code(code);
+            let expected = JAVA_INVALID_METADATA.contains(&code)
+                || matches!(
+                    e,
+                    ErrorCode::UnknownLeaderEpoch | ErrorCode::OffsetNotAvailable
+                );
+            assert_eq!(e.invalidates_metadata(), expected, "{e}");
+            if e.invalidates_metadata() {
+                assert!(
+                    e.is_retriable(),
+                    "{e} refreshes metadata but is not retriable"
+                );
+            }
+        }
+        assert!(!ErrorCode::Unknown(9999).invalidates_metadata());
+    }
+
+    #[test]
+    fn coordinator_errors_are_retriable() {
+        let all: Vec<ErrorCode> = ALL_CODES.iter().map(|&c| ErrorCode::from_code(c)).collect();
+        let coordinator: Vec<i16> = all
+            .iter()
+            .filter(|e| e.is_coordinator_error())
+            .map(|e| e.code())
+            .collect();
+        assert_eq!(coordinator, [14, 15, 16]);
+        assert!(all
+            .iter()
+            .filter(|e| e.is_coordinator_error())
+            .all(|e| e.is_retriable() && !e.invalidates_metadata()));
+    }
+
+    #[test]
+    fn fatal_codes_are_never_retriable() {
+        let all: Vec<ErrorCode> = ALL_CODES.iter().map(|&c| ErrorCode::from_code(c)).collect();
+        let producer: Vec<i16> = all
+            .iter()
+            .filter(|e| e.is_fatal_for_producer())
+            .map(|e| e.code())
+            .collect();
+        assert_eq!(producer, [31, 35, 49, 53, 90]);
+        let group: Vec<i16> = all
+            .iter()
+            .filter(|e| e.is_fatal_for_group_member())
+            .map(|e| e.code())
+            .collect();
+        assert_eq!(group, [23, 24, 26, 30, 35, 81, 82]);
+        for e in all
+            .iter()
+            .filter(|e| e.is_fatal_for_producer() || e.is_fatal_for_group_member())
+        {
+            assert!(!e.is_retriable() && !e.invalidates_metadata(), "{e}");
+        }
+        // Java's InvalidProducerEpochException fails the batch, not the
+        // idempotent producer.
+        assert!(!ErrorCode::InvalidProducerEpoch.is_fatal_for_producer());
+        // Rejoin signals are not fatal.
+        for e in [
+            ErrorCode::UnknownMemberId,
+            ErrorCode::IllegalGeneration,
+            ErrorCode::RebalanceInProgress,
+            ErrorCode::MemberIdRequired,
+        ] {
+            assert!(!e.is_fatal_for_group_member(), "{e}");
+        }
     }
 
     #[test]

@@ -84,3 +84,19 @@ pub(crate) fn check_encode_version<M: Message>(version: i16) -> EncodeResult {
         })
     }
 }
+
+/// Encodes `message` as [`Encode::encode`] does, except the payload of
+/// every `bytes` field outside the tagged sections: its length prefix is
+/// written, its bytes are not. Returns where in `buf` each payload belongs
+/// and the payloads, in order. Refuses versions the crate does not speak.
+pub(crate) fn encode_split<M: Message + crate::messages::field::Field>(
+    message: &M,
+    buf: &mut BytesMut,
+    version: i16,
+) -> Result<Vec<(usize, Bytes)>, crate::primitives::EncodeError> {
+    use crate::messages::field::Split;
+    check_encode_version::<M>(version)?;
+    let mut split = Split::default();
+    message.write_with(buf, version, M::is_flexible(version), M::NAME, &mut split)?;
+    Ok(split.0)
+}

@@ -273,3 +273,111 @@ fn rejects_every_truncation_of_kafkas_vectors() {
         }
     }
 }
+
+/// Decodes a response from Kafka's bytes, expecting it to fail.
+fn response_error(v: &Vector, bytes: Bytes) -> ferrokafka_protocol::DecodeError {
+    match ResponseBody::decode(v.api_key, v.version, bytes) {
+        Ok(_) => panic!("{} v{}: decoded", v.api, v.version),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn decode_errors_in_kafkas_bytes_name_the_field_path() {
+    use ferrokafka_protocol::DecodeError;
+    let v = vectors()
+        .into_iter()
+        .find(|v| v.api == "Fetch" && !v.request && v.version == 16)
+        .expect("a Fetch v16 response vector");
+    let topics = v.java["responses"].as_array().expect("responses");
+    let t = topics.len() - 1;
+    let partitions = topics[t]["partitions"].as_array().expect("partitions");
+    let p = partitions.len() - 1;
+    // The last partition ends with its preferred read replica, then its
+    // records: compact bytes, a one-byte length + 1 here.
+    let replica = partitions[p]["preferredReadReplica"]
+        .as_i64()
+        .and_then(|r| i32::try_from(r).ok())
+        .expect("replica id")
+        .to_be_bytes();
+    let records = v
+        .bytes
+        .windows(4)
+        .rposition(|w| w == replica)
+        .expect("the replica id in Kafka's bytes")
+        + 4;
+    let len = usize::from(v.bytes[records]) - 1;
+    assert!(len > 2 && len < 0x7f, "records of {len} bytes");
+    let path = |field: &str| format!("FetchResponse.responses[{t}].partitions[{p}].{field}");
+
+    // Truncated in the middle of the records.
+    let err = response_error(&v, v.bytes.slice(..records + 1 + len / 2));
+    assert_eq!(err.path(), Some(path("records").as_str()), "{err}");
+    assert!(
+        matches!(err.root(), DecodeError::InvalidLength { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with(&path("records")),
+        "the message says where: {err}"
+    );
+
+    // Truncated in the middle of the replica id.
+    let err = response_error(&v, v.bytes.slice(..records - 2));
+    assert_eq!(
+        err.path(),
+        Some(path("preferred_read_replica").as_str()),
+        "{err}"
+    );
+    assert!(matches!(err.root(), DecodeError::Truncated { .. }), "{err}");
+
+    // Garbled: the last node endpoint's host (a tagged field) is not UTF-8.
+    let endpoints = v.java["nodeEndpoints"].as_array().expect("node endpoints");
+    let host = endpoints[endpoints.len() - 1]["host"]
+        .as_str()
+        .expect("host");
+    let at = v
+        .bytes
+        .windows(host.len())
+        .rposition(|w| w == host.as_bytes())
+        .expect("the host in Kafka's bytes");
+    let mut garbled = v.bytes.to_vec();
+    garbled[at] = 0xff;
+    let err = response_error(&v, Bytes::from(garbled));
+    assert_eq!(
+        err.path(),
+        Some(format!("FetchResponse.node_endpoints[{}].host", endpoints.len() - 1).as_str()),
+        "{err}"
+    );
+    assert!(
+        matches!(err.root(), DecodeError::InvalidUtf8 { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_truncation_error_says_where_in_the_message() {
+    for v in vectors().into_iter().filter(|v| !v.request) {
+        let name = format!("{}Response", v.api);
+        for cut in [
+            0,
+            1,
+            v.bytes.len() / 3,
+            v.bytes.len() / 2,
+            v.bytes.len() - 1,
+        ] {
+            if cut >= v.bytes.len() {
+                continue;
+            }
+            let err = response_error(&v, v.bytes.slice(..cut));
+            let path = err
+                .path()
+                .unwrap_or_else(|| panic!("{name} v{} cut at {cut}: no path in {err}", v.version));
+            assert!(
+                path == name || path.starts_with(&format!("{name}.")),
+                "{name} v{} cut at {cut}: {path}",
+                v.version
+            );
+        }
+    }
+}

@@ -319,7 +319,7 @@ impl Cluster {
         let conn = self.any_broker().await?;
         let result = conn.send(request).await;
         if let Err(e) = &result {
-            self.connection_failed(conn.broker(), e).await;
+            self.connection_failed(&conn, e);
         }
         result
     }
@@ -329,27 +329,28 @@ impl Cluster {
         let conn = self.broker(node_id).await?;
         let result = conn.send(request).await;
         if let Err(e) = &result {
-            self.connection_failed(conn.broker(), e).await;
+            self.connection_failed(&conn, e);
         }
         result
     }
 
-    /// Tells the cluster that a request to `address` (on this handle's
-    /// lane) failed with `error`:
-    /// a timed-out connection is dropped (its late answers would arrive out
-    /// of order with what follows), and a lost connection means the
-    /// metadata may be stale.
-    pub async fn connection_failed(&self, address: &str, error: &Error) {
+    /// Tells the cluster that a request on `conn` (on this handle's lane)
+    /// failed with `error`: a timed-out or lost connection is dropped (a
+    /// timed-out one's late answers would arrive out of order with what
+    /// follows), so the next request makes a new one. Only `conn` itself
+    /// is dropped, never a newer connection to the same broker, and the
+    /// report never waits for a reconnect under way.
+    pub fn connection_failed(&self, conn: &Connection, error: &Error) {
         match error {
             Error::RequestTimeout { .. } => {
                 warn!(
-                    broker = address,
+                    broker = conn.broker(),
                     "request timed out; dropping the connection"
                 );
-                self.pool().reset(address).await;
+                self.pool().reset(conn.broker(), conn);
             }
             Error::Disconnected { .. } | Error::Io { .. } => {
-                self.pool().reset(address).await;
+                self.pool().reset(conn.broker(), conn);
             }
             _ => {}
         }

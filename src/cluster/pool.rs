@@ -31,14 +31,51 @@ struct SlotState {
     retry_at: Option<Instant>,
 }
 
+/// One broker address: its state behind a lock held only for a few
+/// instructions (never across an await), and a turn to connect.
+#[derive(Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+    /// Held by the one caller connecting (through its backoff and the
+    /// connect); the others wait for its connection rather than open
+    /// their own. Failure reports and backoff checks never take it.
+    connecting: tokio::sync::Mutex<()>,
+}
+
+impl Slot {
+    fn state(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection, if there is one that has not ended.
+    fn live(&self, address: &str) -> Option<Connection> {
+        let mut state = self.state();
+        match &state.conn {
+            Some(conn) if !conn.is_closed() => Some(conn.clone()),
+            Some(_) => {
+                debug!(broker = address, "connection lost; reconnecting");
+                state.conn = None;
+                None
+            }
+            None => None,
+        }
+    }
+}
+
 /// One connection per broker address (a [`Cluster`](super::Cluster) has
 /// one pool per lane).
+///
+/// Connecting never blocks unrelated work: one caller per address
+/// connects (after the backoff, if the last attempt failed) while the
+/// others wait for its result, and [`BrokerPool::reset`] and
+/// [`BrokerPool::in_backoff`] only touch the slot's state, so a failure
+/// report is never held up by a reconnect. A reset names the connection
+/// that failed, and drops it only if it is still the pool's: a late
+/// report about an old connection leaves a newer healthy one be.
 pub(crate) struct BrokerPool {
     config: PoolConfig,
-    // Held only to find or add a slot; each slot's own lock serialises
-    // connecting to that broker, so one broker's slow connect never holds
-    // up another's.
-    slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<SlotState>>>>,
+    // Held only to find or add a slot.
+    slots: Mutex<HashMap<String, Arc<Slot>>>,
 }
 
 impl BrokerPool {
@@ -49,7 +86,7 @@ impl BrokerPool {
         }
     }
 
-    fn slot(&self, address: &str) -> Arc<tokio::sync::Mutex<SlotState>> {
+    fn slot(&self, address: &str) -> Arc<Slot> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots.entry(address.to_owned()).or_default().clone()
     }
@@ -58,18 +95,21 @@ impl BrokerPool {
     /// last attempt failed) when there is none or it broke.
     pub(crate) async fn get(&self, address: &str) -> Result<Connection> {
         let slot = self.slot(address);
-        let mut state = slot.lock().await;
-        if let Some(conn) = &state.conn {
-            if !conn.is_closed() {
-                return Ok(conn.clone());
-            }
-            debug!(broker = address, "connection lost; reconnecting");
-            state.conn = None;
+        if let Some(conn) = slot.live(address) {
+            return Ok(conn);
         }
-        if let Some(at) = state.retry_at {
+        let _turn = slot.connecting.lock().await;
+        // Whoever connected before us may have succeeded.
+        if let Some(conn) = slot.live(address) {
+            return Ok(conn);
+        }
+        let retry_at = slot.state().retry_at;
+        if let Some(at) = retry_at {
             tokio::time::sleep_until(at).await;
         }
-        match self.connect(address).await {
+        let result = self.connect(address).await;
+        let mut state = slot.state();
+        match result {
             Ok(conn) => {
                 state.failures = 0;
                 state.retry_at = None;
@@ -80,6 +120,7 @@ impl BrokerPool {
                 state.failures = state.failures.saturating_add(1);
                 let wait = backoff(self.config.backoff, self.config.backoff_max, state.failures);
                 state.retry_at = Some(Instant::now() + wait);
+                drop(state);
                 warn!(broker = address, error = %e, retry_in_ms = wait.as_millis() as u64, "connect failed");
                 Err(e)
             }
@@ -90,16 +131,19 @@ impl BrokerPool {
     /// has not passed yet.
     pub(crate) fn in_backoff(&self, address: &str) -> bool {
         let slot = self.slot(address);
-        let Ok(state) = slot.try_lock() else {
-            return false;
-        };
-        state.retry_at.is_some_and(|at| at > Instant::now())
+        let retry_at = slot.state().retry_at;
+        retry_at.is_some_and(|at| at > Instant::now())
     }
 
-    /// Drops the connection to `address` so that the next `get` makes a new
-    /// one (after a request on it timed out, for instance).
-    pub(crate) async fn reset(&self, address: &str) {
-        self.slot(address).lock().await.conn = None;
+    /// Drops `failed` (a connection to `address`) so that the next `get`
+    /// makes a new one (after a request on it timed out, for instance),
+    /// unless the pool already replaced it. Never waits.
+    pub(crate) fn reset(&self, address: &str, failed: &Connection) {
+        let slot = self.slot(address);
+        let mut state = slot.state();
+        if state.conn.as_ref().is_some_and(|c| c.same_as(failed)) {
+            state.conn = None;
+        }
     }
 
     async fn connect(&self, address: &str) -> Result<Connection> {
@@ -146,6 +190,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_address_backs_off_and_says_so() {
+        let (addr, pool) = refused(Duration::from_secs(5));
+        assert!(pool.get(&addr).await.is_err());
+        assert!(pool.in_backoff(&addr));
+    }
+
+    /// A refused address and a pool whose backoff is `backoff`.
+    fn refused(backoff: Duration) -> (String, BrokerPool) {
         // Bind then drop: the port is (almost certainly) closed now.
         let addr = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -154,10 +205,44 @@ mod tests {
         let pool = BrokerPool::new(PoolConfig {
             connection: ConnectionConfig::default(),
             sasl: None,
-            backoff: Duration::from_secs(5),
-            backoff_max: Duration::from_secs(5),
+            backoff,
+            backoff_max: backoff,
         });
+        (addr, pool)
+    }
+
+    /// On tokio's paused clock: no real second passes.
+    #[tokio::test(start_paused = true)]
+    async fn a_reconnect_waits_out_the_backoff_on_the_client_clock() {
+        let (addr, pool) = refused(Duration::from_secs(30));
+        let t0 = Instant::now();
         assert!(pool.get(&addr).await.is_err());
         assert!(pool.in_backoff(&addr));
+        // The next try waits out the backoff (24 s to 36 s with jitter).
+        assert!(pool.get(&addr).await.is_err());
+        let waited = t0.elapsed();
+        assert!(
+            waited >= Duration::from_secs(24) && waited <= Duration::from_secs(36),
+            "waited {waited:?}"
+        );
+        assert!(pool.in_backoff(&addr));
+    }
+
+    #[tokio::test]
+    async fn a_caller_waiting_out_the_backoff_does_not_hide_it() {
+        let (addr, pool) = refused(Duration::from_secs(5));
+        let pool = Arc::new(pool);
+        assert!(pool.get(&addr).await.is_err());
+        // Another caller waits out the backoff to connect again ...
+        let waiter = {
+            let (pool, addr) = (pool.clone(), addr.clone());
+            tokio::spawn(async move { pool.get(&addr).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "the waiter is in its backoff");
+        // ... meanwhile the address still reads as backing off (any_broker
+        // sorts on it), at once.
+        assert!(pool.in_backoff(&addr));
+        waiter.abort();
     }
 }

@@ -38,6 +38,7 @@
 //! incremental with `cooperative-sticky`: only the partitions that move
 //! are given back, and the rest are consumed throughout.
 
+mod commit;
 mod engine;
 mod error;
 pub(crate) mod fetch;
@@ -162,9 +163,21 @@ impl Drop for Held {
 
 /// A Kafka consumer. Needs a tokio runtime: the engine runs as a task.
 ///
-/// Dropping it makes the engine leave the group on its own, without
-/// committing (best effort: nothing waits for it); call
-/// [`Consumer::close`] to commit, leave, and know that it happened.
+/// # Dropping without `close`
+///
+/// Call [`Consumer::close`] to commit, leave the group, and know that both
+/// happened. A consumer dropped without it does the same in the
+/// background, best effort, as librdkafka's destroy does: with
+/// `enable.auto.commit=true` it commits what auto commit would have
+/// committed (the stored offsets: with `enable.auto.offset.store=true`
+/// everything handed out), waits up to `request.timeout.ms` for that
+/// commit, then leaves the group (up to `request.timeout.ms` more). With
+/// `enable.auto.commit=false` it commits nothing and only leaves. `drop`
+/// itself never blocks: the engine task does this work, so it happens
+/// only while the runtime keeps running (a runtime shut down right after
+/// the drop, as at the end of `main`, cancels it), and a failure is only
+/// logged. Records handed out but not committed are read again by the
+/// partition's next owner.
 pub struct Consumer {
     config: ClientConfig,
     commands: mpsc::UnboundedSender<Command>,
@@ -371,71 +384,6 @@ impl Consumer {
         }
     }
 
-    /// Marks `message` consumed: its offset + 1 is what the next commit
-    /// stores. Only needed with `enable.auto.offset.store=false`.
-    pub fn store_offset(&mut self, message: &Message) -> Result<()> {
-        let tp: Tp = (message.topic.clone(), message.partition);
-        match self.parts.get_mut(&tp) {
-            Some(p) => {
-                p.stored = Some(message.offset + 1);
-                Ok(())
-            }
-            None => Err(not_assigned(&tp)),
-        }
-    }
-
-    /// Commits the current positions (the offset after each partition's
-    /// last message handed out) and waits for the broker.
-    pub async fn commit(&mut self) -> Result<()> {
-        let offsets = self.positions();
-        if offsets.is_empty() {
-            return Ok(());
-        }
-        self.commit_list(offsets).await
-    }
-
-    /// Commits these offsets (the next offset to read, as Kafka stores
-    /// them) and waits for the broker.
-    pub async fn commit_offsets(&mut self, offsets: &[(&str, i32, i64)]) -> Result<()> {
-        let list = offsets
-            .iter()
-            .map(|(t, p, o)| ((Arc::from(*t), *p), *o))
-            .collect();
-        self.commit_list(list).await
-    }
-
-    /// Commits the current positions without waiting; a failure is
-    /// logged.
-    pub fn commit_async(&mut self) -> Result<()> {
-        let offsets = self.positions();
-        if offsets.is_empty() {
-            return Ok(());
-        }
-        self.send(Command::Commit {
-            offsets,
-            reply: None,
-        })
-    }
-
-    /// The committed offsets of `partitions` (`None`: nothing committed).
-    pub async fn committed(
-        &self,
-        partitions: &[(&str, i32)],
-        timeout: Duration,
-    ) -> Result<Vec<(TopicPartition, Option<i64>)>> {
-        let (reply, rx) = oneshot::channel();
-        let tps = partitions
-            .iter()
-            .map(|(t, p)| (Arc::from(*t), *p))
-            .collect();
-        self.send(Command::Committed { tps, reply })?;
-        let found = self.wait(rx, timeout, "committed offsets").await??;
-        Ok(found
-            .iter()
-            .map(|(tp, o)| (TopicPartition::from_tp(tp), *o))
-            .collect())
-    }
-
     /// Moves an assigned partition's position: the next message handed
     /// out from it is at `offset`.
     pub fn seek(&mut self, topic: &str, partition: i32, offset: Offset) -> Result<()> {
@@ -510,11 +458,7 @@ impl Consumer {
         // commit and LeaveGroup go over the coordinator's connection.
         let _ = self.send(Command::Closing);
         if self.config.enable_auto_commit && self.config.group_id.is_some() {
-            let stored: Vec<(Tp, i64)> = self
-                .parts
-                .iter()
-                .filter_map(|(tp, p)| p.stored.map(|o| (tp.clone(), o)))
-                .collect();
+            let stored = self.stored();
             if !stored.is_empty() {
                 result = self.commit_list(stored).await;
             }
@@ -548,16 +492,6 @@ impl Consumer {
         }
     }
 
-    async fn commit_list(&mut self, offsets: Vec<(Tp, i64)>) -> Result<()> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Command::Commit {
-            offsets,
-            reply: Some(reply),
-        })?;
-        let timeout = self.config.request_timeout + Duration::from_secs(1);
-        self.wait(rx, timeout, "commit").await?
-    }
-
     fn positions(&self) -> Vec<(Tp, i64)> {
         self.parts
             .iter()
@@ -568,30 +502,6 @@ impl Consumer {
     fn drop_current(&mut self, tp: &Tp) {
         if self.current.as_ref().is_some_and(|c| &c.tp == tp) {
             self.current = None;
-        }
-    }
-
-    /// Commits the stored offsets that changed, every
-    /// `auto.commit.interval.ms` (the engine's timer raises the flag),
-    /// without waiting.
-    fn maybe_auto_commit(&mut self) {
-        if self.closed || !self.shared.take_auto_commit_due() {
-            return;
-        }
-        let mut offsets = Vec::new();
-        for (tp, p) in &mut self.parts {
-            if p.stored.is_some() && p.stored != p.auto_committed {
-                p.auto_committed = p.stored;
-                if let Some(o) = p.stored {
-                    offsets.push((tp.clone(), o));
-                }
-            }
-        }
-        if !offsets.is_empty() {
-            let _ = self.send(Command::Commit {
-                offsets,
-                reply: None,
-            });
         }
     }
 

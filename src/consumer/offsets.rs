@@ -247,12 +247,11 @@ where
         };
         let result = async {
             let conn = cluster.broker(node).await?;
-            let address = conn.broker().to_owned();
-            let r = attempt(conn).await;
+            let r = attempt(conn.clone()).await;
             if let Err(e) = &r {
                 // Drops a broken or timed-out connection; errors the
                 // broker answered with leave it be.
-                cluster.connection_failed(&address, e).await;
+                cluster.connection_failed(&conn, e);
             }
             r
         }

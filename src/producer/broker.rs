@@ -10,7 +10,7 @@ use super::batch::ProducerBatch;
 use crate::cluster::Cluster;
 use crate::config::Acks;
 use crate::error::{Error, Result};
-use crate::net::PendingResponse;
+use crate::net::{Connection, PendingResponse};
 
 /// A produce request and the batches it carries.
 pub(crate) struct Outgoing {
@@ -53,7 +53,7 @@ pub(crate) fn start(
 }
 
 type Waiting = (
-    Result<(String, PendingResponse<ProduceRequest>)>,
+    Result<(Connection, PendingResponse<ProduceRequest>)>,
     Vec<ProducerBatch>,
 );
 
@@ -76,7 +76,7 @@ async fn write_in_order(
         if acks == Acks::None {
             let result = conn.send_without_response(&request).await;
             if let Err(e) = &result {
-                cluster.connection_failed(conn.broker(), e).await;
+                cluster.connection_failed(&conn, e);
             }
             done(Produced {
                 broker,
@@ -89,7 +89,7 @@ async fn write_in_order(
         let queued = conn
             .queue_produce(&request)
             .await
-            .map(|p| (conn.broker().to_owned(), p));
+            .map(|p| (conn.clone(), p));
         if waiting.send((queued, batches)).is_err() {
             return;
         }
@@ -104,10 +104,10 @@ async fn answer_in_order(
 ) {
     while let Some((queued, batches)) = waiting.recv().await {
         let (result, sent) = match queued {
-            Ok((address, pending)) => {
+            Ok((conn, pending)) => {
                 let r = pending.response().await;
                 if let Err(e) = &r {
-                    cluster.connection_failed(&address, e).await;
+                    cluster.connection_failed(&conn, e);
                 }
                 (r.map(Some), true)
             }

@@ -26,6 +26,7 @@ pub async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
 
 #[path = "../common/mod.rs"]
 pub mod common;
+#[allow(unused_imports)] // not every test file names its topics
 pub use common::unique;
 
 /// A mock cluster of `brokers` brokers with `topic` of `partitions`

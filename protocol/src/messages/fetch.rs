@@ -360,4 +360,47 @@ mod tests {
             unknown_tagged_fields: tags(v),
         });
     }
+
+    #[test]
+    fn a_truncated_response_says_which_field_of_which_element() {
+        let topic = |name: &str, records: usize| FetchableTopicResponse {
+            topic: name.into(),
+            partitions: vec![PartitionData {
+                records: Some(Bytes::from(vec![7u8; records])),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let response = FetchResponse {
+            responses: vec![topic("a", 5), topic("b", 5), topic("c", 100)],
+            ..Default::default()
+        };
+        for version in [4, 12, 16] {
+            let mut buf = BytesMut::new();
+            response.encode(&mut buf, version).expect("encodes");
+            // The message ends with the third topic's records (then, when
+            // flexible, three empty tagged sections).
+            let cut = buf.len() - 10;
+            let err = crate::decode_body::<FetchResponse>(buf.freeze().slice(..cut), version)
+                .expect_err("truncated");
+            assert_eq!(
+                err.path(),
+                Some("FetchResponse.responses[2].partitions[0].records"),
+                "v{version}: {err}"
+            );
+            // The length prefix promises more than is left.
+            assert!(
+                matches!(
+                    err.root(),
+                    crate::DecodeError::InvalidLength { length: 100, .. }
+                ),
+                "v{version}: {err}"
+            );
+        }
+        // A whole response decodes with no trace of any of this.
+        let mut buf = BytesMut::new();
+        response.encode(&mut buf, 12).expect("encodes");
+        let back: FetchResponse = crate::decode_body(buf.freeze(), 12).expect("decodes");
+        assert_eq!(back, response);
+    }
 }

@@ -16,6 +16,17 @@
 //! allow them; tagged fields in the flexible versions' tagged section,
 //! written only when they differ from their default, unknown tags kept.
 //! `kafka_message!` adds the top-level traits.
+//!
+//! A declaration mistake fails the build with one error at the
+//! declaration: an empty version range, `nullable` on a type that cannot
+//! be null, a tag before the message's first flexible version, two fields
+//! with one tag, a type that is not a field type. The checks are bounds
+//! on the declared types (`field::checks`), so rustc reports them on the
+//! declaration's own tokens; `tests/ui` holds each mistake and its error.
+//!
+//! A decode error from inside a message carries the path of the field it
+//! was met in (`FetchResponse.responses[2].partitions[0].records`), built
+//! only while the error propagates.
 
 /// The default of a field: the given expression or `Default::default()`.
 macro_rules! default_or {
@@ -40,6 +51,16 @@ macro_rules! max_or {
 /// The first version in which a field may be null; never by default.
 macro_rules! nullable_or {
     () => {
+        i16::MAX
+    };
+    ($e:literal) => {
+        $e
+    };
+}
+
+/// The first flexible version of a message as a number (`none`: never).
+macro_rules! flexible_or_never {
+    (none) => {
         i16::MAX
     };
     ($e:literal) => {
@@ -90,6 +111,24 @@ macro_rules! kafka_struct {
             pub unknown_tagged_fields: Vec<$crate::primitives::RawTaggedField>,
         }
 
+        // The declaration's checks: each fails the build with one error
+        // on the declaration's own tokens (see `field::checks`).
+        const _: () = {
+            use $crate::messages::field::checks;
+            $(
+                checks::field_type::<$ty>();
+                checks::non_empty_versions::<$ty, { $min <= max_or!($($max)?) }>();
+                $(checks::nullable::<$ty>(); let _ = $nmin;)?
+            )*
+            #[allow(dead_code)]
+            const TAGS: &[i64] = &[$(tag_or!($($tag)?)),*];
+            #[allow(dead_code)]
+            const NAMES: &[&str] = &[$(stringify!($field)),*];
+            $(
+                $(checks::tag_once::<$ty, { checks::first_with_tag(TAGS, NAMES, stringify!($field), $tag) }>();)?
+            )*
+        };
+
         impl Default for $name {
             fn default() -> Self {
                 Self {
@@ -108,7 +147,7 @@ macro_rules! kafka_struct {
                 _what: &'static str,
             ) -> $crate::primitives::DecodeResult<Self> {
                 #[allow(unused_imports)]
-                use $crate::messages::field::{in_versions, Field};
+                use $crate::messages::field::{in_versions, NotAField, Slot, ViaField};
                 let mut this = Self::default();
                 $(
                     {
@@ -118,9 +157,13 @@ macro_rules! kafka_struct {
                         const TAG: i64 = tag_or!($($tag)?);
                         const WHAT: &str = concat!(stringify!($name), ".", stringify!($field));
                         if TAG < 0 && in_versions(version, MIN, MAX) {
-                            this.$field = <$ty as Field>::read(buf, version, flexible, WHAT)?;
-                            if this.$field.is_null() && version < NULLABLE_FROM {
-                                return Err($crate::primitives::DecodeError::UnexpectedNull { what: WHAT });
+                            let slot = &&Slot::<$ty>::NEW;
+                            this.$field = slot
+                                .read(buf, version, flexible, WHAT)
+                                .map_err(|e| e.in_field(stringify!($field)))?;
+                            if slot.is_null(&this.$field) && version < NULLABLE_FROM {
+                                return Err($crate::primitives::DecodeError::UnexpectedNull { what: WHAT }
+                                    .in_field(stringify!($field)));
                             }
                         }
                     }
@@ -138,9 +181,13 @@ macro_rules! kafka_struct {
                                     const TAG: i64 = tag_or!($($tag)?);
                                     const WHAT: &str = concat!(stringify!($name), ".", stringify!($field));
                                     if TAG >= 0 && i64::from(tag) == TAG && in_versions(version, MIN, MAX) {
-                                        this.$field = <$ty as Field>::read(b, version, true, WHAT)?;
-                                        if this.$field.is_null() && version < NULLABLE_FROM {
-                                            return Err($crate::primitives::DecodeError::UnexpectedNull { what: WHAT });
+                                        let slot = &&Slot::<$ty>::NEW;
+                                        this.$field = slot
+                                            .read(b, version, true, WHAT)
+                                            .map_err(|e| e.in_field(stringify!($field)))?;
+                                        if slot.is_null(&this.$field) && version < NULLABLE_FROM {
+                                            return Err($crate::primitives::DecodeError::UnexpectedNull { what: WHAT }
+                                                .in_field(stringify!($field)));
                                         }
                                         return Ok(true);
                                     }
@@ -155,15 +202,16 @@ macro_rules! kafka_struct {
             }
 
             #[allow(unused_variables, unused_mut)]
-            fn write(
+            fn write_with<S: $crate::messages::field::Sink>(
                 &self,
                 buf: &mut ::bytes::BytesMut,
                 version: i16,
                 flexible: bool,
                 _what: &'static str,
+                sink: &mut S,
             ) -> $crate::primitives::EncodeResult {
                 #[allow(unused_imports)]
-                use $crate::messages::field::{in_versions, Field};
+                use $crate::messages::field::{in_versions, NotAField, Slot, ViaField};
                 $(
                     {
                         const MIN: i16 = $min;
@@ -172,14 +220,17 @@ macro_rules! kafka_struct {
                         const TAG: i64 = tag_or!($($tag)?);
                         const WHAT: &str = concat!(stringify!($name), ".", stringify!($field));
                         if TAG < 0 && in_versions(version, MIN, MAX) {
-                            if self.$field.is_null() && version < NULLABLE_FROM {
+                            let slot = &&Slot::<$ty>::NEW;
+                            if slot.is_null(&self.$field) && version < NULLABLE_FROM {
                                 return Err($crate::primitives::EncodeError::UnexpectedNull { what: WHAT });
                             }
-                            self.$field.write(buf, version, flexible, WHAT)?;
+                            slot.write_with(&self.$field, buf, version, flexible, WHAT, sink)?;
                         }
                     }
                 )*
                 if flexible {
+                    // Tagged fields are written whole (their bytes go
+                    // through a buffer of their own before the section).
                     let mut tagged = $crate::primitives::TaggedFieldsWriter::new();
                     $(
                         {
@@ -191,10 +242,13 @@ macro_rules! kafka_struct {
                             if TAG >= 0 && in_versions(version, MIN, MAX) {
                                 let default: $ty = default_or!($($default)?);
                                 if self.$field != default {
-                                    if self.$field.is_null() && version < NULLABLE_FROM {
+                                    let slot = &&Slot::<$ty>::NEW;
+                                    if slot.is_null(&self.$field) && version < NULLABLE_FROM {
                                         return Err($crate::primitives::EncodeError::UnexpectedNull { what: WHAT });
                                     }
-                                    tagged.field(TAG as u32, |b| self.$field.write(b, version, true, WHAT))?;
+                                    tagged.field(TAG as u32, |b| {
+                                        slot.write_with(&self.$field, b, version, true, WHAT, &mut $crate::messages::field::Inline)
+                                    })?;
                                 }
                             }
                         }
@@ -210,14 +264,34 @@ macro_rules! kafka_struct {
 macro_rules! kafka_message {
     (
         $(#[$doc:meta])*
-        pub struct $name:ident : $api:ident, versions $minv:literal to $maxv:literal, flexible $flex:tt $(, response $resp:ident)? {
-            $($body:tt)*
+        pub struct $name:ident : $api:ident, versions $minv:literal to $maxv:expr, flexible $flex:tt $(, response $resp:ident)? {
+            $(
+                $(#[$fdoc:meta])*
+                $field:ident : $ty:ty [$min:literal $(to $max:literal)? $(, nullable $nmin:literal)? $(, tag $tag:literal)?] $(= $default:expr)?
+            ),* $(,)?
         }
     ) => {
         kafka_struct! {
             $(#[$doc])*
-            pub struct $name { $($body)* }
+            pub struct $name {
+                $(
+                    $(#[$fdoc])*
+                    $field : $ty [$min $(to $max)? $(, nullable $nmin)? $(, tag $tag)?] $(= $default)?
+                ),*
+            }
         }
+
+        // The message's own checks (see `kafka_struct!`).
+        const _: () = {
+            use $crate::messages::field::checks;
+            checks::message_versions::<{ $minv <= $maxv }>($maxv);
+            $(
+                $(
+                    checks::tagged_in_flexible_versions::<$ty, { $min >= flexible_or_never!($flex) }>();
+                    let _ = $tag;
+                )?
+            )*
+        };
 
         impl $crate::message::Message for $name {
             const NAME: &'static str = stringify!($name);
@@ -246,6 +320,7 @@ macro_rules! kafka_message {
                 use $crate::message::Message;
                 $crate::message::check_decode_version::<Self>(version)?;
                 <Self as $crate::messages::field::Field>::read(buf, version, Self::is_flexible(version), Self::NAME)
+                    .map_err(|e| e.in_field(Self::NAME))
             }
         }
     };

@@ -128,71 +128,15 @@ impl ProduceRequest {
     /// is written, its bytes are not. Returns where in `buf` each
     /// partition's batches belong and the batches themselves, in order,
     /// so a connection can write the frame as slices without copying
-    /// megabytes of batches into it.
+    /// megabytes of batches into it. The same declaration drives both
+    /// encodings; a version this crate does not speak is refused with
+    /// [`EncodeError::UnsupportedVersion`](crate::EncodeError::UnsupportedVersion).
     pub fn encode_split(
         &self,
         buf: &mut bytes::BytesMut,
         version: i16,
     ) -> Result<Vec<(usize, Bytes)>, crate::primitives::EncodeError> {
-        use crate::messages::field::Field;
-        use crate::primitives::{write_array, write_len, TaggedFieldsWriter};
-        use crate::Message;
-        let flexible = Self::is_flexible(version);
-        let mut splices = Vec::new();
-        self.transactional_id
-            .write(buf, version, flexible, "ProduceRequest.transactional_id")?;
-        self.acks
-            .write(buf, version, flexible, "ProduceRequest.acks")?;
-        self.timeout_ms
-            .write(buf, version, flexible, "ProduceRequest.timeout_ms")?;
-        write_array(
-            buf,
-            flexible,
-            &self.topic_data,
-            "ProduceRequest.topic_data",
-            |buf, t| {
-                if version <= 12 {
-                    t.name
-                        .write(buf, version, flexible, "TopicProduceData.name")?;
-                } else {
-                    t.topic_id
-                        .write(buf, version, flexible, "TopicProduceData.topic_id")?;
-                }
-                write_array(
-                    buf,
-                    flexible,
-                    &t.partition_data,
-                    "TopicProduceData.partition_data",
-                    |buf, p| {
-                        p.index
-                            .write(buf, version, flexible, "PartitionProduceData.index")?;
-                        let what = "PartitionProduceData.records";
-                        write_len(
-                            buf,
-                            flexible,
-                            true,
-                            p.records.as_ref().map(Bytes::len),
-                            what,
-                        )?;
-                        if let Some(records) = &p.records {
-                            splices.push((buf.len(), records.clone()));
-                        }
-                        if flexible {
-                            TaggedFieldsWriter::new().finish(buf, &p.unknown_tagged_fields)?;
-                        }
-                        Ok(())
-                    },
-                )?;
-                if flexible {
-                    TaggedFieldsWriter::new().finish(buf, &t.unknown_tagged_fields)?;
-                }
-                Ok(())
-            },
-        )?;
-        if flexible {
-            TaggedFieldsWriter::new().finish(buf, &self.unknown_tagged_fields)?;
-        }
-        Ok(splices)
+        crate::message::encode_split(self, buf, version)
     }
 }
 
@@ -299,6 +243,25 @@ mod tests {
             joined.extend_from_slice(&split[at..]);
             assert_eq!(joined, &whole[..], "version {version}");
             assert_eq!(splices.len(), 2);
+        }
+    }
+
+    #[test]
+    fn split_encoding_refuses_versions_it_does_not_speak() {
+        let request = ProduceRequest::default();
+        for version in [-1, 0, 2, 14, i16::MAX] {
+            let mut buf = BytesMut::new();
+            let err = request
+                .encode_split(&mut buf, version)
+                .expect_err("unsupported version");
+            assert_eq!(
+                err,
+                crate::EncodeError::UnsupportedVersion {
+                    what: "ProduceRequest",
+                    version
+                }
+            );
+            assert!(buf.is_empty(), "nothing written for v{version}");
         }
     }
 

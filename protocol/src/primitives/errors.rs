@@ -1,7 +1,10 @@
 //! What can go wrong turning bytes into messages and messages into bytes.
 
 /// A decoder refused its input. `what` names the field (or structure) being
-/// read when it went wrong, e.g. `"MetadataResponse.brokers.host"`.
+/// read when it went wrong, e.g. `"MetadataResponse.brokers.host"`; an
+/// error from inside a message comes wrapped in [`DecodeError::At`], whose
+/// path says which element of which array, e.g.
+/// `MetadataResponse.brokers[1].host`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
@@ -87,6 +90,15 @@ pub enum DecodeError {
         /// What the codec reported.
         reason: String,
     },
+    /// An error inside a message, with the path of the field it was met
+    /// in (see [`DecodeError::path`] and [`DecodeError::root`]).
+    #[error("{path}: {error}")]
+    At {
+        /// Where, e.g. `FetchResponse.responses[2].partitions[0].records`.
+        path: String,
+        /// What went wrong there.
+        error: Box<DecodeError>,
+    },
     /// A compressed payload would decompress past the limit.
     #[error("{codec} payload decompresses past the {limit}-byte limit")]
     DecompressedTooLarge {
@@ -95,6 +107,61 @@ pub enum DecodeError {
         /// The limit in bytes.
         limit: usize,
     },
+}
+
+impl DecodeError {
+    /// Where in the message it went wrong, e.g.
+    /// `FetchResponse.responses[2].partitions[0].records`, when the error
+    /// came from inside a message.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            DecodeError::At { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The error itself, without where.
+    pub fn root(&self) -> &DecodeError {
+        match self {
+            DecodeError::At { error, .. } => error,
+            other => other,
+        }
+    }
+
+    /// The error, met inside the field (or message) `name`: the path
+    /// grows by one step as the error propagates outward, so a decode
+    /// that succeeds builds no path at all.
+    #[cold]
+    pub fn in_field(self, name: &'static str) -> DecodeError {
+        match self {
+            DecodeError::At { path, error } => {
+                let sep = if path.starts_with('[') { "" } else { "." };
+                DecodeError::At {
+                    path: format!("{name}{sep}{path}"),
+                    error,
+                }
+            }
+            other => DecodeError::At {
+                path: name.to_string(),
+                error: Box::new(other),
+            },
+        }
+    }
+
+    /// The error, met in element `index` of an array.
+    #[cold]
+    pub fn at_index(self, index: usize) -> DecodeError {
+        match self {
+            DecodeError::At { path, error } => DecodeError::At {
+                path: format!("[{index}].{path}"),
+                error,
+            },
+            other => DecodeError::At {
+                path: format!("[{index}]"),
+                error: Box::new(other),
+            },
+        }
+    }
 }
 
 /// An encoder refused a message.

@@ -46,6 +46,11 @@ impl Engine {
         self.start_next_commit();
     }
 
+    /// Whether a commit is in flight or queued.
+    pub(super) fn commits_pending(&self) -> bool {
+        self.committing || !self.commits.is_empty()
+    }
+
     fn start_next_commit(&mut self) {
         if self.committing {
             return;

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use ferrokafka_protocol::records::DecodeOptions;
 use ferrokafka_protocol::ErrorCode;
@@ -166,16 +168,7 @@ impl Engine {
                         warn!(topic = %t.tp.0, partition = t.tp.1, offset = t.offset, "offset out of range: applying auto.offset.reset");
                         self.restart(&t.tp, Spec::Reset);
                     }
-                    ErrorCode::NotLeaderOrFollower
-                    | ErrorCode::FencedLeaderEpoch
-                    | ErrorCode::UnknownLeaderEpoch
-                    | ErrorCode::UnknownTopicOrPartition
-                    | ErrorCode::LeaderNotAvailable
-                    | ErrorCode::ReplicaNotAvailable
-                    | ErrorCode::KafkaStorageError
-                    | ErrorCode::OffsetNotAvailable
-                    | ErrorCode::UnknownTopicId
-                    | ErrorCode::InconsistentTopicId => {
+                    stale if stale.invalidates_metadata() => {
                         debug!(topic = %t.tp.0, partition = t.tp.1, code, "leader moved; refreshing metadata");
                         p.retry_at = Some(now + self.config.retry_backoff);
                         refresh = true;

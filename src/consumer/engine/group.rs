@@ -3,7 +3,9 @@
 //! partitions to fetch or give back (committing before giving back).
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use ferrokafka_protocol::messages::join_group::JoinGroupRequestProtocol;
@@ -71,7 +73,7 @@ impl GroupCtx {
         let conn = cluster.broker(node).await?;
         let result = conn.send_with_timeout(request, self.rebalance_wait).await;
         if let Err(e) = &result {
-            cluster.connection_failed(conn.broker(), e).await;
+            cluster.connection_failed(&conn, e);
         }
         result
     }

@@ -17,7 +17,9 @@ mod starting;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use ferrokafka_protocol::ErrorCode;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
@@ -284,6 +286,9 @@ pub(crate) struct Engine {
     metadata: watch::Receiver<Arc<ClusterMetadata>>,
     /// The handle was dropped: the engine is leaving the group on its own.
     handle_gone: bool,
+    /// The handle was dropped and its last commit is still going: leave
+    /// the group once commits are done, or at this instant at the latest.
+    leave_after_commits: Option<Instant>,
     /// The handle's poll count when last looked at, and when that was
     /// (see [`Shared`]).
     seen_polls: u64,
@@ -314,6 +319,7 @@ impl Engine {
             last_poll: now,
             next_auto_commit,
             handle_gone: false,
+            leave_after_commits: None,
             cluster,
             config,
             shared,
@@ -364,7 +370,7 @@ impl Engine {
                     a = ack => Wake::Ack(a),
                     Ok(()) = self.metadata.changed() => Wake::Metadata,
                     _ = self.shared.room.notified() => Wake::Tick,
-                    _ = tokio::time::sleep_until(deadline.into()) => Wake::Tick,
+                    _ = tokio::time::sleep_until(deadline) => Wake::Tick,
                 }
             };
             let now = Instant::now();
@@ -384,6 +390,14 @@ impl Engine {
                 if now >= *deadline {
                     warn!("the application did not acknowledge a revoke in time; rejoining without committing");
                     self.hold = None;
+                }
+            }
+            if let Some(at) = self.leave_after_commits {
+                if !self.commits_pending() || now >= at {
+                    self.leave_after_commits = None;
+                    if !self.leave_for_dropped_handle_now(now) {
+                        return;
+                    }
                 }
             }
             if self.close_deadline.is_some_and(|d| now >= d) {
@@ -412,8 +426,11 @@ impl Engine {
     }
 
     /// The handle was dropped without `close`: leave the group anyway (best
-    /// effort, nothing committed), so the others need not wait out the
-    /// session timeout. Returns whether there is a group to leave.
+    /// effort), so the others need not wait out the session timeout.
+    /// The handle's last commit (sent as it was dropped, with auto commit
+    /// on) goes first, for up to `request.timeout.ms`: leaving first would
+    /// end the generation it commits under. Returns whether the engine
+    /// has more to do.
     fn leave_for_dropped_handle(&mut self, now: Instant) -> bool {
         self.handle_gone = true;
         self.stop_fetching = true;
@@ -421,6 +438,16 @@ impl Engine {
         if self.closing.is_some() {
             return true;
         }
+        if self.commits_pending() {
+            self.leave_after_commits = Some(now + self.config.request_timeout);
+            return true;
+        }
+        self.leave_for_dropped_handle_now(now)
+    }
+
+    /// Leaves the group for a dropped handle, if it is in one. Returns
+    /// whether there is a group to leave.
+    fn leave_for_dropped_handle_now(&mut self, now: Instant) -> bool {
         if !self.membership.as_ref().is_some_and(|m| m.is_active()) {
             return false;
         }
@@ -472,6 +499,9 @@ impl Engine {
         }
         if let Some(a) = self.next_auto_commit {
             d = d.min(a);
+        }
+        if let Some(l) = self.leave_after_commits {
+            d = d.min(l);
         }
         d.max(now)
     }

@@ -130,7 +130,7 @@ pub(crate) async fn fetch(
     let response = match conn.send_version(&request, version).await {
         Ok(r) => r,
         Err(e) => {
-            cluster.connection_failed(conn.broker(), &e).await;
+            cluster.connection_failed(&conn, &e);
             return Err(e);
         }
     };

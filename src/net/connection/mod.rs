@@ -135,6 +135,12 @@ impl Connection {
         &self.versions
     }
 
+    /// Whether `other` is a handle of this same connection (the same
+    /// socket), not merely one to the same broker.
+    pub fn same_as(&self, other: &Connection) -> bool {
+        Arc::ptr_eq(&self.wire, &other.wire)
+    }
+
     /// Whether the connection has ended (the broker closed it or it failed).
     pub fn is_closed(&self) -> bool {
         self.wire.requests.is_closed() || self.wire.closed.load(Ordering::Acquire)

@@ -106,12 +106,7 @@ impl Sender {
                 self.acc.acked(&batch.topic, batch.partition);
                 self.deliver(batch, -1, append_time);
             }
-            E::NotLeaderOrFollower
-            | E::LeaderNotAvailable
-            | E::UnknownTopicOrPartition
-            | E::FencedLeaderEpoch
-            | E::UnknownLeaderEpoch
-            | E::KafkaStorageError => {
+            _ if code.invalidates_metadata() => {
                 self.schedule_metadata(false);
                 self.retry_or_fail(batch, code.to_string(), Some(code), now);
             }
@@ -130,10 +125,7 @@ impl Sender {
                 }
                 self.retry_or_fail(batch, code.to_string(), Some(code), now);
             }
-            E::InvalidProducerEpoch
-            | E::ProducerFenced
-            | E::ClusterAuthorizationFailed
-            | E::TransactionalIdAuthorizationFailed => {
+            _ if code.is_fatal_for_producer() => {
                 self.acc.done(&batch.topic, batch.partition);
                 self.fail(batch, code);
                 self.fatal(format!("{code}"));

@@ -100,7 +100,7 @@ fn rebalance_signalled(m: &mut Membership, t: Instant) {
         m.poll_request(t),
         Some(GroupRequest::Heartbeat { .. })
     ));
-    m.on_heartbeat(code::REBALANCE_IN_PROGRESS, t);
+    m.on_heartbeat(ErrorCode::RebalanceInProgress.code(), t);
 }
 
 #[test]
@@ -227,7 +227,7 @@ fn a_forgotten_member_still_loses_everything() {
     let t1 = t0 + Duration::from_secs(3);
     m.on_poll(t1);
     m.poll_request(t1);
-    m.on_heartbeat(code::ILLEGAL_GENERATION, t1);
+    m.on_heartbeat(ErrorCode::IllegalGeneration.code(), t1);
     assert_eq!(events(&mut m), [GroupEvent::Lost(tps(&[0, 1]))]);
     assert_eq!(join_subscription(m.poll_request(t1)), (vec![], -1));
 }
@@ -248,14 +248,14 @@ fn a_lost_coordinator_past_the_session_timeout_loses_the_partitions() {
     let t1 = t0 + Duration::from_secs(3);
     m.on_poll(t1);
     m.poll_request(t1);
-    m.on_heartbeat(code::NOT_COORDINATOR, t1);
+    m.on_heartbeat(ErrorCode::NotCoordinator.code(), t1);
     assert_eq!(events(&mut m), [], "keeps consuming while it looks");
     let mut t = t1;
     while t < t0 + Duration::from_secs(50) {
         t += Duration::from_secs(1);
         m.on_poll(t);
         if m.poll_request(t) == Some(GroupRequest::FindCoordinator) {
-            m.on_coordinator(code::COORDINATOR_NOT_AVAILABLE, t);
+            m.on_coordinator(ErrorCode::CoordinatorNotAvailable.code(), t);
         }
     }
     assert_eq!(events(&mut m), [GroupEvent::Lost(tps(&[0, 1]))]);

@@ -22,30 +22,19 @@
 //! subscribed topic created), so new partitions get consumers.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use ferrokafka_protocol::consumer_protocol::{
     ConsumerProtocolAssignment, ConsumerProtocolSubscription, TopicPartition,
     CONSUMER_PROTOCOL_VERSION,
 };
+use ferrokafka_protocol::ErrorCode;
 
 use super::assignor::{Assignor, Member};
 
 mod types;
 pub use types::{GroupEvent, GroupRequest, JoinOutcome, MembershipConfig};
-
-/// Kafka error codes the membership reacts to.
-mod code {
-    pub(super) const NONE: i16 = 0;
-    pub(super) const COORDINATOR_LOAD_IN_PROGRESS: i16 = 14;
-    pub(super) const COORDINATOR_NOT_AVAILABLE: i16 = 15;
-    pub(super) const NOT_COORDINATOR: i16 = 16;
-    pub(super) const ILLEGAL_GENERATION: i16 = 22;
-    pub(super) const UNKNOWN_MEMBER_ID: i16 = 25;
-    pub(super) const REBALANCE_IN_PROGRESS: i16 = 27;
-    pub(super) const MEMBER_ID_REQUIRED: i16 = 79;
-}
 
 #[derive(Debug, Clone, PartialEq)]
 enum State {
@@ -273,7 +262,8 @@ impl Membership {
         if self.state != State::FindingCoordinator {
             return;
         }
-        if error_code == code::NONE {
+        let error = ErrorCode::from_code(error_code);
+        if error.is_ok() {
             if std::mem::take(&mut self.resume_heartbeats) {
                 // A stable member keeps its generation and partitions: the
                 // new coordinator says in its heartbeat answer whether the
@@ -290,7 +280,7 @@ impl Membership {
                 }
                 self.state = State::NeedJoin { at: now };
             }
-        } else if is_fatal(error_code) {
+        } else if error.is_fatal_for_group_member() {
             self.fail(error_code);
         } else {
             self.state = State::NeedCoordinator {
@@ -304,26 +294,26 @@ impl Membership {
         if self.state != State::Joining {
             return;
         }
-        match join.error_code {
-            code::NONE => {}
-            code::MEMBER_ID_REQUIRED => {
+        match ErrorCode::from_code(join.error_code) {
+            ErrorCode::None => {}
+            ErrorCode::MemberIdRequired => {
                 // KIP-394: the coordinator assigned an id; join again with it.
                 self.member_id = join.member_id;
                 self.state = State::NeedJoin { at: now };
                 return;
             }
-            code::UNKNOWN_MEMBER_ID | code::ILLEGAL_GENERATION => {
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
                 self.member_id.clear();
                 self.generation_id = -1;
                 self.state = State::NeedJoin { at: now };
                 return;
             }
-            c if is_coordinator_error(c) => {
+            c if c.is_coordinator_error() => {
                 self.coordinator_lost(now);
                 return;
             }
-            c if is_fatal(c) => {
-                self.fail(c);
+            c if c.is_fatal_for_group_member() => {
+                self.fail(c.code());
                 return;
             }
             _ => {
@@ -402,12 +392,14 @@ impl Membership {
         if self.state != State::Syncing {
             return;
         }
-        match error_code {
-            code::NONE => {}
-            code::REBALANCE_IN_PROGRESS => return self.rejoin(now, false),
-            code::UNKNOWN_MEMBER_ID | code::ILLEGAL_GENERATION => return self.rejoin(now, true),
-            c if is_coordinator_error(c) => return self.coordinator_lost(now),
-            c if is_fatal(c) => return self.fail(c),
+        match ErrorCode::from_code(error_code) {
+            ErrorCode::None => {}
+            ErrorCode::RebalanceInProgress => return self.rejoin(now, false),
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
+                return self.rejoin(now, true)
+            }
+            c if c.is_coordinator_error() => return self.coordinator_lost(now),
+            c if c.is_fatal_for_group_member() => return self.fail(c.code()),
             _ => return self.rejoin(now, false),
         }
         let Ok(assignment) = ConsumerProtocolAssignment::decode(assignment) else {
@@ -478,18 +470,18 @@ impl Membership {
         let State::Stable { next_heartbeat, .. } = self.state else {
             return;
         };
-        match error_code {
-            code::NONE => {
+        match ErrorCode::from_code(error_code) {
+            ErrorCode::None => {
                 self.last_heartbeat_ok = now;
                 self.state = State::Stable {
                     next_heartbeat,
                     heartbeat_in_flight: false,
                 };
             }
-            code::REBALANCE_IN_PROGRESS => self.rejoin(now, false),
-            code::UNKNOWN_MEMBER_ID | code::ILLEGAL_GENERATION => self.rejoin(now, true),
-            c if is_coordinator_error(c) => self.coordinator_lost(now),
-            c if is_fatal(c) => self.fail(c),
+            ErrorCode::RebalanceInProgress => self.rejoin(now, false),
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => self.rejoin(now, true),
+            c if c.is_coordinator_error() => self.coordinator_lost(now),
+            c if c.is_fatal_for_group_member() => self.fail(c.code()),
             _ => {
                 self.state = State::Stable {
                     next_heartbeat: now + self.config.retry_backoff,
@@ -513,7 +505,9 @@ impl Membership {
         match self.state {
             State::Leaving => self.on_leave(0),
             State::Dead | State::Idle => {}
-            State::Stable { .. } => self.on_heartbeat(code::COORDINATOR_NOT_AVAILABLE, now),
+            State::Stable { .. } => {
+                self.on_heartbeat(ErrorCode::CoordinatorNotAvailable.code(), now)
+            }
             _ => self.coordinator_lost(now),
         }
     }
@@ -673,23 +667,6 @@ fn split_owned(
 fn owns(list: &[TopicPartition], topic: &str, partition: i32) -> bool {
     list.iter()
         .any(|tp| tp.topic == topic && tp.partitions.contains(&partition))
-}
-
-fn is_coordinator_error(code: i16) -> bool {
-    matches!(
-        code,
-        code::COORDINATOR_NOT_AVAILABLE
-            | code::NOT_COORDINATOR
-            | code::COORDINATOR_LOAD_IN_PROGRESS
-    )
-}
-
-/// Errors no retry fixes: INCONSISTENT_GROUP_PROTOCOL (23), INVALID_GROUP_ID
-/// (24), INVALID_SESSION_TIMEOUT (26), GROUP_AUTHORIZATION_FAILED (30),
-/// GROUP_MAX_SIZE_REACHED (81), FENCED_INSTANCE_ID (82),
-/// UNSUPPORTED_VERSION (35).
-fn is_fatal(code: i16) -> bool {
-    matches!(code, 23 | 24 | 26 | 30 | 35 | 81 | 82)
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ fn stable_leader(now: Instant) -> Membership {
     }
     m.on_join(
         JoinOutcome {
-            error_code: code::MEMBER_ID_REQUIRED,
+            error_code: ErrorCode::MemberIdRequired.code(),
             member_id: "m1".into(),
             ..Default::default()
         },
@@ -177,7 +177,7 @@ fn rebalance_in_progress_revokes_then_rejoins_with_the_same_id() {
     let t1 = t0 + Duration::from_secs(3);
     m.on_poll(t1);
     m.poll_request(t1);
-    m.on_heartbeat(code::REBALANCE_IN_PROGRESS, t1);
+    m.on_heartbeat(ErrorCode::RebalanceInProgress.code(), t1);
     assert!(matches!(m.poll_event(), Some(GroupEvent::Revoked(r)) if r[0].partitions == [0, 1, 2]));
     assert!(
         matches!(m.poll_request(t1), Some(GroupRequest::JoinGroup { member_id, .. }) if member_id == "m1")
@@ -191,7 +191,7 @@ fn unknown_member_loses_partitions_and_joins_afresh() {
     let t1 = t0 + Duration::from_secs(3);
     m.on_poll(t1);
     m.poll_request(t1);
-    m.on_heartbeat(code::UNKNOWN_MEMBER_ID, t1);
+    m.on_heartbeat(ErrorCode::UnknownMemberId.code(), t1);
     assert!(matches!(m.poll_event(), Some(GroupEvent::Lost(_))));
     assert!(
         matches!(m.poll_request(t1), Some(GroupRequest::JoinGroup { member_id, .. }) if member_id.is_empty())
@@ -292,7 +292,7 @@ fn coordinator_moving_during_sync_means_finding_it_again_after_backoff() {
         now,
     );
     m.poll_request(now);
-    m.on_sync(code::NOT_COORDINATOR, Bytes::new(), now);
+    m.on_sync(ErrorCode::NotCoordinator.code(), Bytes::new(), now);
     assert_eq!(m.poll_request(now), None, "backs off first");
     assert_eq!(
         m.poll_request(now + Duration::from_millis(100)),
@@ -329,7 +329,7 @@ fn a_stable_member_that_loses_its_coordinator_heartbeats_the_new_one() {
         m.poll_request(t1),
         Some(GroupRequest::Heartbeat { .. })
     ));
-    m.on_heartbeat(code::NOT_COORDINATOR, t1);
+    m.on_heartbeat(ErrorCode::NotCoordinator.code(), t1);
     let t2 = t1 + Duration::from_millis(100);
     assert_eq!(m.poll_request(t2), Some(GroupRequest::FindCoordinator));
     // A first lookup fails too: still resuming, not rejoining.
@@ -347,7 +347,7 @@ fn a_stable_member_that_loses_its_coordinator_heartbeats_the_new_one() {
     assert_eq!(m.poll_event(), None, "the partitions stay");
     assert_eq!(m.owned()[0].partitions, [0, 1, 2]);
     // The new coordinator says a rebalance is on: revoke, then rejoin.
-    m.on_heartbeat(code::REBALANCE_IN_PROGRESS, t3);
+    m.on_heartbeat(ErrorCode::RebalanceInProgress.code(), t3);
     assert!(matches!(m.poll_event(), Some(GroupEvent::Revoked(_))));
     assert!(matches!(
         m.poll_request(t3),
