@@ -2,7 +2,9 @@
 # Smoke-runs every fuzz target for a few seconds each, from its committed
 # seed corpus. Run longer by hand with, e.g.:
 #   cd fuzz && cargo +nightly fuzz run response -- -max_total_time=3600
-# (FUZZ_SECONDS sets the per-target time here; default 10.)
+# (FUZZ_SECONDS sets the per-target time here; default 10.) Every target
+# `cargo fuzz list` names runs, each from corpus/<target>: the fetch_path,
+# mock and sasl targets included. FUZZING.md has the longer campaigns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-10}

@@ -10,6 +10,9 @@ pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod net;
 pub mod producer;
 

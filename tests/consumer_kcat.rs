@@ -45,3 +45,41 @@ async fn kcat_records_of_every_codec_with_headers_are_consumed() {
         c.close().await.expect("closes");
     }
 }
+
+/// Issue 9 item 7: librdkafka writes any bytes as a header key; one that
+/// is not UTF-8 used to fail its whole batch (and the consumer refetched
+/// it every second). It is read leniently, its bytes kept.
+#[tokio::test]
+async fn a_header_key_that_is_not_utf8_does_not_stop_the_partition() {
+    use std::os::unix::ffi::OsStringExt;
+    let topic = unique("ferro-c-kcat-badkey");
+    create_topic(&topic, 1).await;
+    let header = std::ffi::OsString::from_vec(b"k\xff=v".to_vec());
+    let mut child = std::process::Command::new("kcat")
+        .args(["-b", &bootstrap(), "-t", &topic, "-P", "-K:"])
+        .arg("-H")
+        .arg(header)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("kcat (librdkafka) is installed");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a:first\nb:second\n")
+        .expect("writes to kcat");
+    assert!(child.wait().expect("kcat runs").success(), "kcat failed");
+
+    let mut c = Consumer::new(group_config(&unique("ferro-g"))).expect("consumer");
+    c.subscribe(&[&topic]).expect("subscribes");
+    let got = consume(&mut c, 2, Duration::from_secs(30)).await;
+    assert_eq!(
+        got.iter().map(text).collect::<Vec<_>>(),
+        ["first", "second"]
+    );
+    let h = &got[0].headers()[0];
+    assert_eq!(h.key, "k\u{FFFD}");
+    assert_eq!(h.key_bytes(), b"k\xff");
+    assert_eq!(h.value.as_deref(), Some(&b"v"[..]));
+    c.close().await.expect("closes");
+}

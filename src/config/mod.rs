@@ -179,8 +179,20 @@ pub struct ClientConfig {
     pub fetch_max_bytes: i32,
     /// `max.partition.fetch.bytes` (`fetch.message.max.bytes`).
     pub max_partition_fetch_bytes: i32,
-    /// `queued.max.messages.kbytes`: the prefetch queue's bound.
+    /// `queued.max.messages.kbytes`: the prefetch queue's bound. Fetched
+    /// batches wait in it as they came on the wire (compressed); the batch
+    /// being handed out counts with its decompressed size, so the
+    /// consumer's memory stays within this bound plus one batch.
     pub queued_max_messages_kbytes: usize,
+    /// `decompressed.batch.max.bytes`: the most bytes one fetched record
+    /// batch may decompress to (default 64 MiB). Batches are decompressed
+    /// one at a time, as the application consumes; a batch past this
+    /// limit is not decompressed further and reaches the application as
+    /// [`ConsumerError::CorruptBatch`](crate::consumer::ConsumerError::CorruptBatch)
+    /// naming its topic, partition and offset. Raise it for topics with
+    /// larger batches (a topic's `max.message.bytes` bounds the compressed
+    /// size only).
+    pub decompressed_batch_max_bytes: usize,
     /// `isolation.level`.
     pub isolation_level: IsolationLevel,
     /// `allow.auto.create.topics`: whether Metadata requests let the
@@ -240,6 +252,7 @@ impl Default for ClientConfig {
             fetch_max_bytes: 52_428_800,
             max_partition_fetch_bytes: 1_048_576,
             queued_max_messages_kbytes: 65_536,
+            decompressed_batch_max_bytes: ferrokafka_protocol::records::DEFAULT_MAX_DECOMPRESSED,
             isolation_level: IsolationLevel::ReadCommitted,
             allow_auto_create_topics: None,
         }

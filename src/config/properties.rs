@@ -165,6 +165,7 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
             c.max_partition_fetch_bytes = int32(1)?
         }
         "queued.max.messages.kbytes" => c.queued_max_messages_kbytes = count(1)?,
+        "decompressed.batch.max.bytes" => c.decompressed_batch_max_bytes = count(1)?,
         "isolation.level" => c.isolation_level = parsed(value, invalid)?,
         "allow.auto.create.topics" => c.allow_auto_create_topics = Some(boolean()?),
         _ if ACCEPTED_WITHOUT_EFFECT.contains(&name) => {}

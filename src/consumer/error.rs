@@ -61,6 +61,34 @@ pub enum ConsumerError {
         #[source]
         source: KafkaError,
     },
+    /// A record batch the consumer cannot read: corrupt bytes, a codec
+    /// failure, a batch decompressing past `decompressed.batch.max.bytes`,
+    /// or a message format older than v2. The partition stops at `offset`
+    /// (nothing past it is handed out, nothing is fetched again): the
+    /// records before it were delivered, and the position (and what a
+    /// commit stores) is `offset`. To skip the batch, seek past it:
+    /// `consumer.seek(topic, partition, Offset::At(next_offset))`, with
+    /// `offset + 1` when `next_offset` is unknown (the batch header itself
+    /// was unreadable). To read it, raise the setting that refused it and
+    /// seek to `offset`.
+    #[error(
+        "{topic} [{partition}] offset {offset}: cannot read record batch: {source} \
+         (seek to {} to skip it)", next_offset.unwrap_or(offset.saturating_add(1))
+    )]
+    CorruptBatch {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// Where the batch starts (or, under the fetch offset, where
+        /// reading stopped).
+        offset: i64,
+        /// The offset after the batch, when its header could be read.
+        next_offset: Option<i64>,
+        /// What was wrong with it.
+        #[source]
+        source: ferrokafka_protocol::DecodeError,
+    },
     /// The application did not poll within `max.poll.interval.ms`: the
     /// consumer left its group and lost its partitions. Polling again
     /// rejoins.
@@ -98,6 +126,7 @@ impl ConsumerError {
                 Some(source.error)
             }
             ConsumerError::UnknownTopic { .. } => Some(ErrorCode::UnknownTopicOrPartition),
+            ConsumerError::CorruptBatch { .. } => Some(ErrorCode::CorruptMessage),
             ConsumerError::Client(e) => e.kafka_code(),
             _ => None,
         }
@@ -115,7 +144,7 @@ impl ConsumerError {
                 source.is_retriable()
             }
             ConsumerError::Client(e) => e.is_retriable(),
-            ConsumerError::NoOffset { .. } => false,
+            ConsumerError::NoOffset { .. } | ConsumerError::CorruptBatch { .. } => false,
         }
     }
 

@@ -113,11 +113,6 @@ impl Message {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_slice(self.value().unwrap_or(b"null"))
     }
-
-    /// Roughly how much memory the record holds, for the prefetch bound.
-    pub(crate) fn size(&self) -> usize {
-        64 + self.key.as_ref().map_or(0, Bytes::len) + self.value.as_ref().map_or(0, Bytes::len)
-    }
 }
 
 #[cfg(test)]
@@ -137,10 +132,12 @@ mod tests {
             headers: vec![
                 Header {
                     key: "h".into(),
+                    raw_key: None,
                     value: Some(Bytes::from_static(b"1")),
                 },
                 Header {
                     key: "h".into(),
+                    raw_key: None,
                     value: Some(Bytes::from_static(b"2")),
                 },
             ],

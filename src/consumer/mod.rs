@@ -132,7 +132,34 @@ struct AppPart {
 struct Current {
     tp: Tp,
     epoch: u64,
-    messages: std::vec::IntoIter<Message>,
+    records: Box<fetch::PartitionRecords>,
+    /// The wire bytes of its batches.
+    wire: usize,
+    held: Held,
+}
+
+/// What the data being handed out holds (its batches' wire bytes, plus
+/// the decompressed bytes of the batch being read), counted in the
+/// prefetch queue's bound until it is dropped.
+struct Held {
+    shared: Arc<Shared>,
+    bytes: usize,
+}
+
+impl Held {
+    fn set(&mut self, bytes: usize) {
+        if bytes != self.bytes {
+            self.shared.hold(bytes);
+            self.shared.taken(self.bytes);
+            self.bytes = bytes;
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.shared.taken(self.bytes);
+    }
 }
 
 /// A Kafka consumer. Needs a tokio runtime: the engine runs as a task.
@@ -515,8 +542,8 @@ impl Consumer {
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => {}
             }
-            if let Some(m) = self.next_buffered() {
-                return Poll::Ready(Some(Ok(m)));
+            if let Some(item) = self.next_buffered() {
+                return Poll::Ready(Some(item));
             }
             match self.data.poll_recv(cx) {
                 Poll::Ready(Some(item)) => {
@@ -530,19 +557,40 @@ impl Consumer {
         }
     }
 
-    fn next_buffered(&mut self) -> Option<Message> {
+    fn next_buffered(&mut self) -> Option<Result<Message, ConsumerError>> {
         let current = self.current.as_mut()?;
-        let Some(m) = current.messages.next() else {
+        let item = current.records.next();
+        current.held.set(current.wire + current.records.held());
+        let Some(item) = item else {
             self.current = None;
             return None;
         };
         if let Some(p) = self.parts.get_mut(&current.tp) {
             if p.epoch == Some(current.epoch) {
-                p.position = Some(m.offset + 1);
-                if self.config.enable_auto_offset_store {
-                    p.stored = Some(m.offset + 1);
+                match &item {
+                    Ok(m) => {
+                        p.position = Some(m.offset + 1);
+                        if self.config.enable_auto_offset_store {
+                            p.stored = Some(m.offset + 1);
+                        }
+                    }
+                    Err(ConsumerError::CorruptBatch { offset, .. }) => {
+                        // The partition stops at the batch: its position
+                        // stays there and the engine fetches nothing more
+                        // until the application seeks.
+                        p.position = Some(*offset);
+                        p.epoch = None;
+                        let halt = Command::Halt {
+                            tp: current.tp.clone(),
+                            epoch: current.epoch,
+                            offset: *offset,
+                        };
+                        self.current = None;
+                        let _ = self.send(halt);
+                    }
+                    Err(_) => {}
                 }
-                return Some(m);
+                return Some(item);
             }
         }
         self.current = None;
@@ -558,15 +606,21 @@ impl Consumer {
             Fetched::Messages {
                 tp,
                 epoch,
-                messages,
+                records,
                 bytes,
             } => {
-                self.shared.taken(bytes);
+                // The bytes stay counted while the records are handed out.
+                let held = Held {
+                    shared: self.shared.clone(),
+                    bytes,
+                };
                 if self.is_current(&tp, epoch) {
                     self.current = Some(Current {
                         tp,
                         epoch,
-                        messages: messages.into_iter(),
+                        records,
+                        wire: bytes,
+                        held,
                     });
                 }
                 None

@@ -164,10 +164,26 @@ fn read_len(
     if len == -1 {
         return Ok(None);
     }
-    if len < 0 || len > buf.remaining() as i64 {
+    // Strings (the narrow kind) hold at most 32,767 bytes in flexible
+    // versions too, as Kafka's generated code checks on both sides.
+    if len < 0 || len > buf.remaining() as i64 || (!wide && len > MAX_STRING_LEN as i64) {
         return Err(DecodeError::InvalidLength { what, length: len });
     }
     Ok(Some(len as usize))
+}
+
+/// The longest string Kafka reads or writes, compact or classic: 32,767
+/// bytes (its `int16` length, kept for compact strings too).
+pub const MAX_STRING_LEN: usize = i16::MAX as usize;
+
+/// The capacity to reserve for an array of `count` elements of `T` with
+/// `remaining` input bytes behind the count: never more memory than those
+/// bytes, whatever the count claims (an element may take far more memory
+/// than its wire bytes: a count of 2^20 must not reserve 2^20 structs).
+/// The vector grows past it only as elements actually decode.
+#[inline]
+pub fn array_capacity<T>(count: usize, remaining: usize) -> usize {
+    count.min(remaining / std::mem::size_of::<T>().max(1))
 }
 
 /// Reads a nullable `string` (classic `int16` length or compact).
@@ -208,8 +224,9 @@ pub fn read_bytes(buf: &mut Bytes, compact: bool, what: &'static str) -> DecodeR
 }
 
 /// Reads a nullable array, each element by `element`. The count is capped
-/// by the bytes remaining (no element is encoded in zero bytes), so a
-/// hostile count never decides an allocation.
+/// by the bytes remaining (no element is encoded in zero bytes), and the
+/// first reservation by [`array_capacity`], so a hostile count never
+/// decides an allocation.
 pub fn read_nullable_array<T>(
     buf: &mut Bytes,
     compact: bool,
@@ -219,7 +236,7 @@ pub fn read_nullable_array<T>(
     let Some(count) = read_len(buf, compact, true, what)? else {
         return Ok(None);
     };
-    let mut items = Vec::with_capacity(count);
+    let mut items = Vec::with_capacity(array_capacity::<T>(count, buf.remaining()));
     for _ in 0..count {
         items.push(element(buf)?);
     }
@@ -315,7 +332,7 @@ pub(crate) fn write_len(
         (Some(n), true) => {
             let n = u32::try_from(n)
                 .ok()
-                .filter(|n| *n < u32::MAX)
+                .filter(|&n| n < u32::MAX && (wide || n as usize <= MAX_STRING_LEN))
                 .ok_or(EncodeError::TooLong { what, length: n })?;
             write_unsigned_varint(buf, n + 1);
         }

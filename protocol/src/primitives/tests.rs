@@ -165,3 +165,58 @@ fn rejects_tagged_fields_out_of_order() {
         "duplicate tag"
     );
 }
+
+#[test]
+fn strings_past_32767_bytes_are_refused_both_ways_in_compact_form_too() {
+    for compact in [false, true] {
+        let mut buf = BytesMut::new();
+        let at_max = "x".repeat(MAX_STRING_LEN);
+        write_string(&mut buf, compact, &at_max, "s").expect("32,767 bytes fit");
+        let mut r = buf.freeze();
+        assert_eq!(read_string(&mut r, compact, "s").expect("reads"), at_max);
+
+        let mut buf = BytesMut::new();
+        let over = "x".repeat(MAX_STRING_LEN + 1);
+        assert!(
+            matches!(
+                write_string(&mut buf, compact, &over, "s"),
+                Err(EncodeError::TooLong {
+                    what: "s",
+                    length: 32_768
+                })
+            ),
+            "compact={compact}"
+        );
+        // Bytes fields are not strings: they may be longer.
+        let mut buf = BytesMut::new();
+        write_bytes(&mut buf, compact, over.as_bytes(), "b").expect("bytes may be long");
+    }
+    // A compact string read from the wire claiming 32,768 bytes (all of
+    // them there) is refused, as Kafka refuses it.
+    let mut buf = BytesMut::new();
+    write_unsigned_varint(&mut buf, 32_768 + 1);
+    buf.extend_from_slice(&[b'y'; 32_768]);
+    let err = read_string(&mut buf.freeze(), true, "s").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DecodeError::InvalidLength {
+                what: "s",
+                length: 32_768
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_array_count_reserves_no_more_memory_than_the_bytes_behind_it() {
+    // 2^20 elements of 232 bytes claimed, 1 MiB of input behind them.
+    assert_eq!(
+        array_capacity::<[u8; 232]>(0x10_0000, 1 << 20),
+        (1 << 20) / 232
+    );
+    // Small counts are reserved as they are.
+    assert_eq!(array_capacity::<u64>(10, 1 << 20), 10);
+    assert_eq!(array_capacity::<()>(7, 3), 3);
+}

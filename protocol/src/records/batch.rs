@@ -153,6 +153,11 @@ impl RecordBatch {
         self.index.len()
     }
 
+    /// The bytes of the records section (decompressed).
+    pub fn records_len(&self) -> usize {
+        self.data.len()
+    }
+
     /// Whether the batch holds no records.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
@@ -178,9 +183,15 @@ impl RecordBatch {
                 let (Ok(Some((ks, ke))), Ok(value)) = (c.range(end, ""), c.range(end, "")) else {
                     break;
                 };
-                let key = String::from_utf8_lossy(&self.data[ks..ke]).into_owned();
+                // Leniently, as the Java client reads them: a key that is
+                // not UTF-8 is replaced, its bytes kept in `raw_key`.
+                let (key, raw_key) = match String::from_utf8_lossy(&self.data[ks..ke]) {
+                    std::borrow::Cow::Borrowed(k) => (k.to_owned(), None),
+                    std::borrow::Cow::Owned(k) => (k, Some(self.data.slice(ks..ke))),
+                };
                 headers.push(RecordHeader {
                     key,
+                    raw_key,
                     value: value.map(|(s, e)| self.data.slice(s..e)),
                 });
             }
@@ -216,19 +227,87 @@ impl RecordBatch {
         })
     }
 
-    /// The offset after the batch's last record.
+    /// The offset after the batch's last record. Decoding checked that it
+    /// does not overflow; on a batch built by hand it saturates.
     pub fn next_offset(&self) -> i64 {
-        self.base_offset + i64::from(self.last_offset_delta) + 1
+        self.base_offset
+            .saturating_add(i64::from(self.last_offset_delta))
+            .saturating_add(1)
     }
 
     /// Reads one whole batch from the front of `buf`.
     pub fn decode(buf: &mut Bytes, options: &DecodeOptions) -> DecodeResult<RecordBatch> {
-        if buf.len() < LOG_OVERHEAD {
-            return Err(DecodeError::Truncated {
+        if buf.len() >= LOG_OVERHEAD {
+            let length = i32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
+            let total = usize::try_from(length).unwrap_or(0) + LOG_OVERHEAD;
+            if length >= 0 && buf.len() < total && !is_old_format(buf) {
+                return Err(DecodeError::Truncated {
+                    what: "RecordBatch",
+                    needed: total,
+                    remaining: buf.len(),
+                });
+            }
+        }
+        match RawBatch::read(buf, options)? {
+            Some(raw) => raw.decode(options),
+            None => Err(DecodeError::Truncated {
                 what: "RecordBatch header",
                 needed: LOG_OVERHEAD,
                 remaining: buf.len(),
+            }),
+        }
+    }
+}
+
+/// Whether `buf` starts with a message of the old formats (magic 0 or 1),
+/// which this client does not read.
+fn is_old_format(buf: &[u8]) -> bool {
+    matches!(buf.get(16), Some(0 | 1))
+}
+
+/// A batch whose header is read (and CRC checked) but whose records are
+/// not yet decompressed nor indexed: what a consumer holds between fetching
+/// a batch and handing out its records, so that it decompresses one batch
+/// at a time rather than a whole fetch response at once.
+#[derive(Debug, Clone)]
+pub struct RawBatch {
+    /// The header fields (no records yet).
+    header: RecordBatch,
+    /// The records count from the wire, checked when decoded.
+    count: i32,
+    /// The records section as on the wire (compressed, maybe).
+    section: Bytes,
+}
+
+impl RawBatch {
+    /// The batch's header fields; its records are not decoded yet (the
+    /// returned batch holds none).
+    pub fn header(&self) -> &RecordBatch {
+        &self.header
+    }
+
+    /// The bytes of the records section as on the wire.
+    pub fn section_len(&self) -> usize {
+        self.section.len()
+    }
+
+    /// Reads one batch's header from the front of `buf`, checks its CRC,
+    /// and takes its bytes off `buf`. `Ok(None)` when `buf` holds only
+    /// part of a batch (nothing is taken then): a broker cuts a Fetch
+    /// response mid-batch at its size limit.
+    pub fn read(buf: &mut Bytes, options: &DecodeOptions) -> DecodeResult<Option<RawBatch>> {
+        if is_old_format(buf) {
+            return Err(DecodeError::Invalid {
+                what: "RecordBatch.magic",
+                reason: format!(
+                    "message format v{} is not supported (only v2 record batches, Kafka 0.11 and \
+                     later; the topic holds data in the v0/v1 message format)",
+                    buf[16]
+                ),
             });
+        }
+        if buf.len() < LOG_OVERHEAD {
+            return Ok(None);
         }
         let length = i32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
         let total = usize::try_from(length)
@@ -240,11 +319,7 @@ impl RecordBatch {
             })?
             + LOG_OVERHEAD;
         if buf.len() < total {
-            return Err(DecodeError::Truncated {
-                what: "RecordBatch",
-                needed: total,
-                remaining: buf.len(),
-            });
+            return Ok(None);
         }
         let mut batch = buf.split_to(total);
         if batch[16] != 2 {
@@ -270,7 +345,7 @@ impl RecordBatch {
         let _magic = read_i8(b, "RecordBatch.magic")?;
         let _crc = read_u32(b, "RecordBatch.crc")?;
         let attributes = read_i16(b, "RecordBatch.attributes")?;
-        let mut header = RecordBatch {
+        let header = RecordBatch {
             base_offset,
             partition_leader_epoch,
             attributes,
@@ -291,10 +366,41 @@ impl RecordBatch {
             data: Bytes::new(),
             index: Vec::new(),
         };
+        // The offset after the batch must exist: a base offset near
+        // i64::MAX would overflow every offset computed from it.
+        if base_offset < 0
+            || base_offset
+                .checked_add(i64::from(header.last_offset_delta))
+                .and_then(|o| o.checked_add(1))
+                .is_none()
+        {
+            return Err(DecodeError::Invalid {
+                what: "RecordBatch.base_offset",
+                reason: format!(
+                    "base offset {base_offset} with last offset delta {} leaves the offset range",
+                    header.last_offset_delta
+                ),
+            });
+        }
         let count = read_i32(b, "RecordBatch.records_count")?;
+        Ok(Some(RawBatch {
+            header,
+            count,
+            section: batch,
+        }))
+    }
+
+    /// Decompresses (under `options.max_decompressed`) and indexes the
+    /// records.
+    pub fn decode(self, options: &DecodeOptions) -> DecodeResult<RecordBatch> {
+        let RawBatch {
+            mut header,
+            count,
+            section,
+        } = self;
         let records = match header.compression {
-            Compression::None => batch,
-            codec => Bytes::from(decompress(codec, &batch, options.max_decompressed)?),
+            Compression::None => section,
+            codec => Bytes::from(decompress(codec, &section, options.max_decompressed)?),
         };
         // A count from the wire decides nothing until the bytes back it.
         let count = usize::try_from(count)
@@ -434,16 +540,12 @@ fn index_record(c: &mut Cursor<'_>) -> DecodeResult<RecordIndex> {
         })?;
     let headers_start = c.pos;
     for _ in 0..header_count {
-        let (ks, ke) = c
-            .range(end, "RecordHeader.key")?
+        // Any bytes: a key that is not UTF-8 is read leniently (see
+        // `owned`), not a reason to refuse the batch.
+        c.range(end, "RecordHeader.key")?
             .ok_or(DecodeError::UnexpectedNull {
                 what: "RecordHeader.key",
             })?;
-        if std::str::from_utf8(&c.data[ks..ke]).is_err() {
-            return Err(DecodeError::InvalidUtf8 {
-                what: "RecordHeader.key",
-            });
-        }
         c.range(end, "RecordHeader.value")?;
     }
     if c.pos != end {
@@ -480,17 +582,13 @@ pub struct Batches {
 pub fn decode_batches(mut records: Bytes, options: &DecodeOptions) -> DecodeResult<Batches> {
     let mut out = Batches::default();
     while !records.is_empty() {
-        if records.len() < LOG_OVERHEAD {
-            out.partial_tail = records.len();
-            break;
+        match RawBatch::read(&mut records, options)? {
+            Some(raw) => out.batches.push(raw.decode(options)?),
+            None => {
+                out.partial_tail = records.len();
+                break;
+            }
         }
-        let length = i32::from_be_bytes([records[8], records[9], records[10], records[11]]);
-        if length >= 0 && records.len() < LOG_OVERHEAD + length as usize {
-            out.partial_tail = records.len();
-            break;
-        }
-        out.batches
-            .push(RecordBatch::decode(&mut records, options)?);
     }
     Ok(out)
 }

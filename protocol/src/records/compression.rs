@@ -1,9 +1,16 @@
 //! The codecs of record batches, all pure Rust: gzip (flate2's Rust
 //! backend), snappy (raw, and the xerial framing the Java client writes),
 //! LZ4 frames, and zstd (ruzstd). Decompression is capped: a payload that
-//! would grow past the limit is refused before it can take the memory.
+//! would grow past the limit is refused before it can take the memory, and
+//! the output buffer never holds more than the limit plus one byte.
+//!
+//! Like the Java client, every frame of a payload is read: gzip members,
+//! zstd frames (skippable frames are skipped) and LZ4 frames may follow
+//! one another.
 
 use std::io::{Read, Write};
+
+use super::lz4;
 
 use crate::primitives::{DecodeError, EncodeError};
 
@@ -122,10 +129,6 @@ pub fn compress(codec: Compression, data: &[u8]) -> Result<Vec<u8>, EncodeError>
 /// Decompresses `data` with `codec`, refusing output past `limit` bytes.
 pub fn decompress(codec: Compression, data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
     let name = codec.name();
-    let failed = |e: &dyn std::fmt::Display| DecodeError::Decompression {
-        codec: name,
-        reason: e.to_string(),
-    };
     match codec {
         Compression::None => {
             if data.len() > limit {
@@ -134,18 +137,17 @@ pub fn decompress(codec: Compression, data: &[u8], limit: usize) -> Result<Vec<u
             Ok(data.to_vec())
         }
         Compression::Gzip => {
-            read_capped(flate2::read::GzDecoder::new(data), name, limit, data.len())
+            let mut out = initial_output(data.len(), limit);
+            read_capped(
+                flate2::read::MultiGzDecoder::new(data),
+                name,
+                limit,
+                &mut out,
+            )?;
+            Ok(out)
         }
-        Compression::Lz4 => read_capped(
-            lz4_flex::frame::FrameDecoder::new(data),
-            name,
-            limit,
-            data.len(),
-        ),
-        Compression::Zstd => {
-            let decoder = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| failed(&e))?;
-            read_capped(decoder, name, limit, data.len())
-        }
+        Compression::Lz4 => lz4::decompress(data, limit),
+        Compression::Zstd => unzstd(data, limit),
         Compression::Snappy => {
             if data.starts_with(XERIAL_MAGIC) {
                 unxerial(data, limit)
@@ -158,31 +160,130 @@ pub fn decompress(codec: Compression, data: &[u8], limit: usize) -> Result<Vec<u
     }
 }
 
-/// Reads a decoder to its end, or fails once it passes `limit`. Memory
-/// grows with the output actually produced, never with a size a header
-/// claims.
+/// The first output buffer: a guess from the input, never past the limit.
+fn initial_output(input_len: usize, limit: usize) -> Vec<u8> {
+    Vec::with_capacity(input_len.saturating_mul(4).min(limit).min(1 << 20))
+}
+
+/// Makes room for `out` to reach `len` bytes (zero-filled), doubling the
+/// capacity as a `Vec` would but never past `limit + 1` bytes: a capped
+/// decoder must not hold twice its cap because of amortised growth. The
+/// caller has checked `len <= limit + 1`.
+pub(super) fn grow_to(out: &mut Vec<u8>, len: usize, limit: usize) {
+    if len > out.capacity() {
+        let cap = out
+            .capacity()
+            .saturating_mul(2)
+            .max(4096)
+            .min(limit.saturating_add(1))
+            .max(len);
+        out.reserve_exact(cap - out.len());
+    }
+    out.resize(len, 0);
+}
+
+/// Reads a decoder to its end into `out`, or fails once the output passes
+/// `limit`. Memory grows with the output actually produced, never with a
+/// size a header claims, and never past `limit + 1` bytes.
 fn read_capped(
-    reader: impl Read,
+    mut reader: impl Read,
     codec: &'static str,
     limit: usize,
-    input_len: usize,
-) -> Result<Vec<u8>, DecodeError> {
-    let mut out = Vec::with_capacity(input_len.saturating_mul(4).min(limit).min(1 << 20));
-    let read = reader
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| DecodeError::Decompression {
-            codec,
-            reason: e.to_string(),
+    out: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
+    const CHUNK: usize = 32 * 1024;
+    let mut filled = out.len();
+    loop {
+        if filled > limit {
+            out.truncate(filled);
+            return Err(DecodeError::DecompressedTooLarge { codec, limit });
+        }
+        if filled == out.len() {
+            let room = out
+                .capacity()
+                .saturating_sub(filled)
+                .max(CHUNK)
+                .min(limit + 1 - filled);
+            grow_to(out, filled + room, limit);
+        }
+        match reader.read(&mut out[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                out.truncate(filled);
+                return Err(DecodeError::Decompression {
+                    codec,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    out.truncate(filled);
+    Ok(())
+}
+
+/// zstd's skippable frames: magic 0x184D2A50 to 0x184D2A5F, a 4-byte
+/// little-endian size, that many bytes of anything.
+fn skippable_frame_len(data: &[u8]) -> Option<Result<usize, DecodeError>> {
+    let magic = u32::from_le_bytes(data.get(..4)?.try_into().ok()?);
+    if magic & 0xFFFF_FFF0 != 0x184D_2A50 {
+        return None;
+    }
+    let size = data
+        .get(4..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes);
+    Some(
+        size.and_then(|s| 8usize.checked_add(s as usize))
+            .filter(|&len| len <= data.len())
+            .ok_or_else(|| DecodeError::Decompression {
+                codec: "zstd",
+                reason: "truncated skippable frame".into(),
+            }),
+    )
+}
+
+/// Every frame of a zstd payload, one after another, skippable frames
+/// skipped.
+fn unzstd(data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    let mut out = initial_output(data.len(), limit);
+    let mut rest = data;
+    while !rest.is_empty() {
+        if let Some(skip) = skippable_frame_len(rest) {
+            rest = &rest[skip?..];
+            continue;
+        }
+        let before = rest.len();
+        let decoder = ruzstd::decoding::StreamingDecoder::new(&mut rest).map_err(|e| {
+            DecodeError::Decompression {
+                codec: "zstd",
+                reason: e.to_string(),
+            }
         })?;
-    if read > limit {
-        return Err(DecodeError::DecompressedTooLarge { codec, limit });
+        read_capped(decoder, "zstd", limit, &mut out)?;
+        if rest.len() == before {
+            // Cannot happen (a frame header has bytes), but a loop that
+            // reads nothing must not spin.
+            return Err(DecodeError::Decompression {
+                codec: "zstd",
+                reason: "a frame consumed no input".into(),
+            });
+        }
     }
     Ok(out)
 }
 
+/// The most a raw snappy block can expand: a 3-byte copy element writes at
+/// most 64 bytes (21.3x); literals do not expand. A block claiming more
+/// than this of its input is refused without decoding or allocating.
+fn snappy_can_hold(input_len: usize) -> usize {
+    input_len.saturating_mul(22).saturating_add(64)
+}
+
 /// Appends one raw snappy block's output to `out`, checking the size the
-/// block claims against what is left of the limit before allocating.
+/// block claims against what is left of the limit, and against what the
+/// block's bytes could possibly produce, before allocating.
 fn snappy_block(block: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(), DecodeError> {
     let claimed = snap::raw::decompress_len(block).map_err(|e| DecodeError::Decompression {
         codec: "snappy",
@@ -194,8 +295,17 @@ fn snappy_block(block: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(), Dec
             limit,
         });
     }
+    if claimed > snappy_can_hold(block.len()) {
+        return Err(DecodeError::Decompression {
+            codec: "snappy",
+            reason: format!(
+                "a {}-byte block claims {claimed} bytes, more than snappy can expand to",
+                block.len()
+            ),
+        });
+    }
     let start = out.len();
-    out.resize(start + claimed, 0);
+    grow_to(out, start + claimed, limit);
     let n = snap::raw::Decoder::new()
         .decompress(block, &mut out[start..])
         .map_err(|e| DecodeError::Decompression {

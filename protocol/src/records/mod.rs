@@ -12,16 +12,19 @@
 mod batch;
 mod compression;
 mod control;
+mod lz4;
 mod record;
 mod writer;
 
 pub use batch::{
-    decode_batches, Batches, DecodeOptions, RecordBatch, TimestampType, BATCH_HEADER_LEN,
+    decode_batches, Batches, DecodeOptions, RawBatch, RecordBatch, TimestampType, BATCH_HEADER_LEN,
 };
 pub use compression::{compress, decompress, Compression, DEFAULT_MAX_DECOMPRESSED};
 pub use control::{ControlRecord, ControlRecordType};
 pub use record::{Record, RecordHeader};
 pub use writer::{BatchOptions, RecordBatchWriter};
 
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(test)]
 mod tests;

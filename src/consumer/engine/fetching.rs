@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use ferrokafka_protocol::records::DecodeOptions;
 use ferrokafka_protocol::ErrorCode;
 use tracing::{debug, warn};
 
@@ -134,17 +135,25 @@ impl Engine {
             match outcome {
                 FetchOutcome::Read(r) => {
                     p.offset = p.offset.max(r.next_offset);
-                    if !r.messages.is_empty() {
+                    if let Some(at) = r.halt_at {
+                        // The records end in an error at `at`: nothing past
+                        // it is fetched until the application seeks.
+                        warn!(topic = %t.tp.0, partition = t.tp.1, offset = at, "unreadable record batch: the partition stops there until a seek");
+                        p.offset = at;
+                        p.state = PartState::Failed;
+                    }
+                    if !r.records.is_empty() {
                         p.eof_sent = false;
                         self.shared.queued.fetch_add(r.bytes, Ordering::AcqRel);
                         let _ = self.data.send(Fetched::Messages {
                             tp: t.tp.clone(),
                             epoch: t.epoch,
-                            messages: r.messages,
+                            records: r.records,
                             bytes: r.bytes,
                         });
                     }
-                    if eof_enabled && !p.eof_sent && p.offset >= r.end_offset {
+                    if eof_enabled && !p.eof_sent && r.halt_at.is_none() && p.offset >= r.end_offset
+                    {
                         p.eof_sent = true;
                         let _ = self.data.send(Fetched::Eof {
                             tp: t.tp,
@@ -154,17 +163,6 @@ impl Engine {
                     }
                 }
                 FetchOutcome::Missing => {}
-                FetchOutcome::Corrupt(reason) => {
-                    warn!(topic = %t.tp.0, partition = t.tp.1, %reason, "corrupt fetch data");
-                    p.retry_at = Some(now + Duration::from_secs(1));
-                    let error =
-                        ConsumerError::partition(&t.tp.0, t.tp.1, ErrorCode::CorruptMessage.code());
-                    let _ = self.data.send(Fetched::Error {
-                        tp: t.tp,
-                        epoch: t.epoch,
-                        error,
-                    });
-                }
                 FetchOutcome::Error(code) => match ErrorCode::from_code(code) {
                     ErrorCode::OffsetOutOfRange => {
                         warn!(topic = %t.tp.0, partition = t.tp.1, offset = t.offset, "offset out of range: applying auto.offset.reset");
@@ -223,6 +221,10 @@ impl Engine {
             max_bytes: self.config.fetch_max_bytes,
             partition_max_bytes: self.config.max_partition_fetch_bytes,
             read_committed: self.config.isolation_level == IsolationLevel::ReadCommitted,
+            decode: DecodeOptions {
+                max_decompressed: self.config.decompressed_batch_max_bytes,
+                check_crc: true,
+            },
         }
     }
 

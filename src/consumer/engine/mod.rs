@@ -27,11 +27,11 @@ use tracing::warn;
 
 use self::committing::QueuedCommit;
 use self::group::GroupReply;
-use super::fetch::{FetchReply, FetchSession, FetchTarget};
+use super::fetch::{FetchReply, FetchSession, FetchTarget, PartitionRecords};
 use super::group::assignor::Assignor;
 use super::group::membership::{Membership, MembershipConfig};
 use super::offsets;
-use super::{ConsumerError, Message, Tp};
+use super::{ConsumerError, Tp};
 use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
@@ -81,6 +81,11 @@ impl Shared {
             && self.auto_commit_due.swap(false, Ordering::Relaxed)
     }
 
+    /// The handle holds `bytes` more (a batch it decompressed).
+    pub(crate) fn hold(&self, bytes: usize) {
+        self.queued.fetch_add(bytes, Ordering::AcqRel);
+    }
+
     /// The handle took `bytes` off the queue.
     pub(crate) fn taken(&self, bytes: usize) {
         let before = self.queued.fetch_sub(bytes, Ordering::AcqRel);
@@ -127,6 +132,13 @@ pub(crate) enum Command {
         tps: Vec<Tp>,
         reply: oneshot::Sender<Result<Committed>>,
     },
+    /// The handle met an unreadable batch at `offset` in data of `epoch`:
+    /// stop the partition there (a seek restarts it).
+    Halt {
+        tp: Tp,
+        epoch: u64,
+        offset: i64,
+    },
     /// `close` began: fetch nothing more. Its final commit and the
     /// `Close` follow; a fetch in flight is not waited for.
     Closing,
@@ -165,10 +177,11 @@ pub(crate) enum Event {
 /// Fetched data, in order per partition.
 #[derive(Debug)]
 pub(crate) enum Fetched {
+    /// Records, decoded a batch at a time by the handle.
     Messages {
         tp: Tp,
         epoch: u64,
-        messages: Vec<Message>,
+        records: Box<PartitionRecords>,
         bytes: usize,
     },
     Eof {
@@ -517,6 +530,18 @@ impl Engine {
             Command::Seek(tp, spec) => {
                 if self.parts.contains_key(&tp) {
                     self.restart(&tp, spec);
+                }
+            }
+            Command::Halt { tp, epoch, offset } => {
+                let fresh = self.new_epoch();
+                if let Some(p) = self.parts.get_mut(&tp) {
+                    if p.epoch == epoch {
+                        // A new epoch drops what was fetched past it.
+                        p.epoch = fresh;
+                        p.offset = offset;
+                        p.in_flight = false;
+                        p.state = PartState::Failed;
+                    }
                 }
             }
             Command::Pause(tps) => {

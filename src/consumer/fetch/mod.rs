@@ -18,7 +18,7 @@ use ferrokafka_protocol::messages::FetchRequest;
 use ferrokafka_protocol::records::DecodeOptions;
 use ferrokafka_protocol::ApiKey;
 
-pub(crate) use read::{read_partition, PartitionRead};
+pub(crate) use read::{read_partition, PartitionRead, PartitionRecords};
 pub(crate) use session::{FetchPlan, FetchSession, SessionOutcome};
 
 use super::Tp;
@@ -47,6 +47,8 @@ pub(crate) struct FetchParams {
     pub(crate) max_bytes: i32,
     pub(crate) partition_max_bytes: i32,
     pub(crate) read_committed: bool,
+    /// The per-batch decompression cap and the CRC check.
+    pub(crate) decode: DecodeOptions,
 }
 
 /// What one partition's fetch gave.
@@ -56,8 +58,6 @@ pub(crate) enum FetchOutcome {
     Read(PartitionRead),
     /// The broker's error code for the partition.
     Error(i16),
-    /// The data did not decode.
-    Corrupt(String),
     /// The response left the partition out: nothing new in the session,
     /// or `fetch.max.bytes` reached.
     Missing,
@@ -147,18 +147,19 @@ pub(crate) async fn fetch(
             by_tp.insert((topic.topic.as_str(), p.partition_index), p);
         }
     }
-    let options = DecodeOptions::default();
+    let options = params.decode;
     let outcomes = targets
         .iter()
         .map(|t| match by_tp.get(&(&*t.tp.0, t.tp.1)) {
             None => FetchOutcome::Missing,
             Some(p) if p.error_code != 0 => FetchOutcome::Error(p.error_code),
-            Some(p) => {
-                match read_partition(&t.tp.0, t.offset, p, params.read_committed, &options) {
-                    Ok(r) => FetchOutcome::Read(r),
-                    Err(e) => FetchOutcome::Corrupt(e.to_string()),
-                }
-            }
+            Some(p) => FetchOutcome::Read(read_partition(
+                &t.tp.0,
+                t.offset,
+                p,
+                params.read_committed,
+                &options,
+            )),
         })
         .collect();
     Ok(FetchReply {
