@@ -2,7 +2,7 @@
 //! topic asked about its partitions and their leaders. Built from one
 //! Metadata response; never changed afterwards (a refresh makes a new one).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use ferrokafka_protocol::messages::MetadataResponse;
@@ -69,6 +69,8 @@ pub struct ClusterMetadata {
     pub controller_id: i32,
     brokers: HashMap<i32, BrokerInfo>,
     topics: HashMap<String, Arc<TopicInfo>>,
+    /// The topics the broker marked internal (`__consumer_offsets`, ...).
+    internal: HashSet<String>,
 }
 
 impl ClusterMetadata {
@@ -92,8 +94,12 @@ impl ClusterMetadata {
             })
             .collect();
         let mut topics = HashMap::new();
+        let mut internal = HashSet::new();
         for t in &response.topics {
             let Some(name) = t.name.clone() else { continue };
+            if t.is_internal {
+                internal.insert(name.clone());
+            }
             // A count from the wire decides nothing here: the partitions
             // are already decoded, and the largest index placed is bounded
             // by how many there are.
@@ -141,7 +147,14 @@ impl ClusterMetadata {
             controller_id: response.controller_id,
             brokers,
             topics,
+            internal,
         }
+    }
+
+    /// Whether the broker marked `topic` internal (`__consumer_offsets`,
+    /// `__transaction_state`): pattern subscriptions leave those out.
+    pub fn is_internal(&self, topic: &str) -> bool {
+        self.internal.contains(topic)
     }
 
     /// The broker `node_id`, if the cluster listed it.
@@ -175,7 +188,10 @@ impl ClusterMetadata {
     pub(crate) fn merged_with(&self, newer: ClusterMetadata) -> ClusterMetadata {
         let mut topics = self.topics.clone();
         topics.extend(newer.topics);
+        let mut internal = self.internal.clone();
+        internal.extend(newer.internal);
         ClusterMetadata {
+            internal,
             cluster_id: newer.cluster_id.or_else(|| self.cluster_id.clone()),
             controller_id: newer.controller_id,
             brokers: if newer.brokers.is_empty() {
@@ -184,6 +200,22 @@ impl ClusterMetadata {
                 newer.brokers
             },
             topics,
+        }
+    }
+
+    /// `newer`, a response listing every topic of the cluster, in place of
+    /// this snapshot: topics it does not list are gone. Keeps the brokers
+    /// when `newer` has none.
+    pub(crate) fn replaced_with(&self, newer: ClusterMetadata) -> ClusterMetadata {
+        let brokers = if newer.brokers.is_empty() {
+            self.brokers.clone()
+        } else {
+            newer.brokers
+        };
+        ClusterMetadata {
+            cluster_id: newer.cluster_id.or_else(|| self.cluster_id.clone()),
+            brokers,
+            ..newer
         }
     }
 

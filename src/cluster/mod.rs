@@ -19,7 +19,7 @@ mod metadata;
 mod pool;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -46,6 +46,9 @@ struct Inner {
     metadata: watch::Sender<Arc<ClusterMetadata>>,
     /// The topics every refresh asks about.
     topics: Mutex<BTreeSet<String>>,
+    /// Refreshes ask about every topic of the cluster (for a pattern
+    /// subscription) rather than `topics`.
+    all_topics: AtomicBool,
     /// Bumped by every finished refresh; lets callers that waited for a
     /// refresh in progress take its result instead of asking again.
     generation: AtomicU64,
@@ -129,6 +132,7 @@ impl Cluster {
             coordinator_pool,
             metadata,
             topics: Mutex::new(BTreeSet::new()),
+            all_topics: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             refreshing: tokio::sync::Mutex::new(()),
             next_any: AtomicUsize::new(0),
@@ -179,6 +183,12 @@ impl Cluster {
         }
     }
 
+    /// Whether refreshes ask about every topic of the cluster (a pattern
+    /// subscription needs to see them all) or only those added.
+    pub(crate) fn set_all_topics(&self, all: bool) {
+        self.inner.all_topics.store(all, Ordering::Release);
+    }
+
     /// Stops asking about `topic` and forgets it.
     pub fn remove_topic(&self, topic: &str) {
         self.inner
@@ -207,16 +217,17 @@ impl Cluster {
             .iter()
             .cloned()
             .collect();
+        let all = self.inner.all_topics.load(Ordering::Acquire);
         let request = MetadataRequest {
-            topics: Some(
+            topics: (!all).then(|| {
                 topics
                     .iter()
                     .map(|t| MetadataRequestTopic {
                         name: Some(t.clone()),
                         ..Default::default()
                     })
-                    .collect(),
-            ),
+                    .collect()
+            }),
             allow_auto_topic_creation: self.inner.allow_auto_create,
             ..Default::default()
         };
@@ -225,7 +236,11 @@ impl Cluster {
             return Err(Error::kafka("Metadata", response.error_code));
         }
         let fresh = ClusterMetadata::from_response(&response);
-        let merged = Arc::new(self.metadata().merged_with(fresh));
+        let merged = Arc::new(if all {
+            self.metadata().replaced_with(fresh)
+        } else {
+            self.metadata().merged_with(fresh)
+        });
         debug!(
             topics = topics.len(),
             brokers = merged.brokers().count(),

@@ -1,13 +1,14 @@
 //! What the application commits: stored offsets, `commit` and its
 //! variants, auto commit, and what a dropped [`Consumer`] commits.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
 use super::engine::Command;
-use super::{not_assigned, Consumer, Message, TopicPartition, Tp};
+use super::{not_assigned, CommittedOffset, Consumer, Message, TopicPartition, Tp};
 use crate::error::Result;
 
 impl Consumer {
@@ -61,6 +62,7 @@ impl Consumer {
         }
         self.send(Command::Commit {
             offsets,
+            metadata: HashMap::new(),
             reply: None,
         })
     }
@@ -71,6 +73,31 @@ impl Consumer {
         partitions: &[(&str, i32)],
         timeout: Duration,
     ) -> Result<Vec<(TopicPartition, Option<i64>)>> {
+        let found = self.committed_with_metadata(partitions, timeout).await?;
+        Ok(found
+            .into_iter()
+            .map(|(tp, c)| (tp, c.map(|c| c.offset)))
+            .collect())
+    }
+
+    /// The committed offsets of `partitions` with the metadata committed
+    /// with them and their leader epochs (`None`: nothing committed), as
+    /// confluent-kafka's `committed` returns them.
+    ///
+    /// ```no_run
+    /// # async fn f(consumer: &mut ferrokafka::consumer::Consumer) -> ferrokafka::error::Result<()> {
+    /// use std::time::Duration;
+    /// consumer.commit_offsets_with_metadata(&[("events", 0, 42, "batch 7")]).await?;
+    /// let found = consumer.committed_with_metadata(&[("events", 0)], Duration::from_secs(5)).await?;
+    /// let c = found[0].1.as_ref().expect("committed");
+    /// assert_eq!((c.offset, c.metadata.as_str()), (42, "batch 7"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn committed_with_metadata(
+        &self,
+        partitions: &[(&str, i32)],
+        timeout: Duration,
+    ) -> Result<Vec<(TopicPartition, Option<CommittedOffset>)>> {
         let (reply, rx) = oneshot::channel();
         let tps = partitions
             .iter()
@@ -79,15 +106,49 @@ impl Consumer {
         self.send(Command::Committed { tps, reply })?;
         let found = self.wait(rx, timeout, "committed offsets").await??;
         Ok(found
-            .iter()
-            .map(|(tp, o)| (TopicPartition::from_tp(tp), *o))
+            .into_iter()
+            .map(|(tp, c)| (TopicPartition::from_tp(&tp), c))
             .collect())
     }
 
+    /// Commits these offsets, each with its metadata (any string the
+    /// application wants back from [`Consumer::committed_with_metadata`],
+    /// up to the broker's `offset.metadata.max.bytes`, 4096 by default),
+    /// and waits for the broker. Offsets are the next offset to read, as
+    /// Kafka stores them.
+    ///
+    /// ```no_run
+    /// # async fn f(consumer: &mut ferrokafka::consumer::Consumer) -> ferrokafka::error::Result<()> {
+    /// consumer.commit_offsets_with_metadata(&[("events", 0, 42, "checkpoint 2026-12-01")]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn commit_offsets_with_metadata(
+        &mut self,
+        offsets: &[(&str, i32, i64, &str)],
+    ) -> Result<()> {
+        let mut list = Vec::with_capacity(offsets.len());
+        let mut metadata = HashMap::with_capacity(offsets.len());
+        for (t, p, o, m) in offsets {
+            let tp: Tp = (Arc::from(*t), *p);
+            metadata.insert(tp.clone(), (*m).to_owned());
+            list.push((tp, *o));
+        }
+        self.commit_with(list, metadata).await
+    }
+
     pub(super) async fn commit_list(&mut self, offsets: Vec<(Tp, i64)>) -> Result<()> {
+        self.commit_with(offsets, HashMap::new()).await
+    }
+
+    async fn commit_with(
+        &mut self,
+        offsets: Vec<(Tp, i64)>,
+        metadata: HashMap<Tp, String>,
+    ) -> Result<()> {
         let (reply, rx) = oneshot::channel();
         self.send(Command::Commit {
             offsets,
+            metadata,
             reply: Some(reply),
         })?;
         let timeout = self.config.request_timeout + Duration::from_secs(1);
@@ -130,6 +191,7 @@ impl Consumer {
         if !offsets.is_empty() {
             let _ = self.send(Command::Commit {
                 offsets,
+                metadata: HashMap::new(),
                 reply: None,
             });
         }
@@ -154,6 +216,7 @@ impl Drop for Consumer {
         );
         let _ = self.commands.send(Command::Commit {
             offsets,
+            metadata: HashMap::new(),
             reply: None,
         });
     }

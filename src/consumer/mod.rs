@@ -38,11 +38,13 @@
 //! incremental with `cooperative-sticky`: only the partitions that move
 //! are given back, and the rest are consumed throughout.
 
+mod assignment;
 mod commit;
 mod engine;
 mod error;
 pub(crate) mod fetch;
 pub mod group;
+mod lookup;
 mod message;
 mod offsets;
 mod rebalance;
@@ -58,6 +60,7 @@ use tracing::warn;
 
 pub use crate::producer::ConsumerGroupMetadata;
 pub use error::ConsumerError;
+pub use lookup::Watermarks;
 pub use message::{Header, Message, TimestampType};
 pub use rebalance::Rebalance;
 
@@ -87,6 +90,17 @@ impl TopicPartition {
             partition: tp.1,
         }
     }
+}
+
+/// A committed offset, as [`Consumer::committed_with_metadata`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedOffset {
+    /// The offset: the next one to read.
+    pub offset: i64,
+    /// The metadata committed with it (empty when none was given).
+    pub metadata: String,
+    /// The leader epoch committed with it, if any.
+    pub leader_epoch: Option<i32>,
 }
 
 /// Where to start (or move) reading a partition.
@@ -181,13 +195,16 @@ impl Drop for Held {
 /// partition's next owner.
 pub struct Consumer {
     config: ClientConfig,
+    /// For the lookups the handle makes itself (`lookup`).
+    cluster: Cluster,
     commands: mpsc::UnboundedSender<Command>,
     events: mpsc::UnboundedReceiver<Event>,
     data: mpsc::UnboundedReceiver<Fetched>,
     shared: Arc<Shared>,
     parts: HashMap<Tp, AppPart>,
     current: Option<Current>,
-    subscribed: bool,
+    /// The topics and patterns subscribed to (empty when not subscribed).
+    subscription: Vec<String>,
     assigned: bool,
     closed: bool,
     listener: Option<rebalance::Listener>,
@@ -246,7 +263,7 @@ impl Consumer {
         let (events_tx, events) = mpsc::unbounded_channel();
         let (data_tx, data) = mpsc::unbounded_channel();
         Engine::spawn(
-            cluster,
+            cluster.clone(),
             shared.clone(),
             Channels {
                 commands: commands_rx,
@@ -256,61 +273,19 @@ impl Consumer {
         );
         Ok(Consumer {
             config,
+            cluster,
             commands,
             events,
             data,
             shared,
             parts: HashMap::new(),
             current: None,
-            subscribed: false,
+            subscription: Vec::new(),
             assigned: false,
             closed: false,
             listener: None,
             generation: (-1, String::new()),
         })
-    }
-
-    /// Joins the group (`group.id`) and consumes the partitions of
-    /// `topics` it is given. Replaces an earlier subscription.
-    pub fn subscribe(&mut self, topics: &[&str]) -> Result<()> {
-        if self.config.group_id.is_none() {
-            return Err(ConfigError::Conflict("subscribe requires group.id".into()).into());
-        }
-        if topics.is_empty() || topics.iter().any(|t| t.is_empty()) {
-            return Err(ConfigError::Conflict("subscribe needs topic names".into()).into());
-        }
-        if self.assigned {
-            return Err(ConfigError::Conflict(
-                "subscribe after assign: a consumer either subscribes or assigns".into(),
-            )
-            .into());
-        }
-        self.subscribed = true;
-        self.send(Command::Subscribe(
-            topics.iter().map(|t| (*t).to_owned()).collect(),
-        ))
-    }
-
-    /// Consumes exactly these partitions, without a group (the previous
-    /// assignment is replaced). Offsets can still be committed when
-    /// `group.id` is set.
-    pub fn assign(&mut self, partitions: &[(&str, i32, Offset)]) -> Result<()> {
-        if self.subscribed {
-            return Err(ConfigError::Conflict(
-                "assign after subscribe: a consumer either subscribes or assigns".into(),
-            )
-            .into());
-        }
-        self.assigned = true;
-        self.parts.clear();
-        self.current = None;
-        let mut list = Vec::with_capacity(partitions.len());
-        for (topic, partition, offset) in partitions {
-            let tp: Tp = (Arc::from(*topic), *partition);
-            self.parts.insert(tp.clone(), AppPart::default());
-            list.push((tp, offset.spec()));
-        }
-        self.send(Command::Assign(list))
     }
 
     /// Calls `listener` with every change of the group's assignment
@@ -353,13 +328,6 @@ impl Consumer {
             member_id: self.generation.1.clone(),
             group_instance_id: self.config.group_instance_id.clone(),
         }
-    }
-
-    /// The partitions assigned now.
-    pub fn assignment(&self) -> Vec<TopicPartition> {
-        let mut v: Vec<_> = self.parts.keys().map(TopicPartition::from_tp).collect();
-        v.sort();
-        v
     }
 
     /// The next message, event or error, waiting up to `timeout`; `None`

@@ -17,7 +17,7 @@ use ferrokafka_protocol::messages::{
 use ferrokafka_protocol::{ApiKey, ErrorCode};
 use tracing::debug;
 
-use super::Tp;
+use super::{CommittedOffset, Tp};
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::net::Connection;
@@ -86,13 +86,16 @@ pub(crate) async fn commit(
     coordinator: Option<i32>,
     who: &Committer,
     offsets: &[(Tp, i64)],
+    metadata: &HashMap<Tp, String>,
     backoff: Duration,
 ) -> Result<i32> {
     let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
-    for ((topic, partition), offset) in offsets {
+    for (tp, offset) in offsets {
+        let (topic, partition) = tp;
         let p = OffsetCommitRequestPartition {
             partition_index: *partition,
             committed_offset: *offset,
+            committed_metadata: Some(metadata.get(tp).cloned().unwrap_or_default()),
             ..Default::default()
         };
         match topics.iter_mut().find(|t| *t.name == **topic) {
@@ -151,6 +154,21 @@ pub(crate) async fn committed(
     tps: &[Tp],
     backoff: Duration,
 ) -> Result<Vec<(Tp, Option<i64>)>> {
+    let found = committed_full(cluster, coordinator, group_id, tps, backoff).await?;
+    Ok(found
+        .into_iter()
+        .map(|(tp, c)| (tp, c.map(|c| c.offset)))
+        .collect())
+}
+
+/// As [`committed`], with each offset's metadata and leader epoch.
+pub(crate) async fn committed_full(
+    cluster: &Cluster,
+    coordinator: Option<i32>,
+    group_id: &str,
+    tps: &[Tp],
+    backoff: Duration,
+) -> Result<Vec<(Tp, Option<CommittedOffset>)>> {
     let mut topics: Vec<OffsetFetchRequestTopic> = Vec::new();
     for (topic, partition) in tps {
         match topics.iter_mut().find(|t| *t.name == **topic) {
@@ -195,15 +213,21 @@ pub(crate) async fn committed(
                             p.error_code,
                         ));
                     }
-                    found.insert((t.name.as_str(), p.partition_index), p.committed_offset);
+                    if p.committed_offset < 0 {
+                        continue;
+                    }
+                    let c = CommittedOffset {
+                        offset: p.committed_offset,
+                        metadata: p.metadata.clone().unwrap_or_default(),
+                        leader_epoch: (p.committed_leader_epoch >= 0)
+                            .then_some(p.committed_leader_epoch),
+                    };
+                    found.insert((t.name.as_str(), p.partition_index), c);
                 }
             }
             Ok(tps
                 .iter()
-                .map(|tp| {
-                    let o = found.get(&(&*tp.0, tp.1)).copied().filter(|o| *o >= 0);
-                    (tp.clone(), o)
-                })
+                .map(|tp| (tp.clone(), found.get(&(&*tp.0, tp.1)).cloned()))
                 .collect())
         },
     )

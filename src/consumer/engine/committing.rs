@@ -1,6 +1,8 @@
 //! Committing offsets for the handle (commit, commit_async, auto commit)
 //! and for revoked partitions before the group moves on.
 
+use std::collections::HashMap;
+
 use tokio::sync::oneshot;
 use tracing::warn;
 
@@ -13,6 +15,9 @@ use crate::error::Result;
 #[derive(Debug)]
 pub(super) struct QueuedCommit {
     offsets: Vec<(Tp, i64)>,
+    /// Metadata to commit with some of the offsets (empty strings for
+    /// the others).
+    metadata: HashMap<Tp, String>,
     revoke: bool,
     reply: Option<oneshot::Sender<Result<()>>>,
 }
@@ -26,6 +31,7 @@ impl Engine {
     pub(super) fn spawn_commit(
         &mut self,
         offsets: Vec<(Tp, i64)>,
+        metadata: HashMap<Tp, String>,
         revoke: bool,
         reply: Option<oneshot::Sender<Result<()>>>,
     ) {
@@ -40,6 +46,7 @@ impl Engine {
         }
         self.commits.push_back(QueuedCommit {
             offsets,
+            metadata,
             revoke,
             reply,
         });
@@ -57,6 +64,7 @@ impl Engine {
         }
         let Some(QueuedCommit {
             offsets,
+            metadata,
             revoke,
             reply,
         }) = self.commits.pop_front()
@@ -87,7 +95,7 @@ impl Engine {
             Vec::new()
         };
         tokio::spawn(async move {
-            let result = offsets::commit(&cluster, coordinator, &who, &offsets, backoff).await;
+            let result = offsets::commit(&cluster, coordinator, &who, &offsets, &metadata, backoff).await;
             let _ = tx.send(Internal::CommitDone {
                 revoke,
                 result,

@@ -14,6 +14,7 @@ use ferrokafka_protocol::ErrorCode;
 use tracing::{debug, warn};
 
 use super::{Engine, Fetched, Internal, PartState, Spec};
+use crate::consumer::lookup::Watermarks;
 use crate::config::IsolationLevel;
 use crate::consumer::fetch::{
     fetch, FetchOutcome, FetchParams, FetchReply, FetchTarget, SessionOutcome,
@@ -134,6 +135,14 @@ impl Engine {
             }
             match outcome {
                 FetchOutcome::Read(r) => {
+                    self.shared.set_watermarks(
+                        &t.tp,
+                        Watermarks {
+                            low: r.log_start_offset,
+                            high: r.high_watermark,
+                            end: r.end_offset,
+                        },
+                    );
                     p.offset = p.offset.max(r.next_offset);
                     if let Some(at) = r.halt_at {
                         // The records end in an error at `at`: nothing past

@@ -382,7 +382,7 @@ impl Engine {
             return;
         }
         self.hold = Some(Hold::Commit);
-        self.spawn_commit(offsets, true, None);
+        self.spawn_commit(offsets, HashMap::new(), true, None);
     }
 }
 

@@ -13,10 +13,11 @@ mod committing;
 mod fetching;
 mod group;
 mod starting;
+mod subscription;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -31,6 +32,7 @@ use super::fetch::{FetchReply, FetchSession, FetchTarget, PartitionRecords};
 use super::group::assignor::Assignor;
 use super::group::membership::{Membership, MembershipConfig};
 use super::offsets;
+use super::lookup::Watermarks;
 use super::{ConsumerError, Tp};
 use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::ClientConfig;
@@ -54,6 +56,9 @@ pub(crate) struct Shared {
     /// Written by the handle only.
     polls: AtomicU64,
     auto_commit_due: AtomicBool,
+    /// Each fetched partition's watermarks, as its last fetch saw them
+    /// (written by the engine, read by `get_watermark_offsets` and `lag`).
+    watermarks: Mutex<HashMap<Tp, Watermarks>>,
 }
 
 impl Shared {
@@ -64,7 +69,31 @@ impl Shared {
             room: Notify::new(),
             polls: AtomicU64::new(0),
             auto_commit_due: AtomicBool::new(false),
+            watermarks: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The watermarks of `tp` as its last fetch saw them.
+    pub(crate) fn watermarks(&self, tp: &Tp) -> Option<Watermarks> {
+        let map = self.watermarks.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(tp).copied()
+    }
+
+    /// A fetch of `tp` reported these watermarks.
+    fn set_watermarks(&self, tp: &Tp, w: Watermarks) {
+        let mut map = self.watermarks.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get_mut(tp) {
+            Some(old) => *old = w,
+            None => {
+                map.insert(tp.clone(), w);
+            }
+        }
+    }
+
+    /// Forgets the watermarks of partitions no longer assigned.
+    fn retain_watermarks(&self, keep: impl Fn(&Tp) -> bool) {
+        let mut map = self.watermarks.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|tp, _| keep(tp));
     }
 
     /// The application polled.
@@ -113,19 +142,27 @@ pub(crate) enum Spec {
 }
 
 /// Committed offsets, `None` where nothing is committed.
-pub(crate) type Committed = Vec<(Tp, Option<i64>)>;
+pub(crate) type Committed = Vec<(Tp, Option<super::CommittedOffset>)>;
 
 /// From the handle.
 #[derive(Debug)]
 pub(crate) enum Command {
+    /// Topic names, and patterns starting with `^`.
     Subscribe(Vec<String>),
+    /// Replaces the manual assignment.
     Assign(Vec<(Tp, Spec)>),
+    /// Adds to the manual assignment.
+    AssignMore(Vec<(Tp, Spec)>),
+    /// Removes from the manual assignment.
+    Unassign(Vec<Tp>),
     Seek(Tp, Spec),
     Pause(Vec<Tp>),
     /// Resume from the given position (the handle's), if it has one.
     Resume(Vec<(Tp, Option<i64>)>),
     Commit {
         offsets: Vec<(Tp, i64)>,
+        /// Metadata for some of them (usually none).
+        metadata: HashMap<Tp, String>,
         reply: Option<oneshot::Sender<Result<()>>>,
     },
     Committed {
@@ -287,6 +324,8 @@ pub(crate) struct Engine {
     /// Each broker's incremental fetch session.
     sessions: HashMap<i32, FetchSession>,
     refreshing: bool,
+    /// A subscription with patterns, matched against each snapshot.
+    patterns: Option<subscription::Patterns>,
     /// Every new metadata snapshot: the group leader checks its topics'
     /// partition counts against those it assigned from.
     metadata: watch::Receiver<Arc<ClusterMetadata>>,
@@ -321,6 +360,7 @@ impl Engine {
             .then(|| now + config.auto_commit_interval);
         let engine = Engine {
             metadata,
+            patterns: None,
             seen_polls: 0,
             last_poll: now,
             next_auto_commit,
@@ -468,6 +508,7 @@ impl Engine {
     /// rebalance.
     fn check_partition_counts(&mut self, now: Instant) {
         let snapshot = self.metadata.borrow_and_update().clone();
+        self.match_patterns(&snapshot, now);
         let Some(m) = self.membership.as_mut() else {
             return;
         };
@@ -514,19 +555,14 @@ impl Engine {
 
     fn on_command(&mut self, command: Command, now: Instant) {
         match command {
-            Command::Subscribe(topics) => {
-                self.cluster.add_topics(&topics);
-                self.check_topics(topics.clone());
-                let m = self
-                    .membership
-                    .get_or_insert_with(|| Membership::new(membership_config(&self.config), now));
-                m.subscribe(topics, now);
-            }
+            Command::Subscribe(topics) => self.subscribe(topics, now),
             Command::Assign(list) => {
-                self.parts.clear();
-                self.cluster.add_topics(list.iter().map(|(tp, _)| &*tp.0));
-                self.add_parts(list);
+                let all: Vec<Tp> = self.parts.keys().cloned().collect();
+                self.unassign(&all);
+                self.assign_more(list);
             }
+            Command::AssignMore(list) => self.assign_more(list),
+            Command::Unassign(tps) => self.unassign(&tps),
             Command::Seek(tp, spec) => {
                 if self.parts.contains_key(&tp) {
                     self.restart(&tp, spec);
@@ -575,7 +611,11 @@ impl Engine {
                     }
                 }
             }
-            Command::Commit { offsets, reply } => self.spawn_commit(offsets, false, reply),
+            Command::Commit {
+                offsets,
+                metadata,
+                reply,
+            } => self.spawn_commit(offsets, metadata, false, reply),
             Command::Committed { tps, reply } => {
                 let Some(group_id) = self.config.group_id.clone() else {
                     let _ = reply.send(Err(no_group_id()));
@@ -586,7 +626,8 @@ impl Engine {
                 let backoff = self.config.retry_backoff;
                 tokio::spawn(async move {
                     let r =
-                        offsets::committed(&cluster, coordinator, &group_id, &tps, backoff).await;
+                        offsets::committed_full(&cluster, coordinator, &group_id, &tps, backoff)
+                            .await;
                     let _ = reply.send(r);
                 });
             }

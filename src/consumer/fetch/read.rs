@@ -35,6 +35,9 @@ pub(crate) struct PartitionRead {
     /// The partition's end as the consumer sees it: the last stable offset
     /// under read_committed, else the high watermark.
     pub(crate) end_offset: i64,
+    /// The log start offset and high watermark the broker reported.
+    pub(crate) log_start_offset: i64,
+    pub(crate) high_watermark: i64,
     /// The wire bytes the batches hold, for the prefetch bound.
     pub(crate) bytes: usize,
     /// Where the data stopped being readable: the partition must not be
@@ -252,6 +255,8 @@ pub(crate) fn read_partition(
         }),
         next_offset: halt_at.unwrap_or(next_offset),
         end_offset,
+        log_start_offset: data.log_start_offset,
+        high_watermark: data.high_watermark,
         bytes: wire,
         halt_at,
     }

@@ -1,0 +1,136 @@
+//! What the consumer reads beyond what the group hands it: partitions the
+//! application adds and removes itself (`incremental_assign`,
+//! `incremental_unassign`), and subscriptions with patterns under the
+//! classic protocol: a name starting with `^` is a regular expression,
+//! matched here, librdkafka-style, against every topic the metadata lists
+//! (internal topics left out); each new snapshot is matched again, and a
+//! changed set of topics is a new subscription (the member rejoins).
+
+use std::collections::BTreeSet;
+
+use regex::Regex;
+use tokio::time::Instant;
+
+use super::{membership_config, Engine, Spec};
+use crate::cluster::ClusterMetadata;
+use crate::consumer::group::membership::Membership;
+use crate::consumer::Tp;
+
+/// A subscription with patterns: its plain names, its patterns, and the
+/// topics it came to (the plain names and every match) last time.
+#[derive(Debug)]
+pub(super) struct Patterns {
+    names: Vec<String>,
+    regexes: Vec<Regex>,
+    matched: BTreeSet<String>,
+}
+
+impl Patterns {
+    /// Splits `topics` into names and patterns; `None` when there is no
+    /// pattern. The handle checked that every pattern compiles.
+    pub(super) fn new(topics: &[String]) -> Option<Patterns> {
+        let mut names = Vec::new();
+        let mut regexes = Vec::new();
+        for t in topics {
+            if t.starts_with('^') {
+                // Checked by the handle; one that still fails matches nothing.
+                if let Ok(r) = Regex::new(t) {
+                    regexes.push(r);
+                }
+            } else {
+                names.push(t.clone());
+            }
+        }
+        if regexes.is_empty() {
+            return None;
+        }
+        Some(Patterns {
+            names,
+            regexes,
+            matched: BTreeSet::new(),
+        })
+    }
+
+    /// The topics the subscription stands for in `snapshot`.
+    fn resolve(&self, snapshot: &ClusterMetadata) -> BTreeSet<String> {
+        let mut topics: BTreeSet<String> = self.names.iter().cloned().collect();
+        for t in snapshot.topics() {
+            if !snapshot.is_internal(&t.name) && self.regexes.iter().any(|r| r.is_match(&t.name)) {
+                topics.insert(t.name.clone());
+            }
+        }
+        topics
+    }
+}
+
+impl Engine {
+    /// Subscribes to `topics` (names and `^patterns`).
+    pub(super) fn subscribe(&mut self, topics: Vec<String>, now: Instant) {
+        let names: Vec<String> = topics
+            .iter()
+            .filter(|t| !t.starts_with('^'))
+            .cloned()
+            .collect();
+        self.cluster.add_topics(&names);
+        if !names.is_empty() {
+            self.check_topics(names.clone());
+        }
+        self.patterns = Patterns::new(&topics);
+        self.cluster.set_all_topics(self.patterns.is_some());
+        let m = self
+            .membership
+            .get_or_insert_with(|| Membership::new(membership_config(&self.config), now));
+        match &mut self.patterns {
+            None => m.subscribe(topics, now),
+            Some(p) => {
+                let snapshot = self.metadata.borrow().clone();
+                p.matched = p.resolve(&snapshot);
+                m.subscribe(p.matched.iter().cloned().collect(), now);
+                // The snapshot so far holds only the topics asked about:
+                // ask about them all now rather than at the next refresh.
+                self.refresh_metadata();
+            }
+        }
+    }
+
+    /// Matches the patterns against a new snapshot; a different set of
+    /// topics becomes the membership's new subscription.
+    pub(super) fn match_patterns(&mut self, snapshot: &ClusterMetadata, now: Instant) {
+        let (Some(p), Some(m)) = (self.patterns.as_mut(), self.membership.as_mut()) else {
+            return;
+        };
+        let topics = p.resolve(snapshot);
+        if topics == p.matched {
+            return;
+        }
+        tracing::info!(
+            topics = ?topics,
+            "the subscription's patterns match a new set of topics"
+        );
+        self.cluster.add_topics(&topics);
+        p.matched = topics;
+        m.subscribe(p.matched.iter().cloned().collect(), now);
+    }
+
+    /// Adds partitions to a manual assignment (those already assigned keep
+    /// their position).
+    pub(super) fn assign_more(&mut self, list: Vec<(Tp, Spec)>) {
+        self.cluster.add_topics(list.iter().map(|(tp, _)| &*tp.0));
+        let fresh: Vec<(Tp, Spec)> = list
+            .into_iter()
+            .filter(|(tp, _)| !self.parts.contains_key(tp))
+            .collect();
+        self.add_parts(fresh);
+    }
+
+    /// Removes partitions from a manual assignment: nothing more is
+    /// fetched for them, and what is in flight is dropped (its epoch is
+    /// gone).
+    pub(super) fn unassign(&mut self, tps: &[Tp]) {
+        for tp in tps {
+            self.parts.remove(tp);
+        }
+        let parts = &self.parts;
+        self.shared.retain_watermarks(|tp| parts.contains_key(tp));
+    }
+}
