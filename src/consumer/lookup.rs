@@ -63,8 +63,8 @@ impl Consumer {
         let found = self.list_offsets(&asked, timeout).await?;
         Ok(asked
             .iter()
-            .map(|(tp, _)| {
-                let o = found.get(tp).copied().filter(|o| *o >= 0);
+            .map(|(tp, ts)| {
+                let o = found.get(&(tp.clone(), *ts)).copied().filter(|o| *o >= 0);
                 (TopicPartition::from_tp(tp), o)
             })
             .collect())
@@ -99,8 +99,8 @@ impl Consumer {
                 ErrorCode::UnknownTopicOrPartition.code(),
             )
         };
-        let low = low?.get(&tp).copied().ok_or_else(missing)?;
-        let high = high?.get(&tp).copied().ok_or_else(missing)?;
+        let low = low?.get(&low_asked[0]).copied().ok_or_else(missing)?;
+        let high = high?.get(&high_asked[0]).copied().ok_or_else(missing)?;
         Ok((low, high))
     }
 
@@ -152,16 +152,18 @@ impl Consumer {
         v
     }
 
-    async fn list_offsets(&self, asked: &[(Tp, i64)], timeout: Duration) -> Result<HashMap<Tp, i64>> {
+    async fn list_offsets(
+        &self,
+        asked: &[(Tp, i64)],
+        timeout: Duration,
+    ) -> Result<HashMap<(Tp, i64), i64>> {
         let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
         let backoff = self.config.retry_backoff;
         let cluster = &self.cluster;
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let attempt = tokio::time::timeout_at(
-                deadline,
-                list_offsets(cluster, asked, read_committed),
-            );
+            let attempt =
+                tokio::time::timeout_at(deadline, list_offsets(cluster, asked, read_committed));
             let e = match attempt.await {
                 Ok(Ok(found)) => return Ok(found),
                 Ok(Err(e)) if e.is_retriable() => e,
@@ -193,9 +195,34 @@ pub(crate) async fn list_offsets(
     cluster: &Cluster,
     asked: &[(Tp, i64)],
     read_committed: bool,
-) -> Result<HashMap<Tp, i64>> {
+) -> Result<HashMap<(Tp, i64), i64>> {
+    // A request may name a partition once (INVALID_REQUEST otherwise):
+    // the same partition at two timestamps goes in two rounds.
+    let mut rounds: Vec<Vec<&(Tp, i64)>> = Vec::new();
+    for a in asked {
+        match rounds.iter_mut().find(|r| r.iter().all(|b| b.0 != a.0)) {
+            Some(r) => r.push(a),
+            None => rounds.push(vec![a]),
+        }
+    }
+    let mut found = HashMap::new();
+    for round in rounds {
+        list_offsets_once(cluster, &round, read_committed, &mut found).await?;
+    }
+    Ok(found)
+}
+
+/// One round of [`list_offsets`]: each partition named once.
+async fn list_offsets_once(
+    cluster: &Cluster,
+    asked: &[&(Tp, i64)],
+    read_committed: bool,
+    found: &mut HashMap<(Tp, i64), i64>,
+) -> Result<()> {
     let mut by_leader: HashMap<i32, Vec<ListOffsetsTopic>> = HashMap::new();
-    for (tp, timestamp) in asked {
+    let mut timestamps: HashMap<&Tp, i64> = HashMap::new();
+    for (tp, timestamp) in asked.iter().copied() {
+        timestamps.insert(tp, *timestamp);
         let topic = cluster.topic(&tp.0).await?;
         if topic.error != ErrorCode::None {
             return Err(Error::kafka(
@@ -225,7 +252,6 @@ pub(crate) async fn list_offsets(
             }),
         }
     }
-    let mut found = HashMap::new();
     for (leader, topics) in by_leader {
         let request = ListOffsetsRequest {
             replica_id: -1,
@@ -243,9 +269,14 @@ pub(crate) async fn list_offsets(
                         p.error_code,
                     ));
                 }
-                found.insert((Arc::from(t.name.as_str()), p.partition_index), p.offset);
+                let tp: Tp = (Arc::from(t.name.as_str()), p.partition_index);
+                // Only what was asked: a stray partition in the answer is
+                // not taken for another.
+                if let Some(ts) = timestamps.get(&tp) {
+                    found.insert((tp, *ts), p.offset);
+                }
             }
         }
     }
-    Ok(found)
+    Ok(())
 }

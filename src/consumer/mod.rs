@@ -56,7 +56,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tracing::warn;
 
 pub use crate::producer::ConsumerGroupMetadata;
 pub use error::ConsumerError;
@@ -208,6 +207,8 @@ pub struct Consumer {
     assigned: bool,
     closed: bool,
     listener: Option<rebalance::Listener>,
+    /// An async listener's call still running, and the revoke it holds.
+    listening: Option<rebalance::Listening>,
     /// The generation and member id of the last assignment.
     generation: (i32, String),
 }
@@ -284,36 +285,9 @@ impl Consumer {
             assigned: false,
             closed: false,
             listener: None,
+            listening: None,
             generation: (-1, String::new()),
         })
-    }
-
-    /// Calls `listener` with every change of the group's assignment
-    /// (replacing an earlier listener). It runs inside `poll`, before the
-    /// messages that follow the change; a revoke's offsets are committed
-    /// after it returns.
-    ///
-    /// ```no_run
-    /// # fn f(consumer: &mut ferrokafka::consumer::Consumer) {
-    /// use ferrokafka::consumer::Rebalance;
-    /// consumer.set_rebalance_listener(|change: &Rebalance| match change {
-    ///     Rebalance::Assigned(tps) => eprintln!("assigned {tps:?}"),
-    ///     Rebalance::Revoked(tps) => eprintln!("revoked {tps:?}"),
-    ///     Rebalance::Lost(tps) => eprintln!("lost {tps:?}"),
-    /// });
-    /// # }
-    /// ```
-    pub fn set_rebalance_listener(
-        &mut self,
-        listener: impl FnMut(&Rebalance) + Send + Sync + 'static,
-    ) {
-        self.listener = Some(Box::new(listener));
-    }
-
-    fn notify(&mut self, change: Rebalance) {
-        if let Some(listener) = self.listener.as_mut() {
-            listener(&change);
-        }
     }
 
     /// What the transactional producer needs to commit this consumer's
@@ -500,6 +474,11 @@ impl Consumer {
         self.shared.polled();
         self.maybe_auto_commit();
         loop {
+            // An async rebalance listener runs to its end before anything
+            // after the change is handed out.
+            if self.poll_listening(cx).is_pending() {
+                return Poll::Pending;
+            }
             match self.events.poll_recv(cx) {
                 Poll::Ready(Some(event)) => {
                     if let Some(e) = self.on_event(event) {
@@ -623,7 +602,7 @@ impl Consumer {
                 member_id,
             } => self.generation = (generation_id, member_id),
             Event::Assigned(tps) => {
-                self.notify(Rebalance::Assigned(rebalance::public(&tps)));
+                self.notify(Rebalance::Assigned(rebalance::public(&tps)), None);
                 for tp in tps {
                     self.parts.entry(tp).or_default();
                 }
@@ -637,7 +616,6 @@ impl Consumer {
                 }
             }
             Event::Revoke { tps, ack } => {
-                self.notify(Rebalance::Revoked(rebalance::public(&tps)));
                 let mut offsets = Vec::new();
                 for tp in &tps {
                     self.drop_current(tp);
@@ -649,12 +627,16 @@ impl Consumer {
                         }
                     }
                 }
-                if ack.send(offsets).is_err() {
-                    warn!("the engine stopped waiting for a revoke");
-                }
+                // The offsets are those stored before the listener runs: it
+                // has no handle to store more. They are committed once it
+                // returns.
+                self.notify(
+                    Rebalance::Revoked(rebalance::public(&tps)),
+                    Some((ack, offsets)),
+                );
             }
             Event::Lost(tps) => {
-                self.notify(Rebalance::Lost(rebalance::public(&tps)));
+                self.notify(Rebalance::Lost(rebalance::public(&tps)), None);
                 for tp in &tps {
                     self.drop_current(tp);
                     self.parts.remove(tp);

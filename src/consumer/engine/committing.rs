@@ -95,7 +95,8 @@ impl Engine {
             Vec::new()
         };
         tokio::spawn(async move {
-            let result = offsets::commit(&cluster, coordinator, &who, &offsets, &metadata, backoff).await;
+            let result =
+                offsets::commit(&cluster, coordinator, &who, &offsets, &metadata, backoff).await;
             let _ = tx.send(Internal::CommitDone {
                 revoke,
                 result,

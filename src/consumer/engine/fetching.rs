@@ -14,11 +14,11 @@ use ferrokafka_protocol::ErrorCode;
 use tracing::{debug, warn};
 
 use super::{Engine, Fetched, Internal, PartState, Spec};
-use crate::consumer::lookup::Watermarks;
 use crate::config::IsolationLevel;
 use crate::consumer::fetch::{
     fetch, FetchOutcome, FetchParams, FetchReply, FetchTarget, SessionOutcome,
 };
+use crate::consumer::lookup::Watermarks;
 use crate::consumer::ConsumerError;
 use crate::error::Result;
 
