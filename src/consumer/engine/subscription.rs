@@ -134,3 +134,55 @@ impl Engine {
         self.shared.retain_watermarks(|tp| parts.contains_key(tp));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ferrokafka_protocol::messages::metadata::{
+        MetadataResponsePartition, MetadataResponseTopic,
+    };
+    use ferrokafka_protocol::messages::MetadataResponse;
+
+    use super::*;
+
+    fn snapshot(topics: &[(&str, bool)]) -> ClusterMetadata {
+        ClusterMetadata::from_response(&MetadataResponse {
+            topics: topics
+                .iter()
+                .map(|(name, internal)| MetadataResponseTopic {
+                    name: Some((*name).into()),
+                    is_internal: *internal,
+                    partitions: vec![MetadataResponsePartition::default()],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn patterns_match_names_internal_topics_left_out() {
+        let subscription = vec![
+            "^metrics-.*".to_owned(),
+            "^__.*".to_owned(),
+            "audit".to_owned(),
+        ];
+        let p = Patterns::new(&subscription).expect("has patterns");
+        let m = snapshot(&[
+            ("metrics-a", false),
+            ("metrics-b", false),
+            ("xmetrics-c", false),
+            ("__consumer_offsets", true),
+            ("__mine", false),
+            ("other", false),
+        ]);
+        let got: Vec<String> = p.resolve(&m).into_iter().collect();
+        // `audit` stays a name, even before it exists; `__mine` is not
+        // internal, only marked topics are left out.
+        assert_eq!(got, ["__mine", "audit", "metrics-a", "metrics-b"]);
+    }
+
+    #[test]
+    fn a_subscription_without_patterns_is_plain() {
+        assert!(Patterns::new(&["metrics".to_owned(), "a^b".to_owned()]).is_none());
+    }
+}
