@@ -103,3 +103,74 @@ async fn commit_metadata_round_trips_through_the_coordinator() {
         .collect();
     assert_eq!(got, vec![(1, 9, "nine".into()), (0, 5, "five".into())]);
 }
+
+#[tokio::test]
+async fn a_revoke_is_committed_only_after_the_async_listener_is_done() {
+    let topic = unique("mlistener");
+    let cluster = mock_with_topic(1, &topic, 2).await;
+    produce(&cluster, &topic, 10).await;
+    let group = unique("mlistener-group");
+    // Auto commit on (a revoke commits what was consumed) but not by its
+    // timer during the test.
+    let config = || {
+        consumer_config(
+            &cluster.bootstrap_servers(),
+            Some(&group),
+            &[("auto.commit.interval.ms", "600000")],
+        )
+    };
+    let reader = std::sync::Arc::new(Consumer::new(config()).expect("consumer"));
+    let seen_inside = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut first = Consumer::new(config()).expect("consumer");
+    let (r, log) = (reader.clone(), seen_inside.clone());
+    let t = topic.clone();
+    first.set_async_rebalance_listener(move |change| {
+        let (r, log, t) = (r.clone(), log.clone(), t.clone());
+        async move {
+            if let ferrokafka::consumer::Rebalance::Revoked(tps) = change {
+                if !tps.is_empty() {
+                    // Were the revoke's offsets sent at once, they would
+                    // be committed by the time this looks.
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let c = r.committed(&[(&t, 0)], Duration::from_secs(5)).await;
+                    log.lock()
+                        .expect("lock")
+                        .push(c.expect("committed").remove(0).1);
+                }
+            }
+        }
+    });
+    first.subscribe(&[&topic]).expect("subscribe");
+    let got = take(&mut first, 10).await;
+    assert_eq!(got.last().map(Message::offset), Some(9));
+
+    // A second member: range is eager, so the first gives everything back.
+    let mut second = Consumer::new(config()).expect("consumer");
+    second.subscribe(&[&topic]).expect("subscribe");
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while seen_inside.lock().expect("lock").is_empty() || second.assignment().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no rebalance");
+        let _ = within("poll", first.poll(Duration::from_millis(20))).await;
+        let _ = within("poll", second.poll(Duration::from_millis(20))).await;
+    }
+    assert_eq!(
+        seen_inside.lock().expect("lock").clone(),
+        vec![None],
+        "nothing committed while the listener ran"
+    );
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    loop {
+        let c = within(
+            "committed",
+            reader.committed(&[(&topic, 0)], Duration::from_secs(5)),
+        )
+        .await
+        .expect("committed");
+        if c[0].1 == Some(10) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "committed {c:?}");
+        let _ = within("poll", first.poll(Duration::from_millis(20))).await;
+        let _ = within("poll", second.poll(Duration::from_millis(20))).await;
+    }
+}
