@@ -174,3 +174,30 @@ async fn a_revoke_is_committed_only_after_the_async_listener_is_done() {
         let _ = within("poll", second.poll(Duration::from_millis(20))).await;
     }
 }
+
+#[tokio::test]
+async fn a_pattern_matching_nothing_yet_waits_for_its_first_topic() {
+    let cluster = MockCluster::start(1).await.expect("mock starts");
+    let prefix = unique("mregex-empty");
+    let group = unique("mregex-empty-group");
+    let mut c = Consumer::new(consumer_config(
+        &cluster.bootstrap_servers(),
+        Some(&group),
+        &[("metadata.max.age.ms", "200")],
+    ))
+    .expect("consumer");
+    c.subscribe(&[&format!("^{prefix}-.*")]).expect("subscribe");
+    // Nothing matches: no error, nothing assigned.
+    match within("poll", c.poll(Duration::from_millis(500))).await {
+        None => {}
+        Some(Ok(m)) => panic!("a message from nowhere: {m:?}"),
+        Some(Err(e)) => panic!("poll failed: {e}"),
+    }
+    assert!(c.assignment().is_empty());
+    let topic = format!("{prefix}-1");
+    cluster.create_topic(&topic, 1, 1).expect("topic");
+    produce(&cluster, &topic, 5).await;
+    let got = take(&mut c, 5).await;
+    assert!(got.iter().all(|m| m.topic() == topic));
+    within("close", c.close()).await.expect("close");
+}
