@@ -153,6 +153,12 @@ impl ClusterMetadata {
 
     /// Whether the broker marked `topic` internal (`__consumer_offsets`,
     /// `__transaction_state`): pattern subscriptions leave those out.
+    ///
+    /// ```
+    /// use ferrokafka::cluster::ClusterMetadata;
+    /// // An empty snapshot knows no topic, internal or not.
+    /// assert!(!ClusterMetadata::default().is_internal("__consumer_offsets"));
+    /// ```
     pub fn is_internal(&self, topic: &str) -> bool {
         self.internal.contains(topic)
     }

@@ -112,6 +112,13 @@ impl Consumer {
     /// undisturbed (confluent-kafka's `incremental_unassign`). Nothing of
     /// theirs is handed out after this call; their offsets are not
     /// committed by it (call [`Consumer::commit`] first to keep them).
+    ///
+    /// ```no_run
+    /// # async fn f(consumer: &mut ferrokafka::consumer::Consumer) -> ferrokafka::error::Result<()> {
+    /// consumer.commit().await?;
+    /// consumer.incremental_unassign(&[("events", 0)])?;
+    /// # Ok(()) }
+    /// ```
     pub fn incremental_unassign(&mut self, partitions: &[(&str, i32)]) -> Result<()> {
         self.check_manual("incremental_unassign")?;
         let tps: Vec<Tp> = partitions
@@ -127,6 +134,16 @@ impl Consumer {
 
     /// Drops the whole manual assignment: nothing is fetched until the
     /// next `assign` (or a `subscribe`, which is allowed again).
+    ///
+    /// ```no_run
+    /// # fn f(consumer: &mut ferrokafka::consumer::Consumer) -> ferrokafka::error::Result<()> {
+    /// use ferrokafka::consumer::Offset;
+    /// consumer.assign(&[("events", 0, Offset::Beginning)])?;
+    /// consumer.unassign()?;
+    /// assert!(consumer.assignment().is_empty());
+    /// consumer.subscribe(&["events"])?;
+    /// # Ok(()) }
+    /// ```
     pub fn unassign(&mut self) -> Result<()> {
         self.check_manual("unassign")?;
         self.assigned = false;
