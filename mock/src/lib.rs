@@ -36,6 +36,7 @@ mod producers;
 mod purgatory;
 mod sasl;
 mod state;
+mod txn;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -232,6 +233,25 @@ impl MockCluster {
     /// SaslHandshake and SaslAuthenticate closes the connection.
     pub fn require_sasl_plain(&self, user: &str, password: &str) {
         self.shared.lock().settings.sasl_plain = Some((user.to_owned(), password.to_owned()));
+    }
+
+    /// The cluster's finalized `transaction.version` feature, which
+    /// ApiVersions advertises on connections made afterwards: 2 (the
+    /// default) is transactions v2 (KIP-890: partitions added by Produce,
+    /// the epoch bumped at every EndTxn), 1 or 0 the older protocol
+    /// (AddPartitionsToTxn before the first write to a partition).
+    pub fn set_transaction_version(&self, level: i16) {
+        self.shared.lock().settings.transaction_version = level;
+    }
+
+    /// A partition's last stable offset: the first offset of its oldest
+    /// open transaction, else its high watermark.
+    pub fn last_stable_offset(&self, topic: &str, partition: i32) -> Result<i64, MockError> {
+        self.shared
+            .lock()
+            .partition(topic, partition)
+            .map(|p| p.txns.last_stable_offset(p.log.high_watermark()))
+            .ok_or_else(|| unknown_partition(topic, partition))
     }
 
     /// The coordinator of `group_id` (or of a transactional id).
