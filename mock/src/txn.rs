@@ -199,7 +199,14 @@ pub(crate) fn complete(
         let Some(partition) = state.partition_mut(topic, *index) else {
             continue;
         };
-        written |= write_marker(partition, producer_id, marker_epoch, commit, now_ms, retention);
+        written |= write_marker(
+            partition,
+            producer_id,
+            marker_epoch,
+            commit,
+            now_ms,
+            retention,
+        );
     }
     if commit {
         for o in offsets {

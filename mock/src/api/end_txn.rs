@@ -12,7 +12,11 @@ use crate::state::ClusterState;
 use crate::txn::{self, Status};
 
 /// The outcome: the producer id and epoch the producer goes on with.
-fn end(state: &mut ClusterState, call: &Call<'_>, r: &EndTxnRequest) -> Result<(i64, i16, bool), ErrorCode> {
+fn end(
+    state: &mut ClusterState,
+    call: &Call<'_>,
+    r: &EndTxnRequest,
+) -> Result<(i64, i16, bool), ErrorCode> {
     if r.transactional_id.is_empty() {
         return Err(ErrorCode::InvalidRequest);
     }
@@ -46,7 +50,11 @@ fn end(state: &mut ClusterState, call: &Call<'_>, r: &EndTxnRequest) -> Result<(
     };
     match t.status {
         Status::Ongoing => {
-            let epoch = if v2 { t.epoch.saturating_add(1) } else { t.epoch };
+            let epoch = if v2 {
+                t.epoch.saturating_add(1)
+            } else {
+                t.epoch
+            };
             t.epoch = epoch;
             let id = t.producer_id;
             state.producer_ids.epochs.insert(id, epoch);

@@ -44,7 +44,8 @@ pub(super) async fn handle(call: &Call<'_>, request: &ListOffsetsRequest) -> Lis
                             ..Default::default()
                         },
                         Ok(partition) => {
-                            let (offset, timestamp, leader_epoch) = lookup(partition, p.timestamp, request.isolation_level == 1);
+                            let (offset, timestamp, leader_epoch) =
+                                lookup(partition, p.timestamp, request.isolation_level == 1);
                             ListOffsetsPartitionResponse {
                                 partition_index: p.partition_index,
                                 timestamp,

@@ -103,7 +103,8 @@ fn produce_partition(
         Err(_) => RecordBatch::default(),
     };
     if leads && batch.is_transactional {
-        if let Err(code) = join_transaction(state, transactional_id, version, topic, index, &batch) {
+        if let Err(code) = join_transaction(state, transactional_id, version, topic, index, &batch)
+        {
             return (fail(code), false);
         }
     }

@@ -16,7 +16,11 @@ use crate::txn::{PendingOffset, Status};
 
 /// The checks before any offset is taken: the group's coordinator, the
 /// transaction holding the group, the producer, the member.
-fn check(state: &ClusterState, call: &Call<'_>, r: &TxnOffsetCommitRequest) -> Result<(), ErrorCode> {
+fn check(
+    state: &ClusterState,
+    call: &Call<'_>,
+    r: &TxnOffsetCommitRequest,
+) -> Result<(), ErrorCode> {
     state.check_coordinator(call.broker, &r.group_id)?;
     let txn = state
         .transactions
@@ -93,8 +97,9 @@ pub(super) async fn handle(
     }
     if let Some(txn) = state.transactions.by_id.get_mut(&request.transactional_id) {
         for o in pending {
-            txn.offsets
-                .retain(|x| !(x.group == o.group && x.topic == o.topic && x.partition == o.partition));
+            txn.offsets.retain(|x| {
+                !(x.group == o.group && x.topic == o.topic && x.partition == o.partition)
+            });
             txn.offsets.push(o);
         }
     }
