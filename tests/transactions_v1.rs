@@ -11,13 +11,11 @@
 //! one after another, and this one holds a single test, so nothing else
 //! runs while the feature is lowered.
 
-mod common;
 mod consumer_util;
 
 use std::time::Duration;
 
-use common::{cluster_bootstrap, unique};
-use consumer_util::kafka_tool;
+use consumer_util::{cluster_bootstrap, kafka_tool, unique};
 use ferrokafka::admin::{Admin, NewTopic};
 use ferrokafka::config::ClientConfig;
 use ferrokafka::net::{Connection, ConnectionConfig};

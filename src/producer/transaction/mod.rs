@@ -12,8 +12,8 @@
 //! 2 finalized): the partition leaders add partitions to the transaction
 //! when Produce (v12+) writes to them, and every EndTxn (v5) bumps the
 //! epoch, its response carrying the new one. Brokers without it
-//! (transactions version 1: before Kafka 4.0, or `transaction.version`
-//! 1) get AddPartitionsToTxn from the producer task before its first
+//! (transactions version 1: before Kafka 4.0, or with
+//! `transaction.version` at 1) get AddPartitionsToTxn from the producer task before its first
 //! batch to each partition (`sender/add_partitions.rs`), Produce v11 and
 //! EndTxn v4 (`net::versions`), and keep the epoch across transactions;
 //! an abort after a broken sequence then bumps it with InitProducerId
