@@ -379,3 +379,31 @@ async fn fencing_and_invalid_state_from_the_coordinator_are_fatal() {
         assert!(read(&mock, "faults", "read_committed").await.is_empty());
     }
 }
+
+/// OffsetFetch with `require_stable` answers UNSTABLE_OFFSET_COMMIT while
+/// a transaction's offsets for the group are not settled yet (Kafka
+/// between EndTxn's answer and the marker in `__consumer_offsets`): the
+/// consumer waits it out, as Java's does, rather than failing.
+#[tokio::test]
+async fn committed_waits_out_unstable_offsets() {
+    let topic = "unstable";
+    let mock = cluster(topic, 2).await;
+    let p = producer(&mock, "tid", &[]);
+    p.init_transactions(T).await.expect("init");
+    p.begin_transaction().await.expect("begin");
+    p.send_offsets_to_transaction(&[(topic, 0, 3)], &ConsumerGroupMetadata::new("g"), T)
+        .await
+        .expect("offsets");
+    p.commit_transaction(T).await.expect("commit");
+    let config = ClientConfig::new()
+        .set("bootstrap.servers", &mock.bootstrap_servers())
+        .and_then(|c| c.set("group.id", "g"))
+        .and_then(|c| c.set("retry.backoff.ms", "20"))
+        .expect("valid");
+    let c = Consumer::new(config).expect("consumer");
+    let unstable = ErrorCode::UnstableOffsetCommit;
+    mock.push_request_errors(ApiKey::OffsetFetch, &[unstable, unstable, unstable]);
+    let committed = c.committed(&[(topic, 0)], T).await.expect("committed");
+    assert_eq!(committed[0].1, Some(3));
+    assert!(count(&mock, ApiKey::OffsetFetch) >= 4, "asked until stable");
+}
