@@ -7,9 +7,13 @@
 //! ListOffsets, FindCoordinator, the classic group protocol (JoinGroup,
 //! SyncGroup, Heartbeat, LeaveGroup), OffsetCommit, OffsetFetch,
 //! InitProducerId and SASL/PLAIN, at every version the protocol crate
-//! speaks. There is no replication (every replica is in sync, acks=-1 is
-//! acks=1), no transactions and no fetch sessions (every Fetch is answered
-//! in full with session id 0).
+//! speaks, and the transaction coordinator (AddPartitionsToTxn,
+//! AddOffsetsToTxn, TxnOffsetCommit, EndTxn; transactions version 2 or,
+//! with [`MockCluster::set_transaction_version`], 1), whose commit and
+//! abort markers land in the partitions so read_committed Fetch sees last
+//! stable offsets and aborted transactions. There is no replication
+//! (every replica is in sync, acks=-1 is acks=1) and there are no fetch
+//! sessions (every Fetch is answered in full with session id 0).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
