@@ -7,9 +7,13 @@
 //! ListOffsets, FindCoordinator, the classic group protocol (JoinGroup,
 //! SyncGroup, Heartbeat, LeaveGroup), OffsetCommit, OffsetFetch,
 //! InitProducerId and SASL/PLAIN, at every version the protocol crate
-//! speaks. There is no replication (every replica is in sync, acks=-1 is
-//! acks=1), no transactions and no fetch sessions (every Fetch is answered
-//! in full with session id 0).
+//! speaks, and the transaction coordinator (AddPartitionsToTxn,
+//! AddOffsetsToTxn, TxnOffsetCommit, EndTxn; transactions version 2 or,
+//! with [`MockCluster::set_transaction_version`], 1), whose commit and
+//! abort markers land in the partitions so read_committed Fetch sees last
+//! stable offsets and aborted transactions. There is no replication
+//! (every replica is in sync, acks=-1 is acks=1) and there are no fetch
+//! sessions (every Fetch is answered in full with session id 0).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -36,6 +40,7 @@ mod producers;
 mod purgatory;
 mod sasl;
 mod state;
+mod txn;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -232,6 +237,25 @@ impl MockCluster {
     /// SaslHandshake and SaslAuthenticate closes the connection.
     pub fn require_sasl_plain(&self, user: &str, password: &str) {
         self.shared.lock().settings.sasl_plain = Some((user.to_owned(), password.to_owned()));
+    }
+
+    /// The cluster's finalized `transaction.version` feature, which
+    /// ApiVersions advertises on connections made afterwards: 2 (the
+    /// default) is transactions v2 (KIP-890: partitions added by Produce,
+    /// the epoch bumped at every EndTxn), 1 or 0 the older protocol
+    /// (AddPartitionsToTxn before the first write to a partition).
+    pub fn set_transaction_version(&self, level: i16) {
+        self.shared.lock().settings.transaction_version = level;
+    }
+
+    /// A partition's last stable offset: the first offset of its oldest
+    /// open transaction, else its high watermark.
+    pub fn last_stable_offset(&self, topic: &str, partition: i32) -> Result<i64, MockError> {
+        self.shared
+            .lock()
+            .partition(topic, partition)
+            .map(|p| p.txns.last_stable_offset(p.log.high_watermark()))
+            .ok_or_else(|| unknown_partition(topic, partition))
     }
 
     /// The coordinator of `group_id` (or of a transactional id).

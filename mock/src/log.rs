@@ -95,11 +95,27 @@ impl PartitionLog {
     /// Whole batches from the one holding `offset` on, up to `max_bytes`;
     /// with `at_least_one`, the first batch comes even when it is larger
     /// (as Kafka does, so a consumer can always make progress).
+    #[cfg(test)]
     pub(crate) fn read(&self, offset: i64, max_bytes: usize, at_least_one: bool) -> Vec<Bytes> {
+        self.read_below(offset, i64::MAX, max_bytes, at_least_one)
+    }
+
+    /// [`read`](Self::read), only batches that start below `end` (the
+    /// last stable offset, for read_committed).
+    pub(crate) fn read_below(
+        &self,
+        offset: i64,
+        end: i64,
+        max_bytes: usize,
+        at_least_one: bool,
+    ) -> Vec<Bytes> {
         let first = self.batches.partition_point(|b| b.next_offset <= offset);
         let mut out = Vec::new();
         let mut taken = 0usize;
         for batch in self.batches.range(first..) {
+            if batch.base_offset >= end {
+                break;
+            }
             let fits = taken + batch.bytes.len() <= max_bytes;
             let first = at_least_one && out.is_empty();
             if !(fits || first) {

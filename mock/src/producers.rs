@@ -148,6 +148,25 @@ pub(crate) fn remember(
     });
 }
 
+/// A transaction marker of `producer_id` at `epoch` was written: a new
+/// epoch (transactions v2 bump it at every end) starts its sequences
+/// again at 0, as Kafka's `ProducerAppendInfo.appendEndTxnMarker` does.
+pub(crate) fn marker_written(partition: &mut Partition, producer_id: i64, epoch: i16) {
+    let s = partition
+        .producers
+        .entry(producer_id)
+        .or_insert_with(|| ProducerPartitionState {
+            epoch,
+            last_sequence: -1,
+            recent: VecDeque::new(),
+        });
+    if s.epoch != epoch {
+        s.epoch = epoch;
+        s.last_sequence = -1;
+        s.recent.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,14 +65,22 @@ pub(crate) async fn wait_for<T>(
     }
 }
 
-/// The ticker's work: expire sessions and overdue rebalances.
+/// The ticker's work: expire sessions and overdue rebalances, and abort
+/// transactions open past their timeout.
 pub(crate) fn tick(shared: &Shared) {
     let now = Instant::now();
     let mut changed = false;
-    for group in shared.lock().groups.values_mut() {
-        changed |= group.expire(now);
-    }
+    let aborted = {
+        let mut state = shared.lock();
+        for group in state.groups.values_mut() {
+            changed |= group.expire(now);
+        }
+        super::txn::abort_timed_out(&mut state, now)
+    };
     if changed {
         shared.group_changed.notify_waiters();
+    }
+    if aborted {
+        shared.data_arrived.notify_waiters();
     }
 }

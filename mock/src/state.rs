@@ -15,6 +15,7 @@ use super::group::Group;
 use super::log::PartitionLog;
 use super::offsets::CommittedOffsets;
 use super::producers::{ProducerIds, ProducerPartitionState};
+use super::txn::{PartitionTxns, Transactions};
 use super::ReceivedRequest;
 
 /// How many received requests [`ClusterState::requests`] keeps; older ones
@@ -54,6 +55,9 @@ pub(crate) struct Settings {
     pub(crate) max_frame_size: usize,
     /// PLAIN user and password, when SASL is required.
     pub(crate) sasl_plain: Option<(String, String)>,
+    /// The finalized `transaction.version` feature advertised in
+    /// ApiVersions: 2 is transactions v2 (KIP-890), 1 and 0 version 1.
+    pub(crate) transaction_version: i16,
 }
 
 impl Default for Settings {
@@ -64,6 +68,7 @@ impl Default for Settings {
             retention_bytes: 64 * 1024 * 1024,
             max_frame_size: 100 * 1024 * 1024,
             sasl_plain: None,
+            transaction_version: 2,
         }
     }
 }
@@ -85,6 +90,8 @@ pub(crate) struct Partition {
     pub(crate) log: PartitionLog,
     /// Idempotent producers' state here, by producer id.
     pub(crate) producers: HashMap<i64, ProducerPartitionState>,
+    /// Open and aborted transactions here.
+    pub(crate) txns: PartitionTxns,
 }
 
 impl Partition {
@@ -121,6 +128,7 @@ pub(crate) struct ClusterState {
     pub(crate) groups: HashMap<String, Group>,
     pub(crate) offsets: CommittedOffsets,
     pub(crate) producer_ids: ProducerIds,
+    pub(crate) transactions: Transactions,
     pub(crate) faults: Faults,
     pub(crate) requests: std::collections::VecDeque<ReceivedRequest>,
     /// Seeds topic ids, so two clusters never share one.

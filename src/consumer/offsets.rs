@@ -28,6 +28,10 @@ const MAX_COMMIT_VERSION: i16 = 9;
 const MAX_OFFSET_FETCH_VERSION: i16 = 7;
 /// Tries of a coordinator request whose coordinator moved.
 const COORDINATOR_TRIES: usize = 4;
+/// How often an OffsetFetch answered UNSTABLE_OFFSET_COMMIT is asked
+/// again (`retry.backoff.ms` apart): a transaction's markers take
+/// milliseconds, a coordinator's failover seconds.
+const UNSTABLE_TRIES: usize = 300;
 
 /// ListOffsets' special timestamp for the earliest offset.
 pub(crate) const EARLIEST: i64 = -2;
@@ -187,6 +191,35 @@ pub(crate) async fn committed_full(
         ..Default::default()
     };
     let request = &request;
+    let mut unstable = 0;
+    loop {
+        match fetch_committed(cluster, coordinator, group_id, tps, backoff, request).await {
+            // A transaction's offsets for the group are written but their
+            // commit marker is not yet (Kafka answers so between EndTxn
+            // and the marker): ask again, as Java's consumer does, for as
+            // long as the caller waits (bounded here too).
+            Err(e)
+                if e.kafka_code() == Some(ErrorCode::UnstableOffsetCommit)
+                    && unstable < UNSTABLE_TRIES =>
+            {
+                unstable += 1;
+                debug!(group_id, "offsets not stable yet; asking again");
+                tokio::time::sleep(backoff).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One OffsetFetch of `tps` (after finding the coordinator as needed).
+async fn fetch_committed(
+    cluster: &Cluster,
+    coordinator: Option<i32>,
+    group_id: &str,
+    tps: &[Tp],
+    backoff: Duration,
+    request: &OffsetFetchRequest,
+) -> Result<Vec<(Tp, Option<i64>)>> {
     let (found, _) = with_coordinator(
         cluster,
         coordinator,

@@ -45,9 +45,26 @@ impl ApiVersionTable {
     pub fn negotiate(&self, api: ApiKey) -> Option<i16> {
         let ours = api.support();
         let &(min, max) = self.ranges.get(&(api as i16))?;
-        let hi = max.min(ours.max_version);
+        let hi = max.min(ours.max_version).min(self.client_cap(api));
         let lo = min.max(ours.min_version);
         (lo <= hi).then_some(hi)
+    }
+
+    /// The highest version a client may use of `api` whatever both sides
+    /// speak: AddPartitionsToTxn v4+ is the brokers' batched form (v3 and
+    /// below are the clients'); and on a cluster without transactions v2
+    /// (`transaction.version` below 2), Produce stays at v11 and EndTxn at
+    /// v4, as Kafka's Java client does: Produce v12 tells the leader to add
+    /// the partition to the transaction itself, and EndTxn v5 expects the
+    /// epoch bump, both KIP-890 semantics such a cluster does not have.
+    fn client_cap(&self, api: ApiKey) -> i16 {
+        let v1 = self.transaction_version < 2;
+        match api {
+            ApiKey::AddPartitionsToTxn => 3,
+            ApiKey::Produce if v1 => 11,
+            ApiKey::EndTxn if v1 => 4,
+            _ => i16::MAX,
+        }
     }
 
     /// The broker's own range for `api`, if it announced one.
@@ -91,5 +108,45 @@ mod tests {
     fn refuses_ranges_that_do_not_meet() {
         let t = table(&[(18, 7, 9)]);
         assert_eq!(t.negotiate(ApiKey::ApiVersions), None);
+    }
+
+    #[test]
+    fn transactions_v1_clusters_get_produce_v11_and_end_txn_v4() {
+        let ranges = [(0, 3, 13), (26, 0, 5), (24, 0, 5)];
+        let mut response = ApiVersionsResponse {
+            api_keys: ranges
+                .iter()
+                .map(|&(api_key, min_version, max_version)| ApiVersion {
+                    api_key,
+                    min_version,
+                    max_version,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let t = ApiVersionTable::from_response(&response);
+        assert_eq!(t.negotiate(ApiKey::Produce), Some(11));
+        assert_eq!(t.negotiate(ApiKey::EndTxn), Some(4));
+        assert_eq!(t.negotiate(ApiKey::AddPartitionsToTxn), Some(3));
+        response.finalized_features = vec![
+            ferrokafka_protocol::messages::api_versions::FinalizedFeatureKey {
+                name: "transaction.version".into(),
+                max_version_level: 2,
+                min_version_level: 2,
+                ..Default::default()
+            },
+        ];
+        let t = ApiVersionTable::from_response(&response);
+        assert_eq!(
+            t.negotiate(ApiKey::Produce),
+            Some(13.min(ApiKey::Produce.support().max_version))
+        );
+        assert_eq!(t.negotiate(ApiKey::EndTxn), Some(5));
+        assert_eq!(
+            t.negotiate(ApiKey::AddPartitionsToTxn),
+            Some(3),
+            "v4+ is for brokers"
+        );
     }
 }

@@ -545,6 +545,20 @@ impl Accumulator {
         next
     }
 
+    /// The partitions holding batches not yet sent (open, sealed or
+    /// waiting for a retry).
+    pub(crate) fn partitions_with_data(&self) -> Vec<(Arc<str>, i32)> {
+        let mut out = Vec::new();
+        for t in &self.topics {
+            for (i, q) in t.partitions.iter().enumerate() {
+                if q.open.is_some() || !q.ready.is_empty() {
+                    out.push((t.name.clone(), i as i32));
+                }
+            }
+        }
+        out
+    }
+
     /// Whether any record is queued outside a request.
     pub(crate) fn has_queued(&self) -> bool {
         self.topics.iter().any(|t| {

@@ -44,6 +44,10 @@ pub(crate) enum Command {
     /// InitProducerId, and after each EndTxn of transactions v2, which
     /// bumps the epoch): sequences start over from 0.
     ProducerId { id: i64, epoch: i16 },
+    /// A transaction begins (`explicit_add`: the cluster speaks
+    /// transactions version 1, so partitions are added with
+    /// AddPartitionsToTxn before their first batch).
+    BeginTransaction { explicit_add: bool },
     /// The transaction is being aborted: fail what is not sent yet with
     /// [`ProduceError::Aborted`](super::delivery::ProduceError::Aborted),
     /// and retry nothing in flight.

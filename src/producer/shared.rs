@@ -46,6 +46,9 @@ pub(crate) struct Shared {
     /// within the transaction; the task waits for the epoch the abort's
     /// EndTxn brings.
     bump_required: AtomicBool,
+    /// Transactions version 1: the task added partitions to the
+    /// transaction, so the coordinator has it open and EndTxn must end it.
+    partitions_added: AtomicBool,
 }
 
 impl Shared {
@@ -63,7 +66,19 @@ impl Shared {
             failed: AtomicBool::new(false),
             fatal: Mutex::new(None),
             bump_required: AtomicBool::new(false),
+            partitions_added: AtomicBool::new(false),
         }
+    }
+
+    /// Marks that the coordinator knows the open transaction (version 1).
+    pub(crate) fn mark_partitions_added(&self) {
+        self.partitions_added.store(true, Ordering::Release);
+    }
+
+    /// Whether partitions were added since the last call, clearing the
+    /// mark.
+    pub(crate) fn take_partitions_added(&self) -> bool {
+        self.partitions_added.swap(false, Ordering::AcqRel)
     }
 
     /// Marks that the abort must end the transaction with EndTxn (for a

@@ -20,6 +20,7 @@ mod groups;
 mod metadata;
 mod produce_fetch;
 mod sasl;
+mod transactions;
 
 fn config() -> ConnectionConfig {
     ConnectionConfig {

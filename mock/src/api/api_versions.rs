@@ -3,7 +3,9 @@
 //! decoding: see the broker loop, which also answers a too-new
 //! ApiVersions with [`super::error_response`] in v0.
 
-use ferrokafka_protocol::messages::api_versions::ApiVersion;
+use ferrokafka_protocol::messages::api_versions::{
+    ApiVersion, FinalizedFeatureKey, SupportedFeatureKey,
+};
 use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
 use ferrokafka_protocol::{ErrorCode, SUPPORTED_APIS};
 
@@ -23,10 +25,33 @@ fn api_keys() -> Vec<ApiVersion> {
         .collect()
 }
 
+/// The cluster's features: `transaction.version` (2: transactions v2,
+/// KIP-890), supported up to 2 and finalized at the test's setting.
+fn features(call: &Call<'_>) -> (Vec<SupportedFeatureKey>, Vec<FinalizedFeatureKey>) {
+    let level = call.shared.lock().settings.transaction_version;
+    let supported = vec![SupportedFeatureKey {
+        name: "transaction.version".into(),
+        min_version: 0,
+        max_version: 2,
+        ..Default::default()
+    }];
+    let finalized = vec![FinalizedFeatureKey {
+        name: "transaction.version".into(),
+        max_version_level: level,
+        min_version_level: level,
+        ..Default::default()
+    }];
+    (supported, finalized)
+}
+
 /// The ApiVersions answer.
-pub(super) async fn handle(_call: &Call<'_>, _request: &ApiVersionsRequest) -> ApiVersionsResponse {
+pub(super) async fn handle(call: &Call<'_>, _request: &ApiVersionsRequest) -> ApiVersionsResponse {
+    let (supported_features, finalized_features) = features(call);
     ApiVersionsResponse {
         api_keys: api_keys(),
+        supported_features,
+        finalized_features_epoch: 1,
+        finalized_features,
         ..Default::default()
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use ferrokafka_protocol::messages::fetch::{
-    FetchableTopicResponse, LeaderIdAndEpoch, NodeEndpoint, PartitionData,
+    AbortedTransaction, FetchableTopicResponse, LeaderIdAndEpoch, NodeEndpoint, PartitionData,
 };
 use ferrokafka_protocol::messages::{FetchRequest, FetchResponse};
 use ferrokafka_protocol::ErrorCode;
@@ -109,8 +109,25 @@ fn read(
                 }
                 Ok(partition) => {
                     let log = &partition.log;
+                    let lso = partition.txns.last_stable_offset(log.high_watermark());
+                    // read_committed stops at the last stable offset.
+                    let committed = request.isolation_level == 1;
+                    let end = if committed { lso } else { i64::MAX };
                     data.high_watermark = log.high_watermark();
-                    data.last_stable_offset = log.high_watermark();
+                    data.last_stable_offset = lso;
+                    if committed {
+                        let aborted = partition.txns.aborted_in(p.fetch_offset, lso);
+                        data.aborted_transactions = Some(
+                            aborted
+                                .into_iter()
+                                .map(|(producer_id, first_offset)| AbortedTransaction {
+                                    producer_id,
+                                    first_offset,
+                                    ..Default::default()
+                                })
+                                .collect(),
+                        );
+                    }
                     data.log_start_offset = log.log_start_offset();
                     if p.fetch_offset < log.log_start_offset()
                         || p.fetch_offset > log.high_watermark()
@@ -121,7 +138,7 @@ fn read(
                         let limit = usize::try_from(p.partition_max_bytes)
                             .unwrap_or(0)
                             .min(budget);
-                        let batches = log.read(p.fetch_offset, limit, total == 0);
+                        let batches = log.read_below(p.fetch_offset, end, limit, total == 0);
                         let mut records = BytesMut::new();
                         for b in &batches {
                             records.extend_from_slice(b);

@@ -4,12 +4,16 @@
 use ferrokafka_protocol::messages::{InitProducerIdRequest, InitProducerIdResponse};
 use ferrokafka_protocol::ErrorCode;
 
+use std::time::Duration;
+
 use super::Call;
 use crate::state::ClusterState;
+use crate::txn::{self, Txn};
 
 /// InitProducerId. Without a transactional id every call gets a new
 /// producer id at epoch 0, as Kafka does; a transactional id keeps its
-/// producer id and gets the next epoch (a new id once the epoch runs out).
+/// producer id and gets the next epoch (a new id once the epoch runs out),
+/// its open transaction aborted first (`txn.rs`).
 pub(super) async fn handle(
     call: &Call<'_>,
     request: &InitProducerIdRequest,
@@ -35,6 +39,16 @@ pub(super) async fn handle(
     if state.coordinator_for(transactional_id) != broker {
         return fail(ErrorCode::NotCoordinator);
     }
+    if request.transaction_timeout_ms <= 0 {
+        return fail(ErrorCode::InvalidTransactionTimeout);
+    }
+    // An open transaction is fenced and aborted first; the caller is told
+    // to come again (Kafka's CONCURRENT_TRANSACTIONS), and its retry then
+    // bumps the epoch once more.
+    if txn::fence_and_abort(state, transactional_id) {
+        call.shared.data_arrived.notify_waiters();
+        return fail(ErrorCode::ConcurrentTransactions);
+    }
     let ids = &mut state.producer_ids;
     let existing = ids
         .transactional
@@ -57,6 +71,16 @@ pub(super) async fn handle(
     };
     ids.transactional
         .insert(transactional_id.to_owned(), producer_id);
+    let timeout = Duration::from_millis(request.transaction_timeout_ms.unsigned_abs().into());
+    let fresh = Txn::new(producer_id, producer_epoch, timeout);
+    let t = state
+        .transactions
+        .by_id
+        .entry(transactional_id.to_owned())
+        .or_insert_with(|| fresh.clone());
+    t.producer_id = producer_id;
+    t.epoch = producer_epoch;
+    t.timeout = timeout;
     InitProducerIdResponse {
         producer_id,
         producer_epoch,

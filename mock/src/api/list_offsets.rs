@@ -44,7 +44,8 @@ pub(super) async fn handle(call: &Call<'_>, request: &ListOffsetsRequest) -> Lis
                             ..Default::default()
                         },
                         Ok(partition) => {
-                            let (offset, timestamp, leader_epoch) = lookup(partition, p.timestamp);
+                            let (offset, timestamp, leader_epoch) =
+                                lookup(partition, p.timestamp, request.isolation_level == 1);
                             ListOffsetsPartitionResponse {
                                 partition_index: p.partition_index,
                                 timestamp,
@@ -65,10 +66,15 @@ pub(super) async fn handle(call: &Call<'_>, request: &ListOffsetsRequest) -> Lis
     }
 }
 
-/// One partition's (offset, timestamp, leader epoch) for `timestamp`.
-fn lookup(partition: &Partition, timestamp: i64) -> (i64, i64, i32) {
+/// One partition's (offset, timestamp, leader epoch) for `timestamp`;
+/// `committed` (read_committed): the latest is the last stable offset.
+fn lookup(partition: &Partition, timestamp: i64, committed: bool) -> (i64, i64, i32) {
     let log = &partition.log;
     let found = match timestamp {
+        LATEST if committed => {
+            let lso = partition.txns.last_stable_offset(log.high_watermark());
+            return (lso, -1, partition.leader_epoch);
+        }
         LATEST => return (log.high_watermark(), -1, partition.leader_epoch),
         EARLIEST | EARLIEST_LOCAL => {
             return (

@@ -19,9 +19,12 @@ use ferrokafka_protocol::ErrorCode;
 
 use super::state::{ClusterState, Shared};
 
+mod add_offsets_to_txn;
+mod add_partitions_to_txn;
 mod api_versions;
 mod create_topics;
 mod delete_topics;
+mod end_txn;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
@@ -36,6 +39,7 @@ mod produce;
 pub(crate) mod sasl_authenticate;
 pub(crate) mod sasl_handshake;
 mod sync_group;
+mod txn_offset_commit;
 
 /// One request as a broker received it: what every handler may look at
 /// besides the request body.
@@ -135,4 +139,8 @@ apis! {
     LeaveGroup => leave_group,
     SaslHandshake => sasl_handshake,
     SaslAuthenticate => sasl_authenticate,
+    AddPartitionsToTxn => add_partitions_to_txn,
+    AddOffsetsToTxn => add_offsets_to_txn,
+    EndTxn => end_txn,
+    TxnOffsetCommit => txn_offset_commit,
 }

@@ -10,9 +10,12 @@ use ferrokafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use ferrokafka_protocol::records::{decode_batches, DecodeOptions, RecordBatch};
 use ferrokafka_protocol::ErrorCode;
 
+use tokio::time::Instant;
+
 use super::Call;
 use crate::producers::{check_sequence, remember, Sequenced};
 use crate::state::ClusterState;
+use crate::txn::Status;
 
 /// The one batch of a partition's `records`: Produce v3+ carries exactly
 /// one, as Kafka insists.
@@ -33,10 +36,52 @@ fn single_batch(records: Option<&Bytes>) -> Result<RecordBatch, ErrorCode> {
     Ok(batch)
 }
 
+/// A transactional batch's check at its leader, as Kafka's verification
+/// with the coordinator does it: the producer must be the transactional
+/// id's current one; transactions v2 (Produce v12+ while the cluster's
+/// `transaction.version` is 2) add the partition to the transaction here,
+/// version 1 must have added it with AddPartitionsToTxn.
+fn join_transaction(
+    state: &mut ClusterState,
+    transactional_id: Option<&str>,
+    version: i16,
+    topic: &str,
+    index: i32,
+    batch: &RecordBatch,
+) -> Result<(), ErrorCode> {
+    let v2 = version >= 12 && state.settings.transaction_version >= 2;
+    let id = transactional_id
+        .filter(|t| !t.is_empty())
+        .ok_or(ErrorCode::InvalidRequest)?;
+    let t = state
+        .transactions
+        .by_id
+        .get_mut(id)
+        .ok_or(ErrorCode::InvalidProducerIdMapping)?;
+    if t.producer_id != batch.producer_id {
+        return Err(ErrorCode::InvalidProducerIdMapping);
+    }
+    if t.epoch != batch.producer_epoch {
+        // The coordinator's PRODUCER_FENCED, as the leader tells it.
+        return Err(ErrorCode::InvalidProducerEpoch);
+    }
+    let key = (topic.to_owned(), index);
+    if v2 {
+        t.open(Instant::now());
+        t.partitions.insert(key);
+        return Ok(());
+    }
+    if t.status == Status::Ongoing && t.partitions.contains(&key) {
+        Ok(())
+    } else {
+        Err(ErrorCode::InvalidTxnState)
+    }
+}
+
 /// One partition's outcome: its response and whether records were added.
 fn produce_partition(
     state: &mut ClusterState,
-    broker: i32,
+    (broker, version, transactional_id): (i32, i16, Option<&str>),
     topic: &str,
     index: i32,
     records: Option<&Bytes>,
@@ -49,6 +94,20 @@ fn produce_partition(
         ..Default::default()
     };
     let retention = state.retention_for(topic);
+    let leads = state
+        .partition(topic, index)
+        .is_some_and(|p| p.leader == broker);
+    let batch = match single_batch(records) {
+        Ok(b) => b,
+        Err(code) if leads => return (fail(code), false),
+        Err(_) => RecordBatch::default(),
+    };
+    if leads && batch.is_transactional {
+        if let Err(code) = join_transaction(state, transactional_id, version, topic, index, &batch)
+        {
+            return (fail(code), false);
+        }
+    }
     let ClusterState {
         topics,
         producer_ids,
@@ -80,10 +139,6 @@ fn produce_partition(
         }
         return (r, false);
     }
-    let batch = match single_batch(records) {
-        Ok(b) => b,
-        Err(code) => return (fail(code), false),
-    };
     let (base_offset, appended) = match check_sequence(producer_ids, partition, &batch) {
         Err(code) => return (fail(code), false),
         Ok(Sequenced::Duplicate(offset)) => (offset, false),
@@ -95,6 +150,9 @@ fn produce_partition(
                 .log
                 .append(&raw, &batch, partition.leader_epoch, retention);
             remember(producer_ids, partition, &batch, offset);
+            if batch.is_transactional {
+                partition.txns.appended(batch.producer_id, offset);
+            }
             (offset, true)
         }
     };
@@ -136,7 +194,7 @@ fn produce(
                     Some(name) => {
                         let (r, added) = produce_partition(
                             state,
-                            broker,
+                            (broker, version, request.transactional_id.as_deref()),
                             name,
                             p.index,
                             p.records.as_ref(),

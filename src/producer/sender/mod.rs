@@ -28,6 +28,7 @@ use crate::cluster::{Cluster, ClusterMetadata};
 use crate::config::Acks;
 use crate::error::Error;
 
+mod add_partitions;
 mod results;
 #[cfg(test)]
 mod tests;
@@ -39,6 +40,8 @@ const BURST: usize = 4096;
 /// What the task's own helpers report back.
 pub(crate) enum Event {
     Produced(Produced),
+    /// An AddPartitionsToTxn job's answer (transactions version 1).
+    Added(add_partitions::Added),
     Metadata(Result<Arc<ClusterMetadata>, Error>),
     ProducerId(Result<(i64, i16), Error>),
 }
@@ -109,6 +112,8 @@ pub(crate) struct Sender {
     next_metadata_at: Instant,
     producer_id: ProducerId,
     pid_failures: u32,
+    /// The open transaction's partitions (transactions version 1).
+    txn: add_partitions::TxnPartitions,
 }
 
 impl Sender {
@@ -145,6 +150,7 @@ impl Sender {
                 next_metadata_at: now,
                 producer_id,
                 pid_failures: 0,
+                txn: add_partitions::TxnPartitions::default(),
             },
             rx,
         )
@@ -247,6 +253,9 @@ impl Sender {
         if let ProducerId::Needed { at: t } = self.producer_id {
             at(t);
         }
+        if let Some(t) = self.add_partitions_at() {
+            at(t);
+        }
         next
     }
 
@@ -283,6 +292,7 @@ impl Sender {
                 let failed = self.acc.purge(&ProduceError::Closed);
                 self.report_failures(failed);
             }
+            Command::BeginTransaction { explicit_add } => self.begin_transaction(explicit_add),
             Command::AbortTransaction => {
                 self.closing = self.acc.in_flight() > 0;
                 let failed = self.acc.purge(&ProduceError::Aborted);
@@ -357,6 +367,9 @@ impl Sender {
             }
             ProducerId::Requesting | ProducerId::Fatal(_) | ProducerId::Awaiting => return,
         };
+        if !self.partitions_in_transaction(now, id, epoch) {
+            return;
+        }
         let metadata = self.cluster.metadata();
         loop {
             let mut slots: HashMap<i32, usize> = metadata
@@ -536,6 +549,7 @@ impl Sender {
                     self.fatal(format!("InitProducerId: {e}"));
                 }
             },
+            Event::Added(added) => self.on_added(added, Instant::now()),
             Event::Produced(Produced {
                 broker,
                 batches,

@@ -12,8 +12,12 @@
 //! 2 finalized): the partition leaders add partitions to the transaction
 //! when Produce (v12+) writes to them, and every EndTxn (v5) bumps the
 //! epoch, its response carrying the new one. Brokers without it
-//! (transactions version 1, AddPartitionsToTxn before the first write to
-//! each partition) are refused by `init_transactions` with a fatal error.
+//! (transactions version 1: before Kafka 4.0, or with
+//! `transaction.version` at 1) get AddPartitionsToTxn from the producer task before its first
+//! batch to each partition (`sender/add_partitions.rs`), Produce v11 and
+//! EndTxn v4 (`net::versions`), and keep the epoch across transactions;
+//! an abort after a broken sequence then bumps it with InitProducerId
+//! naming the current id and epoch (KIP-360).
 
 mod error;
 mod state;
@@ -35,7 +39,7 @@ use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 pub use error::TransactionError;
-use error::{classify, Class};
+pub(crate) use error::{classify, Class};
 use state::{Call, TxnState};
 
 use super::inbox::{Command, InboxSender};
@@ -85,6 +89,8 @@ pub(crate) struct TxnManager {
     /// A record or offsets were sent in the open transaction, so the
     /// coordinator knows it and EndTxn must end it.
     started: AtomicBool,
+    /// The cluster speaks transactions version 2 (KIP-890).
+    v2: AtomicBool,
     inner: Mutex<Inner>,
 }
 
@@ -113,6 +119,7 @@ impl TxnManager {
             retry_backoff,
             open: AtomicBool::new(false),
             started: AtomicBool::new(false),
+            v2: AtomicBool::new(true),
             inner: Mutex::new(Inner {
                 state: TxnState::Uninitialized,
                 producer_id: -1,
@@ -130,7 +137,12 @@ impl TxnManager {
     /// A record was queued in the open transaction: the coordinator will
     /// hear of the transaction, so its end needs EndTxn.
     pub(crate) fn record_queued(&self) {
-        self.started.store(true, Ordering::Release);
+        // Version 1: the coordinator hears of it when the task adds the
+        // partition (`Shared::take_partitions_added`), and not at all if
+        // the records are aborted before.
+        if self.v2.load(Ordering::Acquire) {
+            self.started.store(true, Ordering::Release);
+        }
     }
 
     /// `init_transactions`: the producer id and epoch for the
@@ -156,16 +168,9 @@ impl TxnManager {
         let end_txn = conn
             .versions()
             .broker_range(ferrokafka_protocol::ApiKey::EndTxn);
-        if tv < 2 || end_txn.is_none_or(|(_, max)| max < 5) {
-            return Err(TransactionError::Fatal {
-                context: "init_transactions".into(),
-                code: None,
-                reason: format!(
-                    "the cluster's transaction.version is {tv}: this client speaks transactions \
-                     version 2 (KIP-890) only"
-                ),
-            });
-        }
+        let v2 = tv >= 2 && end_txn.is_some_and(|(_, max)| max >= 5);
+        self.v2.store(v2, Ordering::Release);
+        debug!(transaction_version = tv, v2, "transactions protocol");
         let request = InitProducerIdRequest {
             transactional_id: Some(self.transactional_id.clone()),
             transaction_timeout_ms: self.timeout_ms,
@@ -196,6 +201,10 @@ impl TxnManager {
         // Failures of an earlier transaction's records belong to it.
         self.shared.take_failed();
         self.started.store(false, Ordering::Release);
+        let explicit_add = !self.v2.load(Ordering::Acquire);
+        let _ = self
+            .commands
+            .send(Command::BeginTransaction { explicit_add });
         self.open.store(true, Ordering::Release);
         inner.state.finish(Call::Begin, &Ok(()));
         Ok(())
@@ -392,11 +401,28 @@ impl TxnManager {
             // sequence: EndTxn v5 bumps it (and the coordinator answers
             // an abort it already made itself, after the transaction
             // timed out, as done).
-            if self.shared.take_bump_required() {
+            let bump = self.shared.take_bump_required();
+            if bump {
                 self.started.store(true, Ordering::Release);
             }
             // A failed EndTxn leaves `started` set: the retry sends it.
-            self.end(&mut inner, false, deadline).await
+            let ended = self.end(&mut inner, false, deadline).await;
+            if !bump || self.v2.load(Ordering::Acquire) {
+                ended
+            } else {
+                // Version 1 keeps the epoch at EndTxn: the task waits for
+                // a new one, which InitProducerId with the current id and
+                // epoch gives (KIP-360). Until it has come, a retried
+                // abort asks again.
+                let r = match ended {
+                    Ok(()) => self.bump_epoch(&mut inner, deadline).await,
+                    Err(e) => Err(e),
+                };
+                if r.is_err() {
+                    self.shared.require_bump();
+                }
+                r
+            }
         };
         inner.state.finish(Call::Abort, &outcome);
         outcome
@@ -411,6 +437,9 @@ impl TxnManager {
         commit: bool,
         deadline: Instant,
     ) -> Result<(), TransactionError> {
+        if self.shared.take_partitions_added() {
+            self.started.store(true, Ordering::Release);
+        }
         if !self.started.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -429,6 +458,35 @@ impl TxnManager {
         if r.producer_id >= 0 && r.producer_epoch >= 0 {
             self.set_producer(inner, r.producer_id, r.producer_epoch);
         }
+        Ok(())
+    }
+
+    /// InitProducerId naming the current id and epoch: the next epoch
+    /// (transactions version 1, after the abort of a transaction whose
+    /// sequence broke).
+    async fn bump_epoch(
+        &self,
+        inner: &mut Inner,
+        deadline: Instant,
+    ) -> Result<(), TransactionError> {
+        let request = InitProducerIdRequest {
+            transactional_id: Some(self.transactional_id.clone()),
+            transaction_timeout_ms: self.timeout_ms,
+            producer_id: inner.producer_id,
+            producer_epoch: inner.epoch,
+            ..Default::default()
+        };
+        let r = self
+            .call(inner, deadline, "InitProducerId", &request, |r| {
+                r.error_code
+            })
+            .await?;
+        info!(
+            producer_id = r.producer_id,
+            epoch = r.producer_epoch,
+            "epoch bumped"
+        );
+        self.set_producer(inner, r.producer_id, r.producer_epoch);
         Ok(())
     }
 
