@@ -7,7 +7,8 @@
 # 2.8, 3.6 and 3.9 are started here with scripts/kafka-compat.sh (and
 # stopped afterwards, unless they were already running); 4.3 is the single
 # broker of scripts/kafka.sh, which must be running (`scripts/kafka.sh start
-# single`). The negotiated API versions of each run land in
+# single`, or FERROKAFKA_BOOTSTRAP & co. from its env file already set).
+# The negotiated API versions of each run land in
 # $FERROKAFKA_COMPAT_REPORT_DIR (default .cache/compat-report/<version>.tsv),
 # from which COMPATIBILITY.md's tables are made; each version's test
 # output is kept beside them (<version>.log).
@@ -31,8 +32,10 @@ failed=()
 for v in $versions; do
   echo "=== Kafka $v ($(date +%T))"
   if [ "$v" = 4.3 ]; then
-    # shellcheck disable=SC1090
-    source "$(scripts/kafka.sh env)"
+    if [ -z "${FERROKAFKA_BOOTSTRAP:-}" ]; then
+      # shellcheck disable=SC1090
+      source "$(scripts/kafka.sh env)"
+    fi
     : "${FERROKAFKA_BOOTSTRAP:?the 4.3.1 broker is not running: scripts/kafka.sh start single}"
     export FERROKAFKA_COMPAT_VERSION=4.3.1
     export FERROKAFKA_COMPAT_BOOTSTRAP=$FERROKAFKA_BOOTSTRAP
