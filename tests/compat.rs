@@ -392,6 +392,7 @@ async fn our_transactions_commit_or_say_the_broker_lacks_transactions_v2() {
                 .await
                 .expect("commits");
             within("delivery", d).await.expect("delivered");
+            note(&b, "transactions (our producer): committed and read back");
             let mut c = Consumer::new(group_config(&b, &unique("ferro-compat-g"))).expect("consumer");
             c.assign(&[(&topic, 0, Offset::Beginning)]).expect("assigns");
             assert_eq!(text(&consume(&mut c, 1, LIMIT).await[0]), "in-txn");
@@ -406,6 +407,7 @@ async fn our_transactions_commit_or_say_the_broker_lacks_transactions_v2() {
                 "{e:?}"
             );
             assert!(e.to_string().contains("transaction.version"), "{e}");
+            note(&b, &format!("transactions (our producer): init_transactions refused: {e}"));
         }
     }
     within("close", p.close(Duration::from_secs(10))).await;

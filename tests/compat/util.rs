@@ -223,3 +223,20 @@ pub fn write_report(b: &Broker, t: &ApiVersionTable) {
     let path = format!("{dir}/{}.tsv", b.full);
     std::fs::write(&path, out).unwrap_or_else(|e| panic!("writing {path}: {e}"));
 }
+
+/// With FERROKAFKA_COMPAT_REPORT_DIR set, appends `line` to
+/// `<dir>/<version>.notes`: what a test saw that COMPATIBILITY.md reports
+/// (a broker's refusal, with its error).
+pub fn note(b: &Broker, line: &str) {
+    let Ok(dir) = std::env::var("FERROKAFKA_COMPAT_REPORT_DIR") else {
+        return;
+    };
+    use std::io::Write;
+    let path = format!("{dir}/{}.notes", b.full);
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("opening {path}: {e}"));
+    writeln!(f, "{line}").unwrap_or_else(|e| panic!("writing {path}: {e}"));
+}
