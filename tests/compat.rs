@@ -33,10 +33,18 @@ async fn the_client_negotiates_what_this_broker_version_allows() {
     // Topic ids in Fetch (v13) came with 3.1 (the consumer builds its
     // Fetch at v12 at most, by name, on every broker).
     let fetch_max = t.broker_range(ApiKey::Fetch).expect("Fetch").1;
-    assert_eq!(fetch_max >= 13, v >= (3, 1), "Fetch {fetch_max} on {}", b.full);
+    assert_eq!(
+        fetch_max >= 13,
+        v >= (3, 1),
+        "Fetch {fetch_max} on {}",
+        b.full
+    );
     assert_eq!(neg(ApiKey::Fetch) >= 13, v >= (3, 1));
     // Batched FindCoordinator (v4) and OffsetFetch (v8) came with 3.0.
-    let fc = t.broker_range(ApiKey::FindCoordinator).expect("FindCoordinator").1;
+    let fc = t
+        .broker_range(ApiKey::FindCoordinator)
+        .expect("FindCoordinator")
+        .1;
     let of = t.broker_range(ApiKey::OffsetFetch).expect("OffsetFetch").1;
     assert_eq!(fc >= 4, v >= (3, 0), "FindCoordinator {fc}");
     assert_eq!(of >= 8, v >= (3, 0), "OffsetFetch {of}");
@@ -61,7 +69,11 @@ async fn the_client_negotiates_what_this_broker_version_allows() {
 #[tokio::test]
 async fn produce_with_every_codec_and_acks_level() {
     let b = broker();
-    let t = api_versions(&b, &[ApiKey::Produce, ApiKey::InitProducerId, ApiKey::Fetch]).await;
+    let t = api_versions(
+        &b,
+        &[ApiKey::Produce, ApiKey::InitProducerId, ApiKey::Fetch],
+    )
+    .await;
     // zstd needs Produce v7 (2.1).
     assert!(t.negotiate(ApiKey::Produce).expect("Produce") >= 7);
     let topic = unique("ferro-compat-codecs");
@@ -84,7 +96,9 @@ async fn produce_with_every_codec_and_acks_level() {
             for i in 0..20 {
                 let value = format!("{codec}/{acks}/{i}");
                 expected.push(value.clone());
-                let r = ProducerRecord::new(topic.as_str()).partition(0).value(value);
+                let r = ProducerRecord::new(topic.as_str())
+                    .partition(0)
+                    .value(value);
                 pending.push(p.send(r).await.expect("queued"));
             }
             for d in pending {
@@ -97,7 +111,8 @@ async fn produce_with_every_codec_and_acks_level() {
         }
     }
     let mut c = Consumer::new(group_config(&b, &unique("ferro-compat-g"))).expect("consumer");
-    c.assign(&[(&topic, 0, Offset::Beginning)]).expect("assigns");
+    c.assign(&[(&topic, 0, Offset::Beginning)])
+        .expect("assigns");
     let got: Vec<String> = consume(&mut c, expected.len(), LIMIT)
         .await
         .iter()
@@ -111,7 +126,12 @@ async fn group_of_two(assignor: &str) {
     let b = broker();
     let t = api_versions(
         &b,
-        &[ApiKey::JoinGroup, ApiKey::SyncGroup, ApiKey::Heartbeat, ApiKey::OffsetCommit],
+        &[
+            ApiKey::JoinGroup,
+            ApiKey::SyncGroup,
+            ApiKey::Heartbeat,
+            ApiKey::OffsetCommit,
+        ],
     )
     .await;
     // MEMBER_ID_REQUIRED (JoinGroup v4, 2.2) is on every broker here.
@@ -149,14 +169,22 @@ async fn group_of_two(assignor: &str) {
         }
     }
     let distinct: BTreeSet<_> = seen.iter().collect();
-    assert_eq!(distinct.len(), 40, "{assignor}: every record of the four partitions");
+    assert_eq!(
+        distinct.len(),
+        40,
+        "{assignor}: every record of the four partitions"
+    );
     let owned: BTreeSet<i32> = a
         .assignment()
         .iter()
         .chain(bb.assignment().iter())
         .map(|tp| tp.partition)
         .collect();
-    assert_eq!(owned.len(), 4, "{assignor}: two partitions each, none shared");
+    assert_eq!(
+        owned.len(),
+        4,
+        "{assignor}: two partitions each, none shared"
+    );
     for c in [&mut a, &mut bb] {
         within("commit", c.commit()).await.expect("commits");
     }
@@ -215,7 +243,10 @@ async fn a_static_member_comes_back_to_its_partitions() {
     let (mut a, mut other) = (member("a"), member("b"));
     let deadline = tokio::time::Instant::now() + LIMIT;
     while a.assignment().len() != 2 || other.assignment().len() != 2 {
-        assert!(tokio::time::Instant::now() < deadline, "the group did not settle");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the group did not settle"
+        );
         let _ = a.poll(Duration::from_millis(50)).await;
         let _ = other.poll(Duration::from_millis(50)).await;
     }
@@ -227,7 +258,10 @@ async fn a_static_member_comes_back_to_its_partitions() {
     let others = other.assignment();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
     while again.assignment().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "the static member did not come back");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the static member did not come back"
+        );
         let _ = again.poll(Duration::from_millis(50)).await;
         let _ = other.poll(Duration::from_millis(50)).await;
     }
@@ -240,17 +274,31 @@ async fn a_static_member_comes_back_to_its_partitions() {
 #[tokio::test]
 async fn offsets_commit_and_fetch() {
     let b = broker();
-    api_versions(&b, &[ApiKey::OffsetCommit, ApiKey::OffsetFetch, ApiKey::ListOffsets]).await;
+    api_versions(
+        &b,
+        &[
+            ApiKey::OffsetCommit,
+            ApiKey::OffsetFetch,
+            ApiKey::ListOffsets,
+        ],
+    )
+    .await;
     let topic = unique("ferro-compat-offsets");
     create_topic(&b, &topic, 2).await;
     produce_values(&b, &topic, 2, 20).await;
     let group = unique("ferro-compat-offsets-g");
     let mut c = Consumer::new(group_config(&b, &group)).expect("consumer");
-    c.assign(&[(&topic, 0, Offset::Beginning), (&topic, 1, Offset::Beginning)])
-        .expect("assigns");
-    within("commit", c.commit_offsets(&[(&topic, 0, 7), (&topic, 1, 3)]))
-        .await
-        .expect("commits");
+    c.assign(&[
+        (&topic, 0, Offset::Beginning),
+        (&topic, 1, Offset::Beginning),
+    ])
+    .expect("assigns");
+    within(
+        "commit",
+        c.commit_offsets(&[(&topic, 0, 7), (&topic, 1, 3)]),
+    )
+    .await
+    .expect("commits");
     c.close().await.expect("closes");
     let mut c = Consumer::new(group_config(&b, &group)).expect("consumer");
     let committed = within(
@@ -280,7 +328,8 @@ async fn read_committed_over_the_java_clients_transactions() {
         .set("enable.partition.eof", "true")
         .expect("valid");
     let mut c = Consumer::new(config).expect("consumer");
-    c.assign(&[(&topic, 0, Offset::Beginning)]).expect("assigns");
+    c.assign(&[(&topic, 0, Offset::Beginning)])
+        .expect("assigns");
     let mut values = Vec::new();
     loop {
         match within("poll", c.poll(Duration::from_secs(20))).await {
@@ -296,13 +345,17 @@ async fn read_committed_over_the_java_clients_transactions() {
         .iter()
         .flat_map(|n| (0..5).map(move |i| format!("{n}-{i}")))
         .collect();
-    assert_eq!(values, expected, "the aborted transaction and the markers left out");
+    assert_eq!(
+        values, expected,
+        "the aborted transaction and the markers left out"
+    );
     c.close().await.expect("closes");
     let config = group_config(&b, &unique("ferro-compat-g"))
         .set("isolation.level", "read_uncommitted")
         .expect("valid");
     let mut c = Consumer::new(config).expect("consumer");
-    c.assign(&[(&topic, 0, Offset::Beginning)]).expect("assigns");
+    c.assign(&[(&topic, 0, Offset::Beginning)])
+        .expect("assigns");
     assert_eq!(consume(&mut c, 15, LIMIT).await.len(), 15);
     c.close().await.expect("closes");
 }
@@ -310,16 +363,24 @@ async fn read_committed_over_the_java_clients_transactions() {
 #[tokio::test]
 async fn admin_creates_and_deletes_topics() {
     let b = broker();
-    api_versions(&b, &[ApiKey::CreateTopics, ApiKey::DeleteTopics, ApiKey::Metadata]).await;
+    api_versions(
+        &b,
+        &[ApiKey::CreateTopics, ApiKey::DeleteTopics, ApiKey::Metadata],
+    )
+    .await;
     let topic = unique("ferro-compat-admin");
     let a = admin(&b);
     within(
         "create",
-        a.create_topic(ferrokafka::admin::NewTopic::new(&topic, 3, 1).config("retention.ms", "600000")),
+        a.create_topic(
+            ferrokafka::admin::NewTopic::new(&topic, 3, 1).config("retention.ms", "600000"),
+        ),
     )
     .await
     .expect("created");
-    let info = within("metadata", a.cluster().topic(&topic)).await.expect("known");
+    let info = within("metadata", a.cluster().topic(&topic))
+        .await
+        .expect("known");
     assert_eq!(info.partitions.len(), 3);
     let again = within(
         "create again",
@@ -332,7 +393,9 @@ async fn admin_creates_and_deletes_topics() {
         Some(ferrokafka::protocol::ErrorCode::TopicAlreadyExists),
         "{again}"
     );
-    within("delete", a.delete_topic(&topic)).await.expect("deleted");
+    within("delete", a.delete_topic(&topic))
+        .await
+        .expect("deleted");
 }
 
 #[tokio::test]
@@ -351,9 +414,14 @@ async fn sasl_plain_and_scram_produce_and_consume() {
         let topic = unique("ferro-compat-sasl");
         create_topic(&b, &topic, 1).await;
         let p = Producer::new(sasl()).expect("producer");
-        let d = within("send", p.send(ProducerRecord::new(topic.as_str()).value(mechanism)).await.expect("queued"))
-            .await
-            .unwrap_or_else(|e| panic!("{mechanism}: {e}"));
+        let d = within(
+            "send",
+            p.send(ProducerRecord::new(topic.as_str()).value(mechanism))
+                .await
+                .expect("queued"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{mechanism}: {e}"));
         assert_eq!(d.offset, 0);
         within("close", p.close(Duration::from_secs(10))).await;
         let mut c = Consumer::new(
@@ -362,7 +430,8 @@ async fn sasl_plain_and_scram_produce_and_consume() {
                 .expect("valid"),
         )
         .expect("consumer");
-        c.assign(&[(&topic, 0, Offset::Beginning)]).expect("assigns");
+        c.assign(&[(&topic, 0, Offset::Beginning)])
+            .expect("assigns");
         let got = consume(&mut c, 1, LIMIT).await;
         assert_eq!(text(&got[0]), mechanism);
         c.close().await.expect("closes");
@@ -385,7 +454,11 @@ async fn our_transactions_commit_or_say_the_broker_lacks_transactions_v2() {
         Ok(()) => {
             p.begin_transaction().await.expect("begins");
             let d = p
-                .send(ProducerRecord::new(topic.as_str()).partition(0).value("in-txn"))
+                .send(
+                    ProducerRecord::new(topic.as_str())
+                        .partition(0)
+                        .value("in-txn"),
+                )
                 .await
                 .expect("queued");
             within("commit", p.commit_transaction(Duration::from_secs(30)))
@@ -393,8 +466,10 @@ async fn our_transactions_commit_or_say_the_broker_lacks_transactions_v2() {
                 .expect("commits");
             within("delivery", d).await.expect("delivered");
             note(&b, "transactions (our producer): committed and read back");
-            let mut c = Consumer::new(group_config(&b, &unique("ferro-compat-g"))).expect("consumer");
-            c.assign(&[(&topic, 0, Offset::Beginning)]).expect("assigns");
+            let mut c =
+                Consumer::new(group_config(&b, &unique("ferro-compat-g"))).expect("consumer");
+            c.assign(&[(&topic, 0, Offset::Beginning)])
+                .expect("assigns");
             assert_eq!(text(&consume(&mut c, 1, LIMIT).await[0]), "in-txn");
             c.close().await.expect("closes");
         }
@@ -407,7 +482,10 @@ async fn our_transactions_commit_or_say_the_broker_lacks_transactions_v2() {
                 "{e:?}"
             );
             assert!(e.to_string().contains("transaction.version"), "{e}");
-            note(&b, &format!("transactions (our producer): init_transactions refused: {e}"));
+            note(
+                &b,
+                &format!("transactions (our producer): init_transactions refused: {e}"),
+            );
         }
     }
     within("close", p.close(Duration::from_secs(10))).await;

@@ -129,9 +129,12 @@ pub async fn api_versions(b: &Broker, apis: &[ApiKey]) -> ApiVersionTable {
 
 /// Creates `topic` and waits for its leaders.
 pub async fn create_topic(b: &Broker, topic: &str, partitions: i32) {
-    within("create topic", admin(b).create_topic(NewTopic::new(topic, partitions, 1)))
-        .await
-        .unwrap_or_else(|e| panic!("creating {topic}: {e}"));
+    within(
+        "create topic",
+        admin(b).create_topic(NewTopic::new(topic, partitions, 1)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("creating {topic}: {e}"));
 }
 
 /// Sends `n` records spread over `partitions` ("v{i}" to partition
@@ -205,12 +208,18 @@ pub fn write_report(b: &Broker, t: &ApiVersionTable) {
     let Ok(dir) = std::env::var("FERROKAFKA_COMPAT_REPORT_DIR") else {
         return;
     };
-    let mut out = format!("# Kafka {}\ttransaction.version={}\n", b.full, t.transaction_version());
+    let mut out = format!(
+        "# Kafka {}\ttransaction.version={}\n",
+        b.full,
+        t.transaction_version()
+    );
     for s in ferrokafka::protocol::SUPPORTED_APIS {
         let broker = t
             .broker_range(s.api_key)
             .map_or("-".to_owned(), |(lo, hi)| format!("{lo}-{hi}"));
-        let used = t.negotiate(s.api_key).map_or("-".to_owned(), |v| v.to_string());
+        let used = t
+            .negotiate(s.api_key)
+            .map_or("-".to_owned(), |v| v.to_string());
         out.push_str(&format!(
             "{}\t{broker}\t{}-{}\t{used}\n",
             s.name, s.min_version, s.max_version

@@ -177,7 +177,10 @@ async fn a_broker_refusing_our_newest_version_is_asked_once_more_at_its_own() {
         .await
         .expect("connects with two ApiVersions requests, one answered");
     assert_eq!(conn.version_for(ApiKey::ApiVersions).expect("speaks"), 3);
-    assert_eq!(conn.versions().broker_range(ApiKey::Metadata), Some((0, 12)));
+    assert_eq!(
+        conn.versions().broker_range(ApiKey::Metadata),
+        Some((0, 12))
+    );
 }
 
 #[tokio::test]
