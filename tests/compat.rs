@@ -58,9 +58,10 @@ async fn the_client_negotiates_what_this_broker_version_allows() {
     // default from 4.0. 3.9 announces the API, but its group coordinator
     // (group.coordinator.rebalance.protocols=classic by default) refuses
     // it: its own Java client with group.protocol=consumer fails with
-    // UnsupportedVersionException. 2.8 and 3.6 do not announce it.
+    // UnsupportedVersionException. 2.8 and 3.6 do not announce it (3.7
+    // and 3.8, not run here, are left unasserted).
     let kip848 = t.broker_range_of_key(CONSUMER_GROUP_HEARTBEAT).is_some();
-    if v < (3, 7) || v >= (3, 9) {
+    if !((3, 7)..(3, 9)).contains(&v) {
         assert_eq!(kip848, v >= (3, 9), "ConsumerGroupHeartbeat on {}", b.full);
     }
     write_report(&b, &t);
