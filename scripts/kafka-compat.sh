@@ -29,6 +29,8 @@ set -euo pipefail
 # shellcheck source=kafka.sh
 source "$(dirname "$0")/kafka.sh"
 
+log() { echo "kafka-compat.sh: $*" >&2; }
+
 compat_version() {
   case "$1" in
     3.9 | 3.9.1) echo 3.9.1 ;;
@@ -217,14 +219,15 @@ compat_env() {
 }
 
 case "${1:-}" in
-  fetch) compat_setup "$(compat_version "${2:-}")"; compat_fetch ;;
+  fetch) v=$(compat_version "${2:-}"); compat_setup "$v"; compat_fetch ;;
   start)
-    compat_setup "$(compat_version "${2:-}")"
+    v=$(compat_version "${2:-}")
+    compat_setup "$v"
     compat_fetch
     compat_start
     compat_env >/dev/null ;;
   stop)
-    for v in ${2:-3.9 3.6 2.8}; do compat_setup "$(compat_version "$v")"; compat_stop; done ;;
-  env) compat_setup "$(compat_version "${2:-}")"; compat_env ;;
+    for v in ${2:-3.9 3.6 2.8}; do full=$(compat_version "$v"); compat_setup "$full"; compat_stop; done ;;
+  env) v=$(compat_version "${2:-}"); compat_setup "$v"; compat_env ;;
   *) sed -n '2,26p' "$0"; exit 2 ;;
 esac
