@@ -329,6 +329,9 @@ write_env() {
   } >"$envfile"
 }
 
+# scripts/kafka-compat.sh sources this file for its functions: stop here then.
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then return 0; fi
+
 case "${1:-}" in
   fetch) fetch ;;
   start)

@@ -4,13 +4,19 @@
 # and starts real Kafka brokers (scripts/kafka.sh), runs every test (unit,
 # integration against the brokers, doc tests), checks that no C enters the
 # library's dependency tree, smoke-runs every fuzz target, and stops the
-# brokers whatever happens.
+# brokers whatever happens. An older broker, Kafka 3.9 (scripts/kafka-compat.sh),
+# starts in the background at the beginning and runs the compatibility suite
+# (tests/compat.rs, in the cargo test step) and the event flow; the full
+# matrix (2.8, 3.6, 3.9, 4.3) is scripts/compat.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s (%s)\n' "$*" "$(date +%T)"; }
 
-cleanup() { scripts/kafka.sh stop >/dev/null 2>&1 || true; }
+cleanup() {
+  scripts/kafka.sh stop >/dev/null 2>&1 || true
+  scripts/kafka-compat.sh stop 3.9 >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 
 # A one-shot run gains nothing from incremental compilation, and its files
@@ -36,6 +42,11 @@ if ! python3 -c 'import confluent_kafka' 2>/dev/null; then
   pip install -q confluent-kafka >/dev/null 2>&1 || echo "warning: confluent-kafka could not be installed" >&2
 fi
 
+step "Kafka 3.9 for the compatibility suite (starting in the background)"
+mkdir -p .cache
+scripts/kafka-compat.sh start 3.9 >.cache/compat-3.9-start.log 2>&1 &
+compat_start=$!
+
 step "habits: fmt, clippy -D warnings, file size"
 scripts/check-habits.sh
 
@@ -50,15 +61,19 @@ scripts/kafka.sh start single
 scripts/kafka.sh start cluster
 # shellcheck disable=SC1090
 source "$(scripts/kafka.sh env)"
+wait "$compat_start" || { cat .cache/compat-3.9-start.log >&2; exit 1; }
+# shellcheck disable=SC1090
+source "$(scripts/kafka-compat.sh env 3.9)"
 
-step "cargo test (unit, integration incl. tests/tls_*.rs on the TLS listeners, doc)"
+step "cargo test (unit, integration incl. tests/tls_*.rs on the TLS listeners, tests/compat.rs on 3.9, doc)"
 cargo test --workspace --all-features --no-fail-fast
 
 df -h . | tail -n 1 | awk '{print "disk after the tests: " $4 " free of " $2}'
 
-step "the reference event flow (embedded mock, then the broker)"
+step "the reference event flow (embedded mock, then the broker, then Kafka 3.9)"
 scripts/event-flow-check.sh mock
 scripts/event-flow-check.sh broker
+FERROKAFKA_BOOTSTRAP=$FERROKAFKA_COMPAT_BOOTSTRAP scripts/event-flow-check.sh broker
 
 step "the static musl producer and consumer over SASL_SSL"
 scripts/musl-check.sh sasl_ssl

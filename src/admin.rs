@@ -23,6 +23,7 @@ use ferrokafka_protocol::ErrorCode;
 use crate::cluster::Cluster;
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
+use crate::net::ApiVersionTable;
 
 /// A topic to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +156,16 @@ impl Admin {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// What a broker of the cluster speaks, from the ApiVersions exchange
+    /// of its connection: each API's version range, the version this client
+    /// uses of each ([`ApiVersionTable::negotiated`]) and the finalized
+    /// `transaction.version`. Asks any reachable broker (connecting first if
+    /// none is connected).
+    pub async fn api_versions(&self) -> Result<ApiVersionTable> {
+        let conn = self.cluster.any_broker().await?;
+        Ok(conn.versions().clone())
     }
 
     /// The cluster handle.

@@ -71,12 +71,56 @@ impl ApiVersionTable {
     pub fn broker_range(&self, api: ApiKey) -> Option<(i16, i16)> {
         self.ranges.get(&(api as i16)).copied()
     }
+
+    /// The broker's own range for the API numbered `api_key`, also for
+    /// APIs this client does not speak (e.g. 68, ConsumerGroupHeartbeat,
+    /// to tell whether the broker offers the KIP-848 group protocol).
+    pub fn broker_range_of_key(&self, api_key: i16) -> Option<(i16, i16)> {
+        self.ranges.get(&api_key).copied()
+    }
+
+    /// Every API this client speaks with the version it uses with this
+    /// broker ([`ApiVersionTable::negotiate`]), in API key order; APIs the
+    /// two do not share are left out.
+    pub fn negotiated(&self) -> Vec<(ApiKey, i16)> {
+        ferrokafka_protocol::SUPPORTED_APIS
+            .iter()
+            .filter_map(|s| Some((s.api_key, self.negotiate(s.api_key)?)))
+            .collect()
+    }
+
+    /// [`ApiVersionTable::negotiated`] as one line, `Name=v` separated by
+    /// spaces, for logs.
+    pub fn describe_negotiated(&self) -> String {
+        self.negotiated()
+            .iter()
+            .map(|(api, v)| format!("{}={v}", api.support().name))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use ferrokafka_protocol::messages::api_versions::ApiVersion;
+
+    #[test]
+    fn negotiated_lists_the_shared_apis_at_the_lower_maximum() {
+        let t = table(&[(0, 0, 3), (1, 4, 12), (68, 0, 1)]);
+        let produce = ApiKey::Produce.support().max_version.min(3);
+        let fetch = ApiKey::Fetch.support().max_version.min(12);
+        assert_eq!(
+            t.negotiated(),
+            vec![(ApiKey::Produce, produce), (ApiKey::Fetch, fetch)]
+        );
+        assert_eq!(
+            t.describe_negotiated(),
+            format!("Produce={produce} Fetch={fetch}")
+        );
+        assert_eq!(t.broker_range_of_key(68), Some((0, 1)));
+        assert_eq!(t.broker_range_of_key(69), None);
+    }
 
     fn table(ranges: &[(i16, i16, i16)]) -> ApiVersionTable {
         ApiVersionTable::from_response(&ApiVersionsResponse {

@@ -150,7 +150,12 @@ impl Connection {
         };
         let wire = Arc::new(wire);
         let versions = handshake(&wire).await?;
-        debug!(broker, "connected");
+        debug!(
+            broker,
+            transaction_version = versions.transaction_version(),
+            negotiated = %versions.describe_negotiated(),
+            "connected; API versions negotiated"
+        );
         Ok(Connection {
             wire,
             versions: Arc::new(versions),
@@ -388,14 +393,58 @@ impl Wire {
             Ok(Err(_)) => return Err(self.disconnected()),
             Ok(Ok(result)) => result?,
         };
-        let decode_error = |source| Error::Decode {
+        let header_version = ResponseHeader::header_version(R::API_KEY, version);
+        ResponseHeader::decode(&mut body, header_version).map_err(|e| self.decode_error(e))?;
+        decode_body::<R::Response>(body, version).map_err(|e| self.decode_error(e))
+    }
+
+    fn decode_error(&self, source: ferrokafka_protocol::DecodeError) -> Error {
+        Error::Decode {
             broker: self.broker.clone(),
             source,
-        };
-        let header_version = ResponseHeader::header_version(R::API_KEY, version);
-        ResponseHeader::decode(&mut body, header_version).map_err(decode_error)?;
-        decode_body::<R::Response>(body, version).map_err(decode_error)
+        }
     }
+
+    /// One ApiVersions exchange at `version`. A broker that does not speak
+    /// that version answers with UNSUPPORTED_VERSION in a v0 body (since
+    /// Kafka 2.4 listing its own ApiVersions range, KIP-511): a body that
+    /// does not read at `version`, or reads with that code, is read as v0.
+    async fn ask_versions(&self, request: &ApiVersionsRequest, version: i16) -> Result<Asked> {
+        let response = self.queue(request, version).await?;
+        let mut body = match tokio::time::timeout(self.config.request_timeout, response).await {
+            Err(_) => {
+                return Err(Error::RequestTimeout {
+                    broker: self.broker.clone(),
+                    api: ApiKey::ApiVersions,
+                    timeout_ms: self.config.request_timeout.as_millis() as u64,
+                })
+            }
+            Ok(Err(_)) => return Err(self.disconnected()),
+            Ok(Ok(result)) => result?,
+        };
+        // ApiVersions responses always have the v0 header.
+        ResponseHeader::decode(&mut body, 0).map_err(|e| self.decode_error(e))?;
+        let at_version = decode_body::<ApiVersionsResponse>(body.clone(), version);
+        match at_version {
+            Ok(r) if r.error_code != UNSUPPORTED_VERSION => Ok(Asked::Answer(r)),
+            at_version => match decode_body::<ApiVersionsResponse>(body, 0) {
+                Ok(r) if r.error_code == UNSUPPORTED_VERSION => Ok(Asked::Unsupported(r)),
+                _ => at_version
+                    .map(Asked::Unsupported)
+                    .map_err(|e| self.decode_error(e)),
+            },
+        }
+    }
+}
+
+/// What one ApiVersions exchange brought.
+enum Asked {
+    /// The broker answered at the version asked (its error code not yet
+    /// checked).
+    Answer(ApiVersionsResponse),
+    /// The broker does not speak the version asked; what it said, read as
+    /// v0.
+    Unsupported(ApiVersionsResponse),
 }
 
 /// A request queued on a connection whose response is still to come:
@@ -425,8 +474,13 @@ impl<R: Request> PendingResponse<R> {
     }
 }
 
-/// Learns the broker's API versions: ApiVersions at our highest version,
-/// and at v0 when the broker says it does not speak that one.
+/// Learns the broker's API versions: ApiVersions at our highest version;
+/// a broker that does not speak it is asked once more, at the highest
+/// version both speak (from its UNSUPPORTED_VERSION answer; v0 when that
+/// names none), as the Java client does. Never a third time: before
+/// authentication, a SASL listener of Kafka before 3.9 (whose ApiVersions
+/// ends at v3) answers one successful ApiVersions and closes the
+/// connection at a second one.
 async fn handshake(wire: &Wire) -> Result<ApiVersionTable> {
     let request = ApiVersionsRequest {
         client_software_name: "ferrokafka".into(),
@@ -434,27 +488,29 @@ async fn handshake(wire: &Wire) -> Result<ApiVersionTable> {
         ..Default::default()
     };
     let newest = ApiVersionsRequest::MAX_VERSION;
-    let response: Result<ApiVersionsResponse> = wire.roundtrip(&request, newest).await;
-    let response = match response {
-        Ok(r) if r.error_code == 0 => r,
-        Ok(r) if r.error_code != UNSUPPORTED_VERSION => {
-            return Err(Error::kafka(
-                format!("{}: ApiVersions", wire.broker),
-                r.error_code,
-            ))
-        }
-        // An older broker answers in v0, which may not decode as the
-        // version we asked for: ask again in v0.
-        Ok(_) | Err(Error::Decode { .. }) => {
-            let v0: ApiVersionsResponse = wire.roundtrip(&request, 0).await?;
-            let table = ApiVersionTable::from_response(&v0);
-            match table.negotiate(ApiKey::ApiVersions) {
-                Some(v) if v > 0 => wire.roundtrip(&request, v).await?,
-                _ => v0,
+    let response = match wire.ask_versions(&request, newest).await? {
+        Asked::Answer(r) => r,
+        Asked::Unsupported(r) => {
+            let version = ApiVersionTable::from_response(&r)
+                .negotiate(ApiKey::ApiVersions)
+                .filter(|&v| v < newest)
+                .unwrap_or(0);
+            debug!(
+                broker = %wire.broker,
+                version, "the broker does not speak ApiVersions v{newest}; asking again"
+            );
+            match wire.ask_versions(&request, version).await? {
+                Asked::Answer(r) => r,
+                Asked::Unsupported(r) => r,
             }
         }
-        Err(e) => return Err(e),
     };
+    if response.error_code != 0 {
+        return Err(Error::kafka(
+            format!("{}: ApiVersions", wire.broker),
+            response.error_code,
+        ));
+    }
     Ok(ApiVersionTable::from_response(&response))
 }
 

@@ -22,6 +22,11 @@ enum Script {
     Hangup,
     /// Answer the first ApiVersions as a broker that only speaks v0-2.
     OldBroker,
+    /// A SASL listener of Kafka before 3.9 before authentication: versions
+    /// above 3 get UNSUPPORTED_VERSION, one ApiVersions at v0-3 is
+    /// answered, and a second one closes the connection (Kafka's
+    /// SaslServerAuthenticator: "Unexpected ApiVersions request").
+    SaslOldBroker,
 }
 
 fn api_versions(error_code: i16, max: i16) -> ApiVersionsResponse {
@@ -79,7 +84,21 @@ async fn broker(script: Script) -> String {
         let (mut socket, _) = listener.accept().await.expect("accept");
         let mut first = true;
         let mut held = Vec::new();
+        let mut answered = false;
         while let Some(h) = read_request(&mut socket).await {
+            if let Script::SaslOldBroker = script {
+                if answered {
+                    return;
+                }
+                let frame = if h.request_api_version > 3 {
+                    response_frame(h.correlation_id, 0, &api_versions(35, 3))
+                } else {
+                    answered = true;
+                    response_frame(h.correlation_id, h.request_api_version, &api_versions(0, 3))
+                };
+                socket.write_all(&frame).await.expect("write");
+                continue;
+            }
             if first {
                 first = false;
                 let frame = match script {
@@ -115,7 +134,7 @@ async fn broker(script: Script) -> String {
                     tokio::time::sleep(delay).await;
                     socket.write_all(&answer).await.expect("write");
                 }
-                Script::Silent => {}
+                Script::Silent | Script::SaslOldBroker => {}
                 Script::Hangup => return,
             }
         }
@@ -148,6 +167,20 @@ async fn old_broker_gets_asked_again_in_v0() {
         .await
         .expect("connects");
     assert_eq!(conn.version_for(ApiKey::ApiVersions).expect("speaks"), 2);
+}
+
+#[tokio::test]
+async fn a_broker_refusing_our_newest_version_is_asked_once_more_at_its_own() {
+    // Asking v0 and then v3 (two successful ApiVersions) made a 2.8-3.8
+    // broker's SASL listener close the connection before authentication.
+    let conn = Connection::connect(&broker(Script::SaslOldBroker).await, config())
+        .await
+        .expect("connects with two ApiVersions requests, one answered");
+    assert_eq!(conn.version_for(ApiKey::ApiVersions).expect("speaks"), 3);
+    assert_eq!(
+        conn.versions().broker_range(ApiKey::Metadata),
+        Some((0, 12))
+    );
 }
 
 #[tokio::test]
