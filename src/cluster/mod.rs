@@ -94,12 +94,7 @@ impl Cluster {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
-        if config.bootstrap_servers.is_empty() {
-            return Err(crate::config::ConfigError::Conflict(
-                "bootstrap.servers is required".into(),
-            )
-            .into());
-        }
+        config.check_bootstrap_servers()?;
         let protocol = config.security_protocol;
         let sasl = match protocol {
             SecurityProtocol::Plaintext | SecurityProtocol::Ssl => None,

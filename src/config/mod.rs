@@ -283,12 +283,24 @@ impl ClientConfig {
         Ok(self)
     }
 
-    /// Sets `bootstrap.servers`.
+    /// Sets `bootstrap.servers`. Each item is a `host:port`, or several
+    /// separated by commas as in the property; the client's constructor
+    /// refuses a malformed one with [`ConfigError::InvalidValue`].
     pub fn bootstrap_servers<S: Into<String>>(
         mut self,
         servers: impl IntoIterator<Item = S>,
     ) -> Self {
-        self.bootstrap_servers = servers.into_iter().map(Into::into).collect();
+        self.bootstrap_servers = servers
+            .into_iter()
+            .flat_map(|item| {
+                let item: String = item.into();
+                item.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         self
     }
 
@@ -415,14 +427,33 @@ impl ClientConfig {
         self
     }
 
-    /// Checks what no single property can: the settings that must go
-    /// together. Clients call this when they are built.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks `bootstrap.servers`: present, and every entry `host:port`.
+    /// Every client checks it when built (the cluster does), so a
+    /// malformed list is an error at once, not connections that never come.
+    pub(crate) fn check_bootstrap_servers(&self) -> Result<(), ConfigError> {
         if self.bootstrap_servers.is_empty() {
             return Err(ConfigError::Conflict(
                 "bootstrap.servers is required".into(),
             ));
         }
+        if let Some(bad) = self
+            .bootstrap_servers
+            .iter()
+            .find(|s| !properties::valid_host_port(s))
+        {
+            return Err(ConfigError::InvalidValue {
+                name: "bootstrap.servers".into(),
+                value: bad.clone(),
+                reason: "expected host:port[,host:port...]".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks what no single property can: the settings that must go
+    /// together. Clients call this when they are built.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check_bootstrap_servers()?;
         if self.transactional_id.is_some() && !self.enable_idempotence {
             return Err(ConfigError::Conflict(
                 "transactional.id requires enable.idempotence=true".into(),

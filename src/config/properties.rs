@@ -179,7 +179,7 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
     Ok(())
 }
 
-fn valid_host_port(s: &str) -> bool {
+pub(super) fn valid_host_port(s: &str) -> bool {
     match s.rsplit_once(':') {
         Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0),
         None => false,
@@ -255,6 +255,21 @@ mod tests {
             let err = ClientConfig::new().set(name, value).unwrap_err();
             let text = err.to_string();
             assert!(text.contains(name) && text.contains(value), "{text}");
+        }
+    }
+
+    #[test]
+    fn builder_takes_comma_separated_servers_and_validate_refuses_bad_ones() {
+        let c = ClientConfig::new().bootstrap_servers(["a:1, b:2", "c:3"]);
+        assert_eq!(c.bootstrap_servers, ["a:1", "b:2", "c:3"]);
+        c.validate().expect("three good servers");
+        let bad = ClientConfig::new().bootstrap_servers(["a:1", "nohostport"]);
+        match bad.validate() {
+            Err(ConfigError::InvalidValue { name, value, .. }) => {
+                assert_eq!(name, "bootstrap.servers");
+                assert_eq!(value, "nohostport");
+            }
+            other => panic!("expected InvalidValue, got {other:?}"),
         }
     }
 

@@ -219,7 +219,7 @@ async fn fetch_committed(
     tps: &[Tp],
     backoff: Duration,
     request: &OffsetFetchRequest,
-) -> Result<Vec<(Tp, Option<i64>)>> {
+) -> Result<Vec<(Tp, Option<CommittedOffset>)>> {
     let (found, _) = with_coordinator(
         cluster,
         coordinator,
