@@ -13,7 +13,6 @@ const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
     "broker.address.family",
     "log_level",
     "socket.keepalive.enable",
-    "statistics.interval.ms",
     "topic.metadata.refresh.interval.ms",
 ];
 
@@ -81,6 +80,8 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
             c.bootstrap_servers = servers;
         }
         "client.id" => c.client_id = text()?,
+        "statistics.interval.ms" => c.statistics_interval = ms()?,
+        "debug" => c.debug = super::debug::parse(name, value)?,
         "request.timeout.ms" | "socket.timeout.ms" => c.request_timeout = ms()?,
         "socket.connection.setup.timeout.ms" => c.connect_timeout = ms()?,
         "reconnect.backoff.ms" => c.reconnect_backoff = ms()?,

@@ -29,6 +29,7 @@ use crate::config::Acks;
 use crate::error::Error;
 
 mod results;
+mod stats;
 #[cfg(test)]
 mod tests;
 
@@ -87,6 +88,11 @@ pub(crate) struct SenderConfig {
     /// `transactional.id`: carried by every Produce request; batches are
     /// marked transactional.
     pub(crate) transactional_id: Option<String>,
+    /// The statistics' `name`.
+    pub(crate) statistics_name: String,
+    /// `statistics.interval.ms` and where each interval's statistics go
+    /// (to the task that calls the application's callback).
+    pub(crate) statistics: Option<(Duration, mpsc::UnboundedSender<crate::statistics::Statistics>)>,
 }
 
 pub(crate) struct Sender {
@@ -109,6 +115,8 @@ pub(crate) struct Sender {
     next_metadata_at: Instant,
     producer_id: ProducerId,
     pid_failures: u32,
+    /// What the statistics count (per batch, never per record).
+    stats: stats::Counts,
 }
 
 impl Sender {
@@ -121,6 +129,7 @@ impl Sender {
     ) -> (Self, mpsc::UnboundedReceiver<Event>) {
         let (events, rx) = mpsc::unbounded_channel();
         let now = Instant::now();
+        let stats = stats::Counts::new(now, &config.statistics);
         let producer_id = if config.transactional_id.is_some() {
             ProducerId::Awaiting
         } else if idempotent {
@@ -145,6 +154,7 @@ impl Sender {
                 next_metadata_at: now,
                 producer_id,
                 pid_failures: 0,
+                stats,
             },
             rx,
         )
@@ -167,6 +177,7 @@ impl Sender {
         loop {
             let now = Instant::now();
             self.expire(now);
+            self.emit_statistics(now);
             if handles_gone {
                 self.closing = true;
                 let left = self.acc.purge(&ProduceError::Closed);
@@ -247,6 +258,9 @@ impl Sender {
         if let ProducerId::Needed { at: t } = self.producer_id {
             at(t);
         }
+        if let Some(t) = self.stats.next_emit {
+            at(t);
+        }
         next
     }
 
@@ -283,6 +297,9 @@ impl Sender {
                 let failed = self.acc.purge(&ProduceError::Closed);
                 self.report_failures(failed);
             }
+            Command::Statistics { reset, reply } => {
+                let _ = reply.send(self.statistics(reset));
+            }
             Command::AbortTransaction => {
                 self.closing = self.acc.in_flight() > 0;
                 let failed = self.acc.purge(&ProduceError::Aborted);
@@ -297,6 +314,7 @@ impl Sender {
                     );
                     self.acc.restart_sequences(id, epoch);
                     self.producer_id = ProducerId::Ready { id, epoch };
+                    self.stats.epoch_cnt += 1;
                 }
             }
         }
@@ -522,6 +540,7 @@ impl Sender {
                     self.pid_failures = 0;
                     self.acc.restart_sequences(id, epoch);
                     self.producer_id = ProducerId::Ready { id, epoch };
+                    self.stats.epoch_cnt += 1;
                 }
                 Err(e) if e.is_retriable() || is_retriable_pid_error(&e) => {
                     self.pid_failures += 1;

@@ -86,6 +86,8 @@ pub(crate) struct TxnManager {
     /// coordinator knows it and EndTxn must end it.
     started: AtomicBool,
     inner: Mutex<Inner>,
+    /// The state's name when the statistics last saw it.
+    last_state: std::sync::Mutex<&'static str>,
 }
 
 struct Inner {
@@ -113,6 +115,7 @@ impl TxnManager {
             retry_backoff,
             open: AtomicBool::new(false),
             started: AtomicBool::new(false),
+            last_state: std::sync::Mutex::new("Init"),
             inner: Mutex::new(Inner {
                 state: TxnState::Uninitialized,
                 producer_id: -1,
@@ -120,6 +123,25 @@ impl TxnManager {
                 coordinator: None,
             }),
         }
+    }
+
+    /// The transaction state in librdkafka's names, for the statistics:
+    /// the state now, or the one last seen while a call holds it.
+    pub(crate) fn state_name(&self) -> &'static str {
+        let mut last = self.last_state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(inner) = self.inner.try_lock() {
+            *last = match inner.state {
+                TxnState::Uninitialized => "Init",
+                TxnState::Initializing => "WaitPID",
+                TxnState::Ready => "Ready",
+                TxnState::InTransaction => "InTransaction",
+                TxnState::Committing => "BeginCommit",
+                TxnState::Aborting => "BeginAbort",
+                TxnState::AbortableError(_) => "AbortableError",
+                TxnState::Fatal(_) => "FatalError",
+            };
+        }
+        *last
     }
 
     /// Whether a record may be sent now.
