@@ -46,6 +46,7 @@ pub mod group;
 mod message;
 mod offsets;
 mod rebalance;
+mod statistics;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -193,6 +194,9 @@ pub struct Consumer {
     listener: Option<rebalance::Listener>,
     /// The generation and member id of the last assignment.
     generation: (i32, String),
+    /// Assignments, revocations and losses seen (the statistics'
+    /// `rebalance_cnt`).
+    rebalance_cnt: i64,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -267,6 +271,7 @@ impl Consumer {
             closed: false,
             listener: None,
             generation: (-1, String::new()),
+            rebalance_cnt: 0,
         })
     }
 
@@ -655,6 +660,7 @@ impl Consumer {
                 member_id,
             } => self.generation = (generation_id, member_id),
             Event::Assigned(tps) => {
+                self.rebalance_cnt += 1;
                 self.notify(Rebalance::Assigned(rebalance::public(&tps)));
                 for tp in tps {
                     self.parts.entry(tp).or_default();
@@ -669,6 +675,7 @@ impl Consumer {
                 }
             }
             Event::Revoke { tps, ack } => {
+                self.rebalance_cnt += 1;
                 self.notify(Rebalance::Revoked(rebalance::public(&tps)));
                 let mut offsets = Vec::new();
                 for tp in &tps {
@@ -686,6 +693,7 @@ impl Consumer {
                 }
             }
             Event::Lost(tps) => {
+                self.rebalance_cnt += 1;
                 self.notify(Rebalance::Lost(rebalance::public(&tps)));
                 for tp in &tps {
                     self.drop_current(tp);
@@ -701,6 +709,7 @@ impl Consumer {
                     }
                 }
             }
+            Event::Statistics(s) => self.on_statistics(*s),
             Event::Error(e) => return Some(e),
         }
         None

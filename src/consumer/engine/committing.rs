@@ -93,6 +93,7 @@ impl Engine {
                 result,
                 reply,
                 unanswered,
+                offsets,
             });
         });
     }

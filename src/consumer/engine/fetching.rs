@@ -134,6 +134,7 @@ impl Engine {
             }
             match outcome {
                 FetchOutcome::Read(r) => {
+                    self.stats.fetched(&t.tp, &r);
                     p.offset = p.offset.max(r.next_offset);
                     if let Some(at) = r.halt_at {
                         // The records end in an error at `at`: nothing past
