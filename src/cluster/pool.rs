@@ -108,6 +108,7 @@ impl BrokerPool {
     pub(crate) async fn get(&self, address: &str, node_id: i32) -> Result<Connection> {
         let slot = self.slot(address);
         if let Some(conn) = slot.live(address) {
+            conn.learn_node_id(node_id);
             return Ok(conn);
         }
         let _turn = slot.connecting.lock().await;

@@ -106,6 +106,9 @@ struct Wire {
     counters: Arc<BrokerCounters>,
     /// The connection's span (target `ferrokafka::broker`).
     span: Span,
+    /// The broker id, -1 until known (a bootstrap connection learns it
+    /// from metadata).
+    node_id: AtomicI32,
 }
 
 /// A connection to one broker, after the ApiVersions handshake. Cheap to
@@ -146,7 +149,7 @@ impl Connection {
         BrokerCounters::bump(&counters.connects);
         counters.connecting.fetch_add(1, Ordering::Relaxed);
         let span = debug_span!(target: "ferrokafka::broker", "connection", broker, node_id);
-        let result = Self::connect_in(broker, config, counters.clone(), span.clone())
+        let result = Self::connect_in(broker, node_id, config, counters.clone(), span.clone())
             .instrument(span)
             .await;
         counters.connecting.fetch_sub(1, Ordering::Relaxed);
@@ -155,6 +158,7 @@ impl Connection {
 
     async fn connect_in(
         broker: &str,
+        node_id: i32,
         config: ConnectionConfig,
         counters: Arc<BrokerCounters>,
         span: Span,
@@ -189,12 +193,22 @@ impl Connection {
             }
         };
         let wire = Arc::new(wire);
+        wire.node_id.store(node_id, Ordering::Relaxed);
         let versions = handshake(&wire).await?;
         debug!(broker, "connected");
         Ok(Connection {
             wire,
             versions: Arc::new(versions),
         })
+    }
+
+    /// Notes that this connection's broker is `node_id` (a connection
+    /// made to a bootstrap address learns it from metadata), for its span.
+    pub(crate) fn learn_node_id(&self, node_id: i32) {
+        if node_id >= 0 && self.wire.node_id.load(Ordering::Relaxed) != node_id {
+            self.wire.node_id.store(node_id, Ordering::Relaxed);
+            self.wire.span.record("node_id", node_id);
+        }
     }
 
     /// The broker's address.
@@ -364,6 +378,7 @@ impl Wire {
             closed,
             counters,
             span,
+            node_id: AtomicI32::new(-1),
         }
     }
 

@@ -2,7 +2,8 @@
 //! pipelining, out-of-order responses, timeouts and a broker going away.
 
 use super::*;
-use bytes::BufMut;
+use bytes::{BufMut, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ferrokafka_protocol::messages::api_versions::ApiVersion;
 use ferrokafka_protocol::{Encode, RequestHeader};
 use tokio::net::TcpListener;
