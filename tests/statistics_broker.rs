@@ -23,7 +23,7 @@ async fn producer_and_consumer_statistics_match_what_was_sent_and_read() {
         ClientConfig::new()
             .bootstrap_servers([bootstrap.clone()])
             .statistics_interval(Duration::from_millis(200))
-            .statistics_callback(move |s| sink.lock().unwrap().push(s.to_json())),
+            .statistics_callback(move |s| sink.lock().expect("lock").push(s.to_json())),
     )
     .expect("producer");
     let n = 300;
@@ -63,11 +63,11 @@ async fn producer_and_consumer_statistics_match_what_was_sent_and_read() {
     assert_eq!(leader.toppars.len(), 3);
     // The callback ran and its JSON has librdkafka's shape.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while json.lock().unwrap().is_empty() {
+    while json.lock().expect("lock").is_empty() {
         assert!(Instant::now() < deadline, "no statistics callback in 5 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let first = json.lock().unwrap()[0].clone();
+    let first = json.lock().expect("lock")[0].clone();
     let v: serde_json::Value = serde_json::from_str(&first).expect("JSON");
     assert_eq!(v["type"], "producer");
     for k in ["brokers", "topics", "txmsgs", "msg_cnt", "eos"] {
@@ -102,7 +102,10 @@ async fn producer_and_consumer_statistics_match_what_was_sent_and_read() {
     assert_eq!(s.rxmsgs, n as i64, "rxmsgs is the number read");
     for p in ["0", "1", "2"] {
         let p = &s.topics[&topic].partitions[p];
-        assert_eq!((p.app_offset, p.committed_offset, p.hi_offset), (100, 100, 100));
+        assert_eq!(
+            (p.app_offset, p.committed_offset, p.hi_offset),
+            (100, 100, 100)
+        );
         assert_eq!(p.consumer_lag, 0);
         assert_eq!(p.fetchq_cnt, 0);
     }

@@ -26,7 +26,7 @@ fn collecting(config: ClientConfig, interval: Duration) -> (ClientConfig, Seen) 
     let sink = seen.clone();
     let config = config
         .statistics_interval(interval)
-        .statistics_callback(move |s| sink.lock().unwrap().push((Instant::now(), s.clone())));
+        .statistics_callback(move |s| sink.lock().expect("lock").push((Instant::now(), s.clone())));
     (config, seen)
 }
 
@@ -66,7 +66,7 @@ async fn producer_statistics_come_every_interval_and_count_what_was_sent() {
     let producer = Producer::new(config).expect("producer");
     produce(&producer, &topic, 50, 2).await;
     tokio::time::sleep_until((start + Duration::from_millis(1050)).into()).await;
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen.lock().expect("lock").clone();
     // 10 intervals in 1.05 s; a busy machine may delay one or two.
     assert!(
         (8..=11).contains(&seen.len()),
@@ -105,7 +105,12 @@ async fn producer_statistics_come_every_interval_and_count_what_was_sent() {
     assert!(last.tx >= broker.req["Produce"]);
     // The window restarts each interval: the last ones, after the
     // records were delivered, saw no Produce round trips.
-    assert!(seen.iter().map(|(_, s)| s.brokers.values().map(|b| b.rtt.cnt).sum::<i64>()).sum::<i64>() >= broker.req["Produce"]);
+    assert!(
+        seen.iter()
+            .map(|(_, s)| s.brokers.values().map(|b| b.rtt.cnt).sum::<i64>())
+            .sum::<i64>()
+            >= broker.req["Produce"]
+    );
     drop(producer);
 }
 
@@ -118,7 +123,7 @@ async fn no_callback_without_an_interval() {
     let producer = Producer::new(config).expect("producer");
     produce(&producer, &topic, 3, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(seen.lock().unwrap().is_empty());
+    assert!(seen.lock().expect("lock").is_empty());
     // Asked for, they are there all the same.
     let s = producer.statistics().await.expect("statistics");
     assert_eq!(s.txmsgs, 3);
@@ -147,7 +152,11 @@ async fn broker_statistics_measure_round_trips_and_disconnects() {
         .find(|b| b.nodeid == 0)
         .expect("broker 0");
     assert!(b.rtt.cnt >= 2, "{:?}", b.rtt);
-    assert!(b.rtt.min >= 40_000, "rtt min {} us under the 40 ms set", b.rtt.min);
+    assert!(
+        b.rtt.min >= 40_000,
+        "rtt min {} us under the 40 ms set",
+        b.rtt.min
+    );
     assert!(b.rtt.p99 >= b.rtt.avg && b.rtt.max >= b.rtt.p99 / 2);
     assert_eq!(b.waitresp_cnt, 0);
     assert_eq!(b.outbuf_cnt, 0);
@@ -163,9 +172,17 @@ async fn broker_statistics_measure_round_trips_and_disconnects() {
         .expect("fault set");
     produce(&producer, &topic, 1, 1).await;
     let s = producer.statistics().await.expect("statistics");
-    let b = s.brokers.values().find(|b| b.nodeid == 0).expect("broker 0");
+    let b = s
+        .brokers
+        .values()
+        .find(|b| b.nodeid == 0)
+        .expect("broker 0");
     assert!(b.disconnects >= 1, "disconnects {}", b.disconnects);
-    assert!(b.connects > connects, "connects {} after {connects}", b.connects);
+    assert!(
+        b.connects > connects,
+        "connects {} after {connects}",
+        b.connects
+    );
     assert_eq!(s.txmsgs, 6);
 }
 
@@ -219,12 +236,12 @@ async fn consumer_statistics_follow_what_was_fetched_handed_out_and_committed() 
     assert_eq!(cgrp.assignment_size, 1);
     assert_eq!(s.kind, "consumer");
     // The interval's statistics reach the callback from poll.
-    let before = seen.lock().unwrap().len();
+    let before = seen.lock().expect("lock").len();
     let until = Instant::now() + Duration::from_millis(350);
     while Instant::now() < until {
         let _ = consumer.poll(Duration::from_millis(50)).await;
     }
-    let after = seen.lock().unwrap().clone();
+    let after = seen.lock().expect("lock").clone();
     assert!(after.len() >= before + 2, "{before} then {}", after.len());
     let last = &after.last().expect("some").1;
     assert!(last.topics[&topic].partitions["0"].rxmsgs >= 30);

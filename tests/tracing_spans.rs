@@ -71,15 +71,15 @@ impl Subscriber for Capture {
         span.record(&mut Fields(&mut c.fields));
         c.parent = match span.parent() {
             Some(p) => Some(p.into_u64()),
-            None if span.is_contextual() => self.0.current.lock().unwrap().last().copied(),
+            None if span.is_contextual() => self.0.current.lock().expect("lock").last().copied(),
             None => None,
         };
         let id = self.0.next.fetch_add(1, Ordering::Relaxed) + 1;
-        self.0.spans.lock().unwrap().insert(id, c);
+        self.0.spans.lock().expect("lock").insert(id, c);
         Id::from_u64(id)
     }
     fn record(&self, span: &Id, values: &Record<'_>) {
-        if let Some(c) = self.0.spans.lock().unwrap().get_mut(&span.into_u64()) {
+        if let Some(c) = self.0.spans.lock().expect("lock").get_mut(&span.into_u64()) {
             values.record(&mut Fields(&mut c.fields));
         }
     }
@@ -87,14 +87,14 @@ impl Subscriber for Capture {
     fn event(&self, event: &Event<'_>) {
         let mut c = captured(event.metadata());
         event.record(&mut Fields(&mut c.fields));
-        c.parent = self.0.current.lock().unwrap().last().copied();
-        self.0.events.lock().unwrap().push(c);
+        c.parent = self.0.current.lock().expect("lock").last().copied();
+        self.0.events.lock().expect("lock").push(c);
     }
     fn enter(&self, span: &Id) {
-        self.0.current.lock().unwrap().push(span.into_u64());
+        self.0.current.lock().expect("lock").push(span.into_u64());
     }
     fn exit(&self, span: &Id) {
-        let mut cur = self.0.current.lock().unwrap();
+        let mut cur = self.0.current.lock().expect("lock");
         if let Some(i) = cur.iter().rposition(|s| *s == span.into_u64()) {
             cur.remove(i);
         }
@@ -137,7 +137,7 @@ fn connections_requests_and_batches_show_as_spans_and_trace_events() {
     });
     drop(rt);
 
-    let spans = store.spans.lock().unwrap().clone();
+    let spans = store.spans.lock().expect("lock").clone();
     let connections: Vec<(&u64, &Captured)> = spans
         .iter()
         .filter(|(_, s)| s.name == "connection")
@@ -162,7 +162,14 @@ fn connections_requests_and_batches_show_as_spans_and_trace_events() {
     for r in &requests {
         assert_eq!(r.target, "ferrokafka::protocol");
         assert_eq!(r.level, Level::DEBUG.to_string());
-        for f in ["api", "version", "correlation_id", "request_bytes", "response_bytes", "latency_us"] {
+        for f in [
+            "api",
+            "version",
+            "correlation_id",
+            "request_bytes",
+            "response_bytes",
+            "latency_us",
+        ] {
             assert!(r.fields.contains_key(f), "request span without {f}: {r:?}");
         }
         let parent = r.parent.expect("inside its connection's span");
@@ -170,7 +177,7 @@ fn connections_requests_and_batches_show_as_spans_and_trace_events() {
     }
     assert!(requests.iter().any(|r| r.fields["api"] == "ApiVersions"));
 
-    let events = store.events.lock().unwrap().clone();
+    let events = store.events.lock().expect("lock").clone();
     let batches: Vec<&Captured> = events
         .iter()
         .filter(|e| e.target == "ferrokafka::msg")
@@ -194,5 +201,8 @@ fn connections_requests_and_batches_show_as_spans_and_trace_events() {
         .iter()
         .filter(|e| e.level != Level::TRACE.to_string())
         .count();
-    assert!(loud < records / 2, "{loud} events above trace for {records} records");
+    assert!(
+        loud < records / 2,
+        "{loud} events above trace for {records} records"
+    );
 }

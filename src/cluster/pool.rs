@@ -220,12 +220,15 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
             l.local_addr().expect("addr").to_string()
         };
-        let pool = BrokerPool::new(PoolConfig {
-            connection: ConnectionConfig::default(),
-            sasl: None,
-            backoff,
-            backoff_max: backoff,
-        }, Counters::default());
+        let pool = BrokerPool::new(
+            PoolConfig {
+                connection: ConnectionConfig::default(),
+                sasl: None,
+                backoff,
+                backoff_max: backoff,
+            },
+            Counters::default(),
+        );
         (addr, pool)
     }
 

@@ -100,7 +100,9 @@ impl DebugContext {
                 "ferrokafka::producer::transaction=debug",
                 "ferrokafka::producer::sender=debug",
             ],
-            DebugContext::Security => &["ferrokafka::net::sasl=debug", "ferrokafka::net::tls=debug"],
+            DebugContext::Security => {
+                &["ferrokafka::net::sasl=debug", "ferrokafka::net::tls=debug"]
+            }
             DebugContext::Admin => &["ferrokafka::admin=debug"],
             DebugContext::All => &["ferrokafka=trace"],
             DebugContext::Other => &[],
@@ -201,9 +203,14 @@ mod tests {
             "ferrokafka::producer::transaction=debug",
             "ferrokafka=trace",
         ] {
-            assert!(d.split(',').any(|x| x == target), "{target} missing from {d}");
+            assert!(
+                d.split(',').any(|x| x == target),
+                "{target} missing from {d}"
+            );
         }
-        let err = ClientConfig::new().set("debug", "broker,nonsense").unwrap_err();
+        let err = ClientConfig::new()
+            .set("debug", "broker,nonsense")
+            .unwrap_err();
         assert!(err.to_string().contains("nonsense"), "{err}");
         assert_eq!(ClientConfig::new().debug_directives(), None);
         let quiet = ClientConfig::new().set("debug", "conf").expect("accepted");

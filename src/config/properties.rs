@@ -216,6 +216,19 @@ mod tests {
         c.validate().expect("consistent");
     }
 
+    /// Accepted and ignored before statistics existed: now it sets the
+    /// interval, and a bad value is refused.
+    #[test]
+    fn statistics_interval_is_taken() {
+        let c = ClientConfig::new()
+            .set("statistics.interval.ms", "250")
+            .expect("ok");
+        assert_eq!(c.statistics_interval, Duration::from_millis(250));
+        assert!(ClientConfig::new()
+            .set("statistics.interval.ms", "often")
+            .is_err());
+    }
+
     #[test]
     fn aliases_set_the_same_field() {
         let a = ClientConfig::new()

@@ -53,7 +53,11 @@ impl Consumer {
                 p.stored_offset = o;
             }
         }
-        for p in s.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
+        for p in s
+            .topics
+            .values_mut()
+            .flat_map(|t| t.partitions.values_mut())
+        {
             p.compute_lag();
         }
         if let Some(g) = s.cgrp.as_mut() {

@@ -131,7 +131,20 @@ mod tests {
 
     #[test]
     fn buckets_cover_their_values_and_stay_within_an_eighth() {
-        for v in [0u64, 1, 15, 16, 17, 31, 32, 100, 1000, 12_345, 1 << 30, (1 << 40) - 1] {
+        for v in [
+            0u64,
+            1,
+            15,
+            16,
+            17,
+            31,
+            32,
+            100,
+            1000,
+            12_345,
+            1 << 30,
+            (1 << 40) - 1,
+        ] {
             let i = bucket(v).expect("in range");
             assert!(upper(i) >= v, "{v} above its bucket's bound {}", upper(i));
             assert!(upper(i) - v <= v / 8, "{v}: bound {} too far", upper(i));

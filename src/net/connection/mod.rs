@@ -486,7 +486,7 @@ impl Wire {
                     broker: self.broker.clone(),
                     api: R::API_KEY,
                     timeout_ms: timeout.as_millis() as u64,
-                })
+                });
             }
             Ok(Err(_)) => return Err(self.disconnected()),
             Ok(Ok(result)) => result?,

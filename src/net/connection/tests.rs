@@ -3,9 +3,9 @@
 
 use super::*;
 use bytes::{BufMut, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ferrokafka_protocol::messages::api_versions::ApiVersion;
 use ferrokafka_protocol::{Encode, RequestHeader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// What the scripted broker does with each request after the handshake.

@@ -18,7 +18,8 @@ impl Accumulator {
             }
             for (i, q) in t.partitions.iter().enumerate() {
                 let batches = q.open.iter().chain(q.ready.iter());
-                let (msgs, bytes) = batches.fold((0, 0), |(m, b), batch| (m + batch.len(), b + batch.size()));
+                let (msgs, bytes) =
+                    batches.fold((0, 0), |(m, b), batch| (m + batch.len(), b + batch.size()));
                 if msgs > 0 {
                     out.push((&t.name, i as i32, msgs, bytes));
                 }

@@ -92,7 +92,10 @@ pub(crate) struct SenderConfig {
     pub(crate) statistics_name: String,
     /// `statistics.interval.ms` and where each interval's statistics go
     /// (to the task that calls the application's callback).
-    pub(crate) statistics: Option<(Duration, mpsc::UnboundedSender<crate::statistics::Statistics>)>,
+    pub(crate) statistics: Option<(
+        Duration,
+        mpsc::UnboundedSender<crate::statistics::Statistics>,
+    )>,
 }
 
 pub(crate) struct Sender {

@@ -27,7 +27,10 @@ pub(super) struct Counts {
 }
 
 impl Counts {
-    pub(super) fn new(now: Instant, config: &Option<(Duration, mpsc::UnboundedSender<Statistics>)>) -> Self {
+    pub(super) fn new(
+        now: Instant,
+        config: &Option<(Duration, mpsc::UnboundedSender<Statistics>)>,
+    ) -> Self {
         let (interval, emit) = match config {
             Some((i, tx)) if !i.is_zero() => (*i, Some(tx.clone())),
             _ => (Duration::ZERO, None),
