@@ -17,7 +17,7 @@ use crate::statistics::{EosStatistics, Statistics};
 /// What the task counts for the statistics.
 pub(super) struct Counts {
     /// Records and batch bytes delivered, per partition.
-    delivered: HashMap<(Arc<str>, i32), (i64, i64)>,
+    delivered: HashMap<Arc<str>, HashMap<i32, (i64, i64)>>,
     /// Producer ids and epochs assigned so far.
     pub(super) epoch_cnt: i64,
     /// When the next interval's statistics are due.
@@ -49,8 +49,13 @@ impl Counts {
         let records = batch.len() as i64;
         let bytes = batch.size() as i64;
         trace!(target: "ferrokafka::msg", topic = %batch.topic, partition = batch.partition, records, bytes, base_offset, "batch delivered");
-        let key = (batch.topic.clone(), batch.partition);
-        let e = self.delivered.entry(key).or_insert((0, 0));
+        // Looked up by `&str`: the topic's `Arc` is cloned (a shared count
+        // bumped) only for its first batch.
+        let partitions = match self.delivered.get_mut(&*batch.topic) {
+            Some(p) => p,
+            None => self.delivered.entry(batch.topic.clone()).or_default(),
+        };
+        let e = partitions.entry(batch.partition).or_insert((0, 0));
         e.0 += records;
         e.1 += bytes;
     }
@@ -86,7 +91,12 @@ impl Sender {
         let mut s = self
             .cluster
             .statistics(&self.config.statistics_name, "producer", reset);
-        for ((topic, partition), (msgs, bytes)) in &self.stats.delivered {
+        let delivered = self
+            .stats
+            .delivered
+            .iter()
+            .flat_map(|(t, ps)| ps.iter().map(move |(p, c)| (t, p, c)));
+        for (topic, partition, (msgs, bytes)) in delivered {
             let p = s.partition(topic, *partition);
             p.txmsgs = *msgs;
             p.txbytes = *bytes;
