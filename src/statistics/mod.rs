@@ -307,11 +307,10 @@ pub struct PartitionStatistics {
     pub rxmsgs: i64,
     /// Their record batch bytes.
     pub rxbytes: i64,
-    /// Records handed to the producer (`txmsgs` plus those still queued
-    /// or in flight), or records fetched (consumer, as `rxmsgs`).
+    /// Records handed to the producer and delivered or still queued
+    /// (`txmsgs` plus `msgq_cnt`), or records fetched (consumer, as
+    /// `rxmsgs`).
     pub msgs: i64,
-    /// Records in requests awaiting their response (producer).
-    pub msgs_inflight: i64,
 }
 
 impl PartitionStatistics {
@@ -339,7 +338,6 @@ impl PartitionStatistics {
             rxmsgs: 0,
             rxbytes: 0,
             msgs: 0,
-            msgs_inflight: 0,
         }
     }
 
