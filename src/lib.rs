@@ -15,6 +15,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod net;
 pub mod producer;
+pub mod statistics;
 
 pub use error::{Error, Result};
 pub use ferrokafka_protocol as protocol;

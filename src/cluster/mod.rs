@@ -17,6 +17,7 @@
 
 mod metadata;
 mod pool;
+mod statistics;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -30,7 +31,7 @@ use tokio::sync::watch;
 use tracing::{debug, warn};
 
 pub use metadata::{BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo};
-use pool::{BrokerPool, PoolConfig};
+use pool::{BrokerPool, Counters, PoolConfig};
 
 use crate::config::{ClientConfig, SecurityProtocol};
 use crate::error::{Error, Result};
@@ -43,6 +44,8 @@ struct Inner {
     pool: BrokerPool,
     /// The connections of [`Lane::Coordinator`].
     coordinator_pool: BrokerPool,
+    /// Each address's counters, for the statistics.
+    counters: Counters,
     metadata: watch::Sender<Arc<ClusterMetadata>>,
     /// The topics every refresh asks about.
     topics: Mutex<BTreeSet<String>>,
@@ -117,14 +120,16 @@ impl Cluster {
             backoff: config.reconnect_backoff,
             backoff_max: config.reconnect_backoff_max.max(config.reconnect_backoff),
         };
-        let coordinator_pool = BrokerPool::new(pool_config.clone());
-        let pool = BrokerPool::new(pool_config);
+        let counters = Counters::default();
+        let coordinator_pool = BrokerPool::new(pool_config.clone(), counters.clone());
+        let pool = BrokerPool::new(pool_config, counters.clone());
         let (metadata, _) = watch::channel(Arc::new(ClusterMetadata::default()));
         let inner = Arc::new(Inner {
             config,
             allow_auto_create,
             pool,
             coordinator_pool,
+            counters,
             metadata,
             topics: Mutex::new(BTreeSet::new()),
             all_topics: AtomicBool::new(false),
@@ -280,7 +285,7 @@ impl Cluster {
                     })?
             }
         };
-        self.pool().get(&address).await
+        self.pool().get(&address, node_id).await
     }
 
     /// A connection to any broker that answers: the known brokers first
@@ -304,7 +309,11 @@ impl Cluster {
         candidates.sort_by_key(|a| self.pool().in_backoff(a));
         let mut last_error = None;
         for address in &candidates {
-            match self.pool().get(address).await {
+            let node_id = metadata
+                .brokers()
+                .find(|b| &b.address == address)
+                .map_or(-1, |b| b.node_id);
+            match self.pool().get(address, node_id).await {
                 Ok(conn) => return Ok(conn),
                 // Wrong credentials or a refused certificate will not
                 // come right by trying the next broker.

@@ -13,7 +13,16 @@ use tracing::{debug, warn};
 
 use crate::error::Result;
 use crate::net::sasl::{authenticate_on, keep_authenticated, SaslCredentials};
-use crate::net::{Connection, ConnectionConfig};
+use crate::net::{BrokerCounters, Connection, ConnectionConfig};
+
+/// Each broker address's counters, shared by both lanes' pools.
+pub(crate) type Counters = Arc<Mutex<HashMap<String, Arc<BrokerCounters>>>>;
+
+/// The counters of `address`, made on first use.
+pub(crate) fn counters_of(counters: &Counters, address: &str) -> Arc<BrokerCounters> {
+    let mut map = counters.lock().unwrap_or_else(|e| e.into_inner());
+    map.entry(address.to_owned()).or_default().clone()
+}
 
 /// How the pool connects.
 #[derive(Debug, Clone)]
@@ -74,14 +83,16 @@ impl Slot {
 /// report about an old connection leaves a newer healthy one be.
 pub(crate) struct BrokerPool {
     config: PoolConfig,
+    counters: Counters,
     // Held only to find or add a slot.
     slots: Mutex<HashMap<String, Arc<Slot>>>,
 }
 
 impl BrokerPool {
-    pub(crate) fn new(config: PoolConfig) -> Self {
+    pub(crate) fn new(config: PoolConfig, counters: Counters) -> Self {
         Self {
             config,
+            counters,
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -91,11 +102,13 @@ impl BrokerPool {
         slots.entry(address.to_owned()).or_default().clone()
     }
 
-    /// The connection to `address`, connecting (after the backoff, if the
-    /// last attempt failed) when there is none or it broke.
-    pub(crate) async fn get(&self, address: &str) -> Result<Connection> {
+    /// The connection to `address` (broker `node_id`, -1 when not known),
+    /// connecting (after the backoff, if the last attempt failed) when
+    /// there is none or it broke.
+    pub(crate) async fn get(&self, address: &str, node_id: i32) -> Result<Connection> {
         let slot = self.slot(address);
         if let Some(conn) = slot.live(address) {
+            conn.learn_node_id(node_id);
             return Ok(conn);
         }
         let _turn = slot.connecting.lock().await;
@@ -107,7 +120,7 @@ impl BrokerPool {
         if let Some(at) = retry_at {
             tokio::time::sleep_until(at).await;
         }
-        let result = self.connect(address).await;
+        let result = self.connect(address, node_id).await;
         let mut state = slot.state();
         match result {
             Ok(conn) => {
@@ -146,8 +159,11 @@ impl BrokerPool {
         }
     }
 
-    async fn connect(&self, address: &str) -> Result<Connection> {
-        let conn = Connection::connect(address, self.config.connection.clone()).await?;
+    async fn connect(&self, address: &str, node_id: i32) -> Result<Connection> {
+        let counters = counters_of(&self.counters, address);
+        let conn =
+            Connection::connect_counted(address, node_id, self.config.connection.clone(), counters)
+                .await?;
         if let Some(sasl) = &self.config.sasl {
             if let Some(lifetime) = authenticate_on(&conn, sasl).await? {
                 keep_authenticated(&conn, sasl.clone(), lifetime);
@@ -193,7 +209,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_address_backs_off_and_says_so() {
         let (addr, pool) = refused(Duration::from_secs(5));
-        assert!(pool.get(&addr).await.is_err());
+        assert!(pool.get(&addr, -1).await.is_err());
         assert!(pool.in_backoff(&addr));
     }
 
@@ -204,12 +220,15 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
             l.local_addr().expect("addr").to_string()
         };
-        let pool = BrokerPool::new(PoolConfig {
-            connection: ConnectionConfig::default(),
-            sasl: None,
-            backoff,
-            backoff_max: backoff,
-        });
+        let pool = BrokerPool::new(
+            PoolConfig {
+                connection: ConnectionConfig::default(),
+                sasl: None,
+                backoff,
+                backoff_max: backoff,
+            },
+            Counters::default(),
+        );
         (addr, pool)
     }
 
@@ -218,10 +237,10 @@ mod tests {
     async fn a_reconnect_waits_out_the_backoff_on_the_client_clock() {
         let (addr, pool) = refused(Duration::from_secs(30));
         let t0 = Instant::now();
-        assert!(pool.get(&addr).await.is_err());
+        assert!(pool.get(&addr, -1).await.is_err());
         assert!(pool.in_backoff(&addr));
         // The next try waits out the backoff (24 s to 36 s with jitter).
-        assert!(pool.get(&addr).await.is_err());
+        assert!(pool.get(&addr, -1).await.is_err());
         let waited = t0.elapsed();
         assert!(
             waited >= Duration::from_secs(24) && waited <= Duration::from_secs(36),
@@ -234,11 +253,11 @@ mod tests {
     async fn a_caller_waiting_out_the_backoff_does_not_hide_it() {
         let (addr, pool) = refused(Duration::from_secs(5));
         let pool = Arc::new(pool);
-        assert!(pool.get(&addr).await.is_err());
+        assert!(pool.get(&addr, -1).await.is_err());
         // Another caller waits out the backoff to connect again ...
         let waiter = {
             let (pool, addr) = (pool.clone(), addr.clone());
-            tokio::spawn(async move { pool.get(&addr).await })
+            tokio::spawn(async move { pool.get(&addr, -1).await })
         };
         tokio::task::yield_now().await;
         assert!(!waiter.is_finished(), "the waiter is in its backoff");

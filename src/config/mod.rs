@@ -24,6 +24,7 @@
 //! # Ok::<(), ferrokafka::config::ConfigError>(())
 //! ```
 
+mod debug;
 mod oauthbearer;
 mod properties;
 mod ssl;
@@ -31,6 +32,8 @@ mod types;
 
 use std::time::Duration;
 
+pub use crate::statistics::StatisticsCallback;
+pub use debug::DebugContext;
 pub use oauthbearer::{OAuthBearerToken, TokenFuture, TokenProvider};
 pub use ssl::{RustlsConfig, SslConfig};
 pub use types::{
@@ -199,6 +202,15 @@ pub struct ClientConfig {
     /// broker create a topic they name (if the broker allows it). Unset,
     /// producers allow it and consumers do not, as in librdkafka.
     pub allow_auto_create_topics: Option<bool>,
+    /// `statistics.interval.ms`: how often [`ClientConfig::statistics_callback`]
+    /// is called; zero (the default) never.
+    pub statistics_interval: Duration,
+    /// Called with the client's statistics every `statistics.interval.ms`
+    /// (see [`crate::statistics`]).
+    pub statistics_callback: Option<StatisticsCallback>,
+    /// `debug`: librdkafka's debug contexts, as tracing targets to enable
+    /// (see [`ClientConfig::debug_directives`]).
+    pub debug: Vec<DebugContext>,
 }
 
 impl Default for ClientConfig {
@@ -255,6 +267,9 @@ impl Default for ClientConfig {
             decompressed_batch_max_bytes: ferrokafka_protocol::records::DEFAULT_MAX_DECOMPRESSED,
             isolation_level: IsolationLevel::ReadCommitted,
             allow_auto_create_topics: None,
+            statistics_interval: Duration::ZERO,
+            statistics_callback: None,
+            debug: Vec::new(),
         }
     }
 }
@@ -301,6 +316,33 @@ impl ClientConfig {
                     .collect::<Vec<_>>()
             })
             .collect();
+        self
+    }
+
+    /// Sets `statistics.interval.ms` (zero: no statistics).
+    pub fn statistics_interval(mut self, interval: Duration) -> Self {
+        self.statistics_interval = interval;
+        self
+    }
+
+    /// Calls `f` with the client's [`Statistics`](crate::statistics::Statistics)
+    /// every `statistics.interval.ms` (librdkafka's `stats_cb`; its JSON
+    /// is [`Statistics::to_json`](crate::statistics::Statistics::to_json)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ferrokafka::config::ClientConfig;
+    ///
+    /// let config = ClientConfig::new()
+    ///     .statistics_interval(Duration::from_secs(5))
+    ///     .statistics_callback(|stats| println!("{}", stats.to_json()));
+    /// assert!(config.statistics_callback.is_some());
+    /// ```
+    pub fn statistics_callback(
+        mut self,
+        f: impl Fn(&crate::statistics::Statistics) + Send + Sync + 'static,
+    ) -> Self {
+        self.statistics_callback = Some(StatisticsCallback::new(f));
         self
     }
 

@@ -13,7 +13,6 @@ const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
     "broker.address.family",
     "log_level",
     "socket.keepalive.enable",
-    "statistics.interval.ms",
     "topic.metadata.refresh.interval.ms",
 ];
 
@@ -81,6 +80,8 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
             c.bootstrap_servers = servers;
         }
         "client.id" => c.client_id = text()?,
+        "statistics.interval.ms" => c.statistics_interval = ms()?,
+        "debug" => c.debug = super::debug::parse(name, value)?,
         "request.timeout.ms" | "socket.timeout.ms" => c.request_timeout = ms()?,
         "socket.connection.setup.timeout.ms" => c.connect_timeout = ms()?,
         "reconnect.backoff.ms" => c.reconnect_backoff = ms()?,
@@ -213,6 +214,19 @@ mod tests {
         assert_eq!(c.compression, Compression::Lz4);
         assert_eq!(c.message_timeout, Duration::from_millis(120_000));
         c.validate().expect("consistent");
+    }
+
+    /// Accepted and ignored before statistics existed: now it sets the
+    /// interval, and a bad value is refused.
+    #[test]
+    fn statistics_interval_is_taken() {
+        let c = ClientConfig::new()
+            .set("statistics.interval.ms", "250")
+            .expect("ok");
+        assert_eq!(c.statistics_interval, Duration::from_millis(250));
+        assert!(ClientConfig::new()
+            .set("statistics.interval.ms", "often")
+            .is_err());
     }
 
     #[test]

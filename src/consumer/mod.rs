@@ -48,6 +48,7 @@ mod lookup;
 mod message;
 mod offsets;
 mod rebalance;
+mod statistics;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -211,6 +212,9 @@ pub struct Consumer {
     listening: Option<rebalance::Listening>,
     /// The generation and member id of the last assignment.
     generation: (i32, String),
+    /// Assignments, revocations and losses seen (the statistics'
+    /// `rebalance_cnt`).
+    rebalance_cnt: i64,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -287,6 +291,7 @@ impl Consumer {
             listener: None,
             listening: None,
             generation: (-1, String::new()),
+            rebalance_cnt: 0,
         })
     }
 
@@ -602,6 +607,7 @@ impl Consumer {
                 member_id,
             } => self.generation = (generation_id, member_id),
             Event::Assigned(tps) => {
+                self.rebalance_cnt += 1;
                 self.notify(Rebalance::Assigned(rebalance::public(&tps)), None);
                 for tp in tps {
                     self.parts.entry(tp).or_default();
@@ -616,6 +622,7 @@ impl Consumer {
                 }
             }
             Event::Revoke { tps, ack } => {
+                self.rebalance_cnt += 1;
                 let mut offsets = Vec::new();
                 for tp in &tps {
                     self.drop_current(tp);
@@ -636,6 +643,7 @@ impl Consumer {
                 );
             }
             Event::Lost(tps) => {
+                self.rebalance_cnt += 1;
                 self.notify(Rebalance::Lost(rebalance::public(&tps)), None);
                 for tp in &tps {
                     self.drop_current(tp);
@@ -651,6 +659,7 @@ impl Consumer {
                     }
                 }
             }
+            Event::Statistics(s) => self.on_statistics(*s),
             Event::Error(e) => return Some(e),
         }
         None

@@ -8,6 +8,7 @@ pub mod sasl;
 mod tls;
 mod versions;
 
+pub(crate) use connection::BrokerCounters;
 pub use connection::{Connection, ConnectionConfig, Exclusive, PendingResponse, WeakConnection};
 pub use tls::{TlsConnector, TlsError};
 pub use versions::ApiVersionTable;

@@ -768,6 +768,7 @@ fn batch_capacity(last_batch_bytes: usize, batch_bytes: usize) -> usize {
     want.min(batch_bytes)
 }
 
+mod stats;
 #[cfg(test)]
 mod tests;
 

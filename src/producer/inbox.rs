@@ -52,6 +52,12 @@ pub(crate) enum Command {
     /// [`ProduceError::Aborted`](super::delivery::ProduceError::Aborted),
     /// and retry nothing in flight.
     AbortTransaction,
+    /// The task's part of the producer's statistics; `reset` starts new
+    /// rtt windows.
+    Statistics {
+        reset: bool,
+        reply: tokio::sync::oneshot::Sender<crate::statistics::Statistics>,
+    },
 }
 
 /// A topic as the handles number them: 0, 1, 2... in the order first

@@ -34,6 +34,7 @@ pub mod partitioner;
 mod record;
 mod sender;
 mod shared;
+mod statistics;
 mod transaction;
 
 use std::sync::Arc;
@@ -138,6 +139,17 @@ impl Producer {
             max_in_flight,
             max_request_bytes: config.message_max_bytes,
             transactional_id: config.transactional_id.clone(),
+            statistics_name: crate::statistics::next_name(&config.client_id, "producer"),
+            statistics: None,
+        };
+        let mut sender_config = sender_config;
+        let emitted = match &config.statistics_callback {
+            Some(callback) if !config.statistics_interval.is_zero() => {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                sender_config.statistics = Some((config.statistics_interval, tx));
+                Some((callback.clone(), rx))
+            }
+            _ => None,
         };
         let (sender, events) = Sender::new(
             cluster.clone(),
@@ -158,6 +170,13 @@ impl Producer {
                 config.retry_backoff,
             ))
         });
+        if let Some((callback, rx)) = emitted {
+            tokio::spawn(statistics::call_back(
+                callback,
+                rx,
+                txn.as_ref().map(Arc::downgrade),
+            ));
+        }
         Ok(Producer {
             commands,
             shared,

@@ -39,6 +39,29 @@ impl ProducerRecord {
         }
     }
 
+    /// A record for `topic` whose value is `value` serialised as JSON
+    /// (the counterpart of the consumer's
+    /// [`Message::json`](crate::consumer::Message::json)). Fails only
+    /// where `serde_json` does: a map with non-string keys, or a
+    /// `Serialize` implementation that fails.
+    ///
+    /// ```
+    /// use ferrokafka::producer::ProducerRecord;
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Event { id: u32 }
+    ///
+    /// let record = ProducerRecord::json("events", &Event { id: 7 })?.key("7");
+    /// assert_eq!(record.value.as_deref(), Some(&br#"{"id":7}"#[..]));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn json<T: serde::Serialize + ?Sized>(
+        topic: impl Into<String>,
+        value: &T,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self::new(topic).value(serde_json::to_vec(value)?))
+    }
+
     /// Sets the key.
     pub fn key(mut self, key: impl Into<Bytes>) -> Self {
         self.key = Some(key.into());
@@ -83,5 +106,40 @@ impl ProducerRecord {
         // Length, attributes, timestamp and offset deltas, key and value
         // lengths, header count: at most 5+1+10+5+5+5+5 bytes of varints.
         parts + 36
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProducerRecord;
+    use std::collections::BTreeMap;
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Event {
+        id: u32,
+        name: String,
+    }
+
+    #[test]
+    fn json_serialises_the_value_and_round_trips() {
+        let e = Event {
+            id: 7,
+            name: "seven".into(),
+        };
+        let r = ProducerRecord::json("t", &e).expect("serialises");
+        assert_eq!(r.topic, "t");
+        assert_eq!(r.key, None);
+        let value = r.value.expect("a value");
+        assert_eq!(&value[..], br#"{"id":7,"name":"seven"}"#);
+        let back: Event = serde_json::from_slice(&value).expect("parses");
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn json_reports_what_serde_json_refuses() {
+        // JSON object keys must be strings.
+        let mut m = BTreeMap::new();
+        m.insert((1, 2), "x");
+        assert!(ProducerRecord::json("t", &m).is_err());
     }
 }

@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) bytes: Semaphore,
     /// The byte bound, so one record larger than it can still go alone.
     pub(crate) max_bytes: usize,
+    /// `queue.buffering.max.messages`, for the statistics.
+    max_messages: usize,
     /// Records handed to the producer whose report is not out yet.
     outstanding: AtomicUsize,
     /// Woken when `outstanding` reaches zero.
@@ -58,6 +60,7 @@ impl Shared {
             messages: Semaphore::new(max_messages.min(cap)),
             bytes: Semaphore::new(max_bytes.min(cap)),
             max_bytes: max_bytes.min(cap),
+            max_messages: max_messages.min(cap),
             outstanding: AtomicUsize::new(0),
             idle: Notify::new(),
             reports: Mutex::new(Vec::new()),
@@ -125,6 +128,22 @@ impl Shared {
     }
 
     /// How many records have no report yet.
+    /// `queue.buffering.max.messages`.
+    pub(crate) fn max_messages(&self) -> usize {
+        self.max_messages
+    }
+
+    /// Bytes of the records not yet reported (what the byte bound holds).
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.max_bytes
+            .saturating_sub(self.bytes.available_permits())
+    }
+
+    /// Delivery reports waiting for `poll` (librdkafka's `replyq`).
+    pub(crate) fn replyq(&self) -> usize {
+        self.reports.lock().map_or(0, |r| r.len())
+    }
+
     pub(crate) fn outstanding(&self) -> usize {
         self.outstanding.load(Ordering::Acquire)
     }

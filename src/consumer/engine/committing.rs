@@ -102,6 +102,7 @@ impl Engine {
                 result,
                 reply,
                 unanswered,
+                offsets,
             });
         });
     }

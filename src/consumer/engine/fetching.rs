@@ -143,6 +143,7 @@ impl Engine {
                             end: r.end_offset,
                         },
                     );
+                    self.stats.fetched(&t.tp, &r);
                     p.offset = p.offset.max(r.next_offset);
                     if let Some(at) = r.halt_at {
                         // The records end in an error at `at`: nothing past

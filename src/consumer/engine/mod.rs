@@ -14,6 +14,7 @@ mod fetching;
 mod group;
 mod shared;
 mod starting;
+mod stats;
 mod subscription;
 
 pub(crate) use shared::Shared;
@@ -94,6 +95,8 @@ pub(crate) enum Command {
     Close {
         reply: oneshot::Sender<()>,
     },
+    /// The engine's part of the statistics (no new rtt window).
+    Statistics(oneshot::Sender<crate::statistics::Statistics>),
 }
 
 /// To the handle, ahead of any fetched data.
@@ -120,6 +123,8 @@ pub(crate) enum Event {
     Lost(Vec<Tp>),
     /// A commit nobody waited on failed: these offsets are not committed.
     CommitFailed(Vec<(Tp, i64)>),
+    /// The engine's part of an interval's statistics.
+    Statistics(Box<crate::statistics::Statistics>),
     Error(ConsumerError),
 }
 
@@ -162,6 +167,8 @@ enum Internal {
         /// For a commit nobody waits on (auto commit): what it tried, so
         /// the handle can try again after a failure.
         unanswered: Vec<(Tp, i64)>,
+        /// What it committed, for the statistics.
+        offsets: Vec<(Tp, i64)>,
     },
     MetadataRefreshed,
     TopicsChecked(Vec<String>),
@@ -252,6 +259,7 @@ pub(crate) struct Engine {
     last_poll: Instant,
     /// When to tell the handle an auto commit is due (with auto commit on).
     next_auto_commit: Option<Instant>,
+    stats: stats::EngineStats,
 }
 
 enum Wake {
@@ -270,7 +278,16 @@ impl Engine {
         let now = Instant::now();
         let next_auto_commit = (config.enable_auto_commit && config.group_id.is_some())
             .then(|| now + config.auto_commit_interval);
+        let stats = stats::EngineStats::new(
+            crate::statistics::next_name(&config.client_id, "consumer"),
+            config
+                .statistics_callback
+                .as_ref()
+                .map(|_| config.statistics_interval),
+            now,
+        );
         let engine = Engine {
+            stats,
             metadata,
             patterns: None,
             seen_polls: 0,
@@ -310,6 +327,7 @@ impl Engine {
         while !self.done {
             let now = Instant::now();
             self.note_polls(now);
+            self.emit_statistics(now);
             self.drive_group(now);
             self.start_fetches(now);
             let deadline = self.next_deadline(now);
@@ -462,11 +480,15 @@ impl Engine {
         if let Some(l) = self.leave_after_commits {
             d = d.min(l);
         }
+        if let Some(s) = self.stats.next_emit {
+            d = d.min(s);
+        }
         d.max(now)
     }
 
     fn on_command(&mut self, command: Command, now: Instant) {
         match command {
+            Command::Statistics(reply) => drop(reply.send(self.statistics(false))),
             Command::Subscribe(topics) => self.subscribe(topics, now),
             Command::Assign(list) => {
                 let all: Vec<Tp> = self.parts.keys().cloned().collect();
@@ -581,7 +603,13 @@ impl Engine {
                 result,
                 reply,
                 unanswered,
-            } => self.on_commit_done(revoke, result, reply, unanswered),
+                offsets,
+            } => {
+                if result.is_ok() {
+                    self.stats.committed(&offsets);
+                }
+                self.on_commit_done(revoke, result, reply, unanswered)
+            }
             Internal::MetadataRefreshed => {
                 self.refreshing = false;
                 self.report_unknown_topics();

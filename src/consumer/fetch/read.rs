@@ -43,6 +43,13 @@ pub(crate) struct PartitionRead {
     /// Where the data stopped being readable: the partition must not be
     /// fetched past it (the records yield the error there).
     pub(crate) halt_at: Option<i64>,
+    /// Records in the batches (from their headers, control batches left
+    /// out), for the statistics.
+    pub(crate) msgs: i64,
+    /// The partition's high watermark and log start offset, as the broker
+    /// reported them.
+    pub(crate) high_watermark: i64,
+    pub(crate) log_start_offset: i64,
 }
 
 /// The records of one partition's fetch, decoded a batch at a time.
@@ -210,6 +217,7 @@ pub(crate) fn read_partition(
     let mut batches = Vec::new();
     let mut next_offset = fetch_offset;
     let mut wire = 0;
+    let mut msgs = 0i64;
     let mut error = None;
     let mut halt_at = None;
     while !bytes.is_empty() {
@@ -220,6 +228,9 @@ pub(crate) fn read_partition(
                 let n = raw.header().next_offset();
                 if n > fetch_offset {
                     wire += before - bytes.len();
+                    if !raw.header().is_control {
+                        msgs += i64::from(raw.header().last_offset_delta) + 1;
+                    }
                     next_offset = next_offset.max(n);
                     batches.push(raw);
                 }
@@ -259,6 +270,9 @@ pub(crate) fn read_partition(
         high_watermark: data.high_watermark,
         bytes: wire,
         halt_at,
+        msgs,
+        high_watermark: data.high_watermark,
+        log_start_offset: data.log_start_offset,
     }
 }
 

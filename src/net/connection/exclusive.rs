@@ -54,6 +54,8 @@ impl Exclusive {
                 correlation_id,
                 frame: frame.into(),
                 reply: Some(reply),
+                api: R::API_KEY as i16,
+                span: wire.request_span(R::API_KEY, version, correlation_id),
             })
             .await
             .map_err(|_| wire.disconnected())?;

@@ -8,21 +8,21 @@
 //! requests can be in flight at once; a caller that times out simply stops
 //! waiting, and its late response is dropped.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ProduceRequest};
 use ferrokafka_protocol::{decode_body, ApiKey, Message, Request, ResponseHeader};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, warn};
+use tokio::time::Instant;
+use tracing::{debug, debug_span, Instrument, Span};
 
-use super::frame::{encode_produce_request, encode_request, split_frame, Frame};
-use super::tls::{TlsConnector, TlsError};
+use super::frame::{encode_produce_request, encode_request, Frame};
+use super::tls::TlsConnector;
 use super::versions::ApiVersionTable;
 use crate::error::{Error, Result};
 
@@ -66,6 +66,11 @@ struct Outgoing {
     frame: Frame,
     /// `None` when no response will come (Produce with acks=0).
     reply: Option<oneshot::Sender<Result<Bytes>>>,
+    /// The API key, for the per-API request counts.
+    api: i16,
+    /// The request's span (`Span::none()` unless `ferrokafka::protocol`
+    /// is enabled at debug).
+    span: Span,
 }
 
 /// What the writer task is handed.
@@ -82,6 +87,9 @@ enum ToWriter {
 struct Pending {
     correlation_id: i32,
     reply: oneshot::Sender<Result<Bytes>>,
+    /// When the request was written: the round-trip time starts there.
+    sent_at: Instant,
+    span: Span,
 }
 
 /// The socket side shared by every handle of one connection.
@@ -94,6 +102,13 @@ struct Wire {
     reauthentications: AtomicU64,
     /// Set by the reader when the socket fails or closes.
     closed: Arc<AtomicBool>,
+    /// What this broker's connections count for the statistics.
+    counters: Arc<BrokerCounters>,
+    /// The connection's span (target `ferrokafka::broker`).
+    span: Span,
+    /// The broker id, -1 until known (a bootstrap connection learns it
+    /// from metadata).
+    node_id: AtomicI32,
 }
 
 /// A connection to one broker, after the ApiVersions handshake. Cheap to
@@ -119,6 +134,35 @@ impl Connection {
     /// With [`ConnectionConfig::tls`], the TLS handshake is part of
     /// connecting (and of its timeout).
     pub async fn connect(broker: &str, config: ConnectionConfig) -> Result<Connection> {
+        Self::connect_counted(broker, -1, config, Arc::default()).await
+    }
+
+    /// [`Connection::connect`] to broker `node_id` (-1 when not known),
+    /// counting into `counters` (shared by every connection to that
+    /// address).
+    pub(crate) async fn connect_counted(
+        broker: &str,
+        node_id: i32,
+        config: ConnectionConfig,
+        counters: Arc<BrokerCounters>,
+    ) -> Result<Connection> {
+        BrokerCounters::bump(&counters.connects);
+        counters.connecting.fetch_add(1, Ordering::Relaxed);
+        let span = debug_span!(target: "ferrokafka::broker", "connection", broker, node_id);
+        let result = Self::connect_in(broker, node_id, config, counters.clone(), span.clone())
+            .instrument(span)
+            .await;
+        counters.connecting.fetch_sub(1, Ordering::Relaxed);
+        result
+    }
+
+    async fn connect_in(
+        broker: &str,
+        node_id: i32,
+        config: ConnectionConfig,
+        counters: Arc<BrokerCounters>,
+        span: Span,
+    ) -> Result<Connection> {
         let timed_out = || Error::ConnectTimeout {
             broker: broker.to_owned(),
             timeout_ms: config.connect_timeout.as_millis() as u64,
@@ -138,17 +182,18 @@ impl Connection {
         let wire = match config.tls.clone() {
             None => {
                 let (read, write) = stream.into_split();
-                Wire::start(broker.to_owned(), read, write, config)
+                Wire::start(broker.to_owned(), read, write, config, counters, span)
             }
             Some(tls) => {
                 let stream = tokio::time::timeout_at(deadline, tls.handshake(broker, stream))
                     .await
                     .map_err(|_| timed_out())??;
                 let (read, write) = tokio::io::split(stream);
-                Wire::start(broker.to_owned(), read, write, config)
+                Wire::start(broker.to_owned(), read, write, config, counters, span)
             }
         };
         let wire = Arc::new(wire);
+        wire.node_id.store(node_id, Ordering::Relaxed);
         let versions = handshake(&wire).await?;
         debug!(
             broker,
@@ -160,6 +205,15 @@ impl Connection {
             wire,
             versions: Arc::new(versions),
         })
+    }
+
+    /// Notes that this connection's broker is `node_id` (a connection
+    /// made to a bootstrap address learns it from metadata), for its span.
+    pub(crate) fn learn_node_id(&self, node_id: i32) {
+        if node_id >= 0 && self.wire.node_id.load(Ordering::Relaxed) != node_id {
+            self.wire.node_id.store(node_id, Ordering::Relaxed);
+            self.wire.span.record("node_id", node_id);
+        }
     }
 
     /// The broker's address.
@@ -247,7 +301,9 @@ impl Connection {
         let client_id = self.wire.config.client_id.as_deref();
         let response = self
             .wire
-            .queue_frame(|id| encode_produce_request(version, id, client_id, request))
+            .queue_frame(ApiKey::Produce, version, |id| {
+                encode_produce_request(version, id, client_id, request)
+            })
             .await?;
         Ok(PendingResponse {
             wire: self.wire.clone(),
@@ -269,18 +325,28 @@ impl Connection {
             self.wire.config.client_id.as_deref(),
             request,
         )?;
+        let span = self.wire.request_span(R::API_KEY, version, correlation_id);
         self.wire
             .enqueue(Outgoing {
                 correlation_id,
                 frame: frame.into(),
                 reply: None,
+                api: R::API_KEY as i16,
+                span,
             })
             .await
     }
 }
 
 impl Wire {
-    fn start<R, W>(broker: String, read: R, write: W, config: ConnectionConfig) -> Wire
+    fn start<R, W>(
+        broker: String,
+        read: R,
+        write: W,
+        config: ConnectionConfig,
+        counters: Arc<BrokerCounters>,
+        span: Span,
+    ) -> Wire
     where
         R: AsyncRead + Unpin + Send + 'static,
         W: AsyncWrite + Unpin + Send + 'static,
@@ -288,16 +354,26 @@ impl Wire {
         let plaintext = config.tls.is_none();
         let (requests, outgoing) = mpsc::channel(config.queue_depth.max(1));
         let (expect, expected) = mpsc::unbounded_channel();
-        tokio::spawn(write_loop(broker.clone(), write, outgoing, expect));
+        counters.up.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(
+            write_loop(broker.clone(), write, outgoing, expect, counters.clone())
+                .instrument(span.clone()),
+        );
         let closed = Arc::new(AtomicBool::new(false));
-        tokio::spawn(read_loop(
-            broker.clone(),
-            read,
-            expected,
-            config.max_response_size,
-            plaintext,
-            closed.clone(),
-        ));
+        tokio::spawn(
+            read_loop(
+                ReadSide {
+                    broker: broker.clone(),
+                    limit: config.max_response_size,
+                    plaintext,
+                    closed: closed.clone(),
+                    counters: counters.clone(),
+                },
+                read,
+                expected,
+            )
+            .instrument(span.clone()),
+        );
         Wire {
             broker,
             config,
@@ -305,7 +381,26 @@ impl Wire {
             requests,
             reauthentications: AtomicU64::new(0),
             closed,
+            counters,
+            span,
+            node_id: AtomicI32::new(-1),
         }
+    }
+
+    /// A request's span, inside the connection's: api, version and
+    /// correlation id now, bytes and latency as they are known.
+    fn request_span(&self, api: ApiKey, version: i16, correlation_id: i32) -> Span {
+        debug_span!(
+            target: "ferrokafka::protocol",
+            parent: &self.span,
+            "request",
+            api = ?api,
+            version,
+            correlation_id,
+            request_bytes = tracing::field::Empty,
+            response_bytes = tracing::field::Empty,
+            latency_us = tracing::field::Empty,
+        )
     }
 
     fn next_id(&self) -> i32 {
@@ -321,10 +416,12 @@ impl Wire {
     }
 
     async fn enqueue(&self, outgoing: Outgoing) -> Result<()> {
-        self.requests
-            .send(ToWriter::Frame(outgoing))
-            .await
-            .map_err(|_| self.disconnected())
+        self.counters.outbuf.fetch_add(1, Ordering::Relaxed);
+        let sent = self.requests.send(ToWriter::Frame(outgoing)).await;
+        if sent.is_err() {
+            self.counters.outbuf.fetch_sub(1, Ordering::Relaxed);
+        }
+        sent.map_err(|_| self.disconnected())
     }
 
     async fn roundtrip<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
@@ -340,7 +437,7 @@ impl Wire {
         version: i16,
     ) -> Result<oneshot::Receiver<Result<Bytes>>> {
         let client_id = self.config.client_id.as_deref();
-        self.queue_frame(|id| {
+        self.queue_frame(R::API_KEY, version, |id| {
             encode_request(R::API_KEY, version, id, client_id, request).map(Frame::from)
         })
         .await
@@ -350,6 +447,8 @@ impl Wire {
     /// correlation id.
     async fn queue_frame(
         &self,
+        api: ApiKey,
+        version: i16,
         encode: impl FnOnce(i32) -> Result<Frame>,
     ) -> Result<oneshot::Receiver<Result<Bytes>>> {
         let correlation_id = self.next_id();
@@ -359,6 +458,8 @@ impl Wire {
             correlation_id,
             frame,
             reply: Some(reply),
+            api: api as i16,
+            span: self.request_span(api, version, correlation_id),
         })
         .await?;
         Ok(response)
@@ -384,11 +485,13 @@ impl Wire {
     ) -> Result<R::Response> {
         let mut body = match tokio::time::timeout(timeout, response).await {
             Err(_) => {
+                BrokerCounters::bump(&self.counters.req_timeouts);
+                debug!(target: "ferrokafka::protocol", broker = %self.broker, api = ?R::API_KEY, timeout_ms = timeout.as_millis() as u64, "request timed out");
                 return Err(Error::RequestTimeout {
                     broker: self.broker.clone(),
                     api: R::API_KEY,
                     timeout_ms: timeout.as_millis() as u64,
-                })
+                });
             }
             Ok(Err(_)) => return Err(self.disconnected()),
             Ok(Ok(result)) => result?,
@@ -514,166 +617,10 @@ async fn handshake(wire: &Wire) -> Result<ApiVersionTable> {
     Ok(ApiVersionTable::from_response(&response))
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(
-    broker: String,
-    mut socket: W,
-    mut outgoing: mpsc::Receiver<ToWriter>,
-    expect: mpsc::UnboundedSender<Pending>,
-) {
-    loop {
-        let out = tokio::select! {
-            out = outgoing.recv() => match out {
-                Some(out) => out,
-                None => break,
-            },
-            // The reader ended: the connection is gone.
-            _ = expect.closed() => return,
-        };
-        match out {
-            ToWriter::Frame(out) => {
-                if !write_one(&broker, &mut socket, &expect, out).await {
-                    return;
-                }
-            }
-            ToWriter::Exclusive(mut only) => loop {
-                let out = tokio::select! {
-                    out = only.recv() => match out {
-                        Some(out) => out,
-                        None => break,
-                    },
-                    _ = expect.closed() => return,
-                };
-                if !write_one(&broker, &mut socket, &expect, out).await {
-                    return;
-                }
-            },
-        }
-    }
-    let _ = socket.shutdown().await;
-}
-
-/// Writes one request; `false` when the connection is gone.
-async fn write_one<W: AsyncWrite + Unpin>(
-    broker: &str,
-    socket: &mut W,
-    expect: &mpsc::UnboundedSender<Pending>,
-    out: Outgoing,
-) -> bool {
-    // The reader learns of the response before the request can reach
-    // the broker, so it never sees a response it does not expect.
-    if let Some(reply) = out.reply {
-        let pending = Pending {
-            correlation_id: out.correlation_id,
-            reply,
-        };
-        if let Err(mpsc::error::SendError(p)) = expect.send(pending) {
-            let _ = p.reply.send(Err(Error::Disconnected {
-                broker: broker.to_owned(),
-            }));
-            return false;
-        }
-    }
-    let mut frame = out.frame;
-    if let Err(e) = socket.write_all_buf(&mut frame).await {
-        warn!(%broker, error = %e, "write failed; closing connection");
-        return false;
-    }
-    true
-}
-
-async fn read_loop<R: AsyncRead + Unpin>(
-    broker: String,
-    mut socket: R,
-    mut expected: mpsc::UnboundedReceiver<Pending>,
-    limit: usize,
-    plaintext: bool,
-    closed: Arc<AtomicBool>,
-) {
-    let mut waiting: HashMap<i32, oneshot::Sender<Result<Bytes>>> = HashMap::new();
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    let failure = loop {
-        match split_frame(&mut buf, limit) {
-            // A TLS record where a frame should be: the port is a TLS
-            // listener (an alert is 0x15 0x03 ..., a handshake 0x16 0x03).
-            Err(size)
-                if plaintext && matches!(size >> 24, 0x15 | 0x16) && (size >> 16) & 0xff == 3 =>
-            {
-                break Error::Tls {
-                    broker: broker.clone(),
-                    source: TlsError::BrokerExpectsTls,
-                }
-            }
-            Err(size) => {
-                break Error::FrameTooLarge {
-                    broker: broker.clone(),
-                    size,
-                    limit,
-                }
-            }
-            Ok(Some(frame)) => {
-                if frame.len() < 4 {
-                    break Error::Decode {
-                        broker: broker.clone(),
-                        source: ferrokafka_protocol::DecodeError::Truncated {
-                            what: "ResponseHeader.correlation_id",
-                            needed: 4,
-                            remaining: frame.len(),
-                        },
-                    };
-                }
-                let id = i32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]);
-                while let Ok(p) = expected.try_recv() {
-                    waiting.insert(p.correlation_id, p.reply);
-                }
-                match waiting.remove(&id) {
-                    // The caller may have timed out; then nobody listens.
-                    Some(reply) => drop(reply.send(Ok(frame))),
-                    None => warn!(%broker, correlation_id = id, "response nobody asked for"),
-                }
-                continue;
-            }
-            Ok(None) => {}
-        }
-        if buf.capacity() - buf.len() < 4096 {
-            buf.reserve(64 * 1024);
-        }
-        tokio::select! {
-            read = socket.read_buf(&mut buf) => match read {
-                Ok(0) => break Error::Disconnected { broker: broker.clone() },
-                Ok(_) => {}
-                Err(source) => break match super::tls::from_io(&source, super::tls::host_of(&broker)) {
-                    Some(tls) => Error::Tls { broker: broker.clone(), source: tls },
-                    None => Error::Io { broker: broker.clone(), source },
-                },
-            },
-            pending = expected.recv() => match pending {
-                Some(p) => { waiting.insert(p.correlation_id, p.reply); }
-                // Every handle is gone and the writer has finished.
-                None => return,
-            },
-        }
-    };
-    debug!(%broker, error = %failure, "connection closed");
-    closed.store(true, Ordering::Release);
-    expected.close();
-    while let Ok(p) = expected.try_recv() {
-        waiting.insert(p.correlation_id, p.reply);
-    }
-    for (_, reply) in waiting.drain() {
-        // A TLS failure tells the waiting callers why (a broker refusing
-        // our certificate says so only after the handshake, in TLS 1.3);
-        // anything else is the connection ending.
-        let _ = reply.send(Err(match &failure {
-            Error::Tls { source, .. } => Error::Tls {
-                broker: broker.clone(),
-                source: source.clone(),
-            },
-            _ => Error::Disconnected {
-                broker: broker.clone(),
-            },
-        }));
-    }
-}
+mod io;
+mod stats;
+use io::{read_loop, write_loop, ReadSide};
+pub(crate) use stats::BrokerCounters;
 
 mod exclusive;
 pub use exclusive::{Exclusive, WeakConnection};

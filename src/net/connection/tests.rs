@@ -2,9 +2,10 @@
 //! pipelining, out-of-order responses, timeouts and a broker going away.
 
 use super::*;
-use bytes::BufMut;
+use bytes::{BufMut, BytesMut};
 use ferrokafka_protocol::messages::api_versions::ApiVersion;
 use ferrokafka_protocol::{Encode, RequestHeader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// What the scripted broker does with each request after the handshake.

@@ -30,6 +30,7 @@ use crate::error::Error;
 
 mod add_partitions;
 mod results;
+mod stats;
 #[cfg(test)]
 mod tests;
 
@@ -90,6 +91,14 @@ pub(crate) struct SenderConfig {
     /// `transactional.id`: carried by every Produce request; batches are
     /// marked transactional.
     pub(crate) transactional_id: Option<String>,
+    /// The statistics' `name`.
+    pub(crate) statistics_name: String,
+    /// `statistics.interval.ms` and where each interval's statistics go
+    /// (to the task that calls the application's callback).
+    pub(crate) statistics: Option<(
+        Duration,
+        mpsc::UnboundedSender<crate::statistics::Statistics>,
+    )>,
 }
 
 pub(crate) struct Sender {
@@ -114,6 +123,8 @@ pub(crate) struct Sender {
     pid_failures: u32,
     /// The open transaction's partitions (transactions version 1).
     txn: add_partitions::TxnPartitions,
+    /// What the statistics count (per batch, never per record).
+    stats: stats::Counts,
 }
 
 impl Sender {
@@ -126,6 +137,7 @@ impl Sender {
     ) -> (Self, mpsc::UnboundedReceiver<Event>) {
         let (events, rx) = mpsc::unbounded_channel();
         let now = Instant::now();
+        let stats = stats::Counts::new(now, &config.statistics);
         let producer_id = if config.transactional_id.is_some() {
             ProducerId::Awaiting
         } else if idempotent {
@@ -151,6 +163,7 @@ impl Sender {
                 producer_id,
                 pid_failures: 0,
                 txn: add_partitions::TxnPartitions::default(),
+                stats,
             },
             rx,
         )
@@ -173,6 +186,7 @@ impl Sender {
         loop {
             let now = Instant::now();
             self.expire(now);
+            self.emit_statistics(now);
             if handles_gone {
                 self.closing = true;
                 let left = self.acc.purge(&ProduceError::Closed);
@@ -256,6 +270,9 @@ impl Sender {
         if let Some(t) = self.add_partitions_at() {
             at(t);
         }
+        if let Some(t) = self.stats.next_emit {
+            at(t);
+        }
         next
     }
 
@@ -293,6 +310,9 @@ impl Sender {
                 self.report_failures(failed);
             }
             Command::BeginTransaction { explicit_add } => self.begin_transaction(explicit_add),
+            Command::Statistics { reset, reply } => {
+                let _ = reply.send(self.statistics(reset));
+            }
             Command::AbortTransaction => {
                 self.closing = self.acc.in_flight() > 0;
                 let failed = self.acc.purge(&ProduceError::Aborted);
@@ -307,6 +327,7 @@ impl Sender {
                     );
                     self.acc.restart_sequences(id, epoch);
                     self.producer_id = ProducerId::Ready { id, epoch };
+                    self.stats.epoch_cnt += 1;
                 }
             }
         }
@@ -535,6 +556,7 @@ impl Sender {
                     self.pid_failures = 0;
                     self.acc.restart_sequences(id, epoch);
                     self.producer_id = ProducerId::Ready { id, epoch };
+                    self.stats.epoch_cnt += 1;
                 }
                 Err(e) if e.is_retriable() || is_retriable_pid_error(&e) => {
                     self.pid_failures += 1;

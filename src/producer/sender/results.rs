@@ -238,6 +238,7 @@ impl Sender {
     }
 
     pub(super) fn deliver(&mut self, mut batch: ProducerBatch, base_offset: i64, append_time: i64) {
+        self.stats.delivered(&batch, base_offset);
         if let Some(buf) = batch.take_buffer() {
             self.acc.recycle(buf);
         }

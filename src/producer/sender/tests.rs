@@ -82,6 +82,8 @@ fn harness(partitions: i32) -> Harness {
     };
     assert!(acc.set_topic_info(Arc::new(info), start).is_empty());
     let config = SenderConfig {
+        statistics_name: "test#producer-1".into(),
+        statistics: None,
         acks: Acks::All,
         request_timeout: Duration::from_secs(30),
         retry_backoff: ms(100),

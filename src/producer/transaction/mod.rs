@@ -92,6 +92,8 @@ pub(crate) struct TxnManager {
     /// The cluster speaks transactions version 2 (KIP-890).
     v2: AtomicBool,
     inner: Mutex<Inner>,
+    /// The state's name when the statistics last saw it.
+    last_state: std::sync::Mutex<&'static str>,
 }
 
 struct Inner {
@@ -120,6 +122,7 @@ impl TxnManager {
             open: AtomicBool::new(false),
             started: AtomicBool::new(false),
             v2: AtomicBool::new(true),
+            last_state: std::sync::Mutex::new("Init"),
             inner: Mutex::new(Inner {
                 state: TxnState::Uninitialized,
                 producer_id: -1,
@@ -127,6 +130,25 @@ impl TxnManager {
                 coordinator: None,
             }),
         }
+    }
+
+    /// The transaction state in librdkafka's names, for the statistics:
+    /// the state now, or the one last seen while a call holds it.
+    pub(crate) fn state_name(&self) -> &'static str {
+        let mut last = self.last_state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(inner) = self.inner.try_lock() {
+            *last = match inner.state {
+                TxnState::Uninitialized => "Init",
+                TxnState::Initializing => "WaitPID",
+                TxnState::Ready => "Ready",
+                TxnState::InTransaction => "InTransaction",
+                TxnState::Committing => "BeginCommit",
+                TxnState::Aborting => "BeginAbort",
+                TxnState::AbortableError(_) => "AbortableError",
+                TxnState::Fatal(_) => "FatalError",
+            };
+        }
+        *last
     }
 
     /// Whether a record may be sent now.
