@@ -46,10 +46,6 @@ pub(crate) struct PartitionRead {
     /// Records in the batches (from their headers, control batches left
     /// out), for the statistics.
     pub(crate) msgs: i64,
-    /// The partition's high watermark and log start offset, as the broker
-    /// reported them.
-    pub(crate) high_watermark: i64,
-    pub(crate) log_start_offset: i64,
 }
 
 /// The records of one partition's fetch, decoded a batch at a time.
@@ -271,8 +267,6 @@ pub(crate) fn read_partition(
         bytes: wire,
         halt_at,
         msgs,
-        high_watermark: data.high_watermark,
-        log_start_offset: data.log_start_offset,
     }
 }
 
