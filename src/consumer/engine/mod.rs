@@ -28,12 +28,11 @@ use tracing::warn;
 use self::committing::QueuedCommit;
 use self::group::GroupReply;
 use super::fetch::{FetchReply, FetchSession, FetchTarget, PartitionRecords};
-use super::group::assignor::Assignor;
-use super::group::membership::{Membership, MembershipConfig};
+use super::group::member::GroupMember;
 use super::offsets;
 use super::{ConsumerError, Tp};
 use crate::cluster::{Cluster, ClusterMetadata};
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, GroupProtocol};
 use crate::error::{Error, Result};
 
 /// State the handle and the engine both touch, all of it atomics: the
@@ -268,7 +267,7 @@ pub(crate) struct Engine {
     data: mpsc::UnboundedSender<Fetched>,
     internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
-    membership: Option<Membership>,
+    membership: Option<GroupMember>,
     coordinator: Option<i32>,
     group_in_flight: bool,
     hold: Option<Hold>,
@@ -515,11 +514,20 @@ impl Engine {
     fn on_command(&mut self, command: Command, now: Instant) {
         match command {
             Command::Subscribe(topics) => {
-                self.cluster.add_topics(&topics);
-                self.check_topics(topics.clone());
+                // Under KIP-848 a `^` entry is a pattern the broker matches.
+                let names: Vec<String> = match self.config.group_protocol {
+                    GroupProtocol::Consumer => topics
+                        .iter()
+                        .filter(|t| !t.starts_with('^'))
+                        .cloned()
+                        .collect(),
+                    _ => topics.clone(),
+                };
+                self.cluster.add_topics(&names);
+                self.check_topics(names);
                 let m = self
                     .membership
-                    .get_or_insert_with(|| Membership::new(membership_config(&self.config), now));
+                    .get_or_insert_with(|| group::new_member(&self.config, now));
                 m.subscribe(topics, now);
             }
             Command::Assign(list) => {
@@ -723,27 +731,6 @@ impl Engine {
                 let _ = tx.send(Internal::TopicsChecked(unknown));
             }
         });
-    }
-}
-
-fn membership_config(config: &ClientConfig) -> MembershipConfig {
-    let assignors: Vec<Assignor> = config
-        .partition_assignment_strategy
-        .iter()
-        .filter_map(|name| Assignor::from_name(name))
-        .collect();
-    MembershipConfig {
-        group_id: config.group_id.clone().unwrap_or_default(),
-        group_instance_id: config.group_instance_id.clone(),
-        session_timeout: config.session_timeout,
-        max_poll_interval: config.max_poll_interval,
-        heartbeat_interval: config.heartbeat_interval,
-        retry_backoff: config.retry_backoff,
-        assignors: if assignors.is_empty() {
-            vec![Assignor::Range]
-        } else {
-            assignors
-        },
     }
 }
 
