@@ -37,6 +37,8 @@ mod purgatory;
 mod sasl;
 mod state;
 
+pub use api::SERVED as SERVED_APIS;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

@@ -114,9 +114,9 @@ mod tests {
                 0, 0, // null instance id, null rack
                 0, 0, 1, 44, // rebalance timeout 300
                 2, 2, b't', // one topic name
-                0, // null assignor
-                1, // empty owned partitions
-                0, // tagged fields
+                0,    // null assignor
+                1,    // empty owned partitions
+                0,    // tagged fields
             ]
         );
     }
@@ -145,8 +145,7 @@ mod tests {
         let mut buf = BytesMut::new();
         none.encode(&mut buf, 1).expect("encodes");
         assert_eq!(buf[16], 0xff, "null struct is -1");
-        let back: ConsumerGroupHeartbeatResponse =
-            decode_body(buf.freeze(), 1).expect("decodes");
+        let back: ConsumerGroupHeartbeatResponse = decode_body(buf.freeze(), 1).expect("decodes");
         assert_eq!(back, none);
     }
 
