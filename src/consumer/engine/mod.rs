@@ -205,14 +205,7 @@ enum Internal {
         targets: Vec<FetchTarget>,
         result: Result<FetchReply>,
     },
-    CommitDone {
-        revoke: bool,
-        result: Result<i32>,
-        reply: Option<oneshot::Sender<Result<()>>>,
-        /// For a commit nobody waits on (auto commit): what it tried, so
-        /// the handle can try again after a failure.
-        unanswered: Vec<(Tp, i64)>,
-    },
+    CommitDone(Box<committing::CommitDone>),
     MetadataRefreshed,
     TopicsChecked(Vec<String>),
     /// Look these up again (after a retriable failure and a backoff).
@@ -631,12 +624,7 @@ impl Engine {
                 targets,
                 result,
             } => self.on_fetched(node, targets, result, now),
-            Internal::CommitDone {
-                revoke,
-                result,
-                reply,
-                unanswered,
-            } => self.on_commit_done(revoke, result, reply, unanswered),
+            Internal::CommitDone(done) => self.on_commit_done(*done),
             Internal::MetadataRefreshed => {
                 self.refreshing = false;
                 self.report_unknown_topics();
