@@ -257,3 +257,260 @@ async fn three_members_join_and_leave_over_twelve_partitions() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
+
+/// Kafka's console consumer under `group.protocol=consumer`, reporting
+/// each record it prints as member 0; killed when dropped.
+struct JavaMember(std::process::Child);
+
+impl Drop for JavaMember {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn java_member(group: &str, topic: &str, tx: mpsc::UnboundedSender<Seen>) -> JavaMember {
+    use std::io::BufRead;
+    let classpath = std::env::var("FERROKAFKA_KAFKA_CLASSPATH")
+        .expect("FERROKAFKA_KAFKA_CLASSPATH is set (source the brokers' env file)");
+    let mut child = std::process::Command::new("java")
+        .args([
+            "-Xms64m",
+            "-Xmx256m",
+            "-cp",
+            &classpath,
+            "org.apache.kafka.tools.consumer.ConsoleConsumer",
+            "--bootstrap-server",
+            &bootstrap(),
+            "--topic",
+            topic,
+            "--group",
+            group,
+            "--from-beginning",
+            "--formatter-property",
+            "print.partition=true",
+            "--formatter-property",
+            "print.offset=true",
+            "--command-property",
+            "group.protocol=consumer",
+            "--command-property",
+            "auto.commit.interval.ms=200",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("java runs");
+    let stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        // "Partition:3\tOffset:12\tvalue"
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let mut cols = line.split('\t');
+            let p = cols
+                .next()
+                .and_then(|c| c.strip_prefix("Partition:")?.parse().ok());
+            let o = cols
+                .next()
+                .and_then(|c| c.strip_prefix("Offset:")?.parse().ok());
+            if let (Some(p), Some(o)) = (p, o) {
+                if tx.send(Seen::Record(0, p, o)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    JavaMember(child)
+}
+
+/// Our member and Java's console consumer, both under the consumer
+/// protocol, share one group: the broker's assignment splits the 12
+/// partitions between them and every record is read once, by one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_java_consumer_and_ours_share_one_kip848_group() {
+    let topic = unique("ferro-kip848-java");
+    let group = unique("ferro-g848-java");
+    let id = create_topic(&topic, PARTITIONS).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut log = Log::default();
+    let within = Duration::from_secs(90);
+    let per_round = PARTITIONS as usize * PER_ROUND as usize;
+
+    produce_round(&topic, id, 1).await;
+    let _java = java_member(&group, &topic, tx.clone());
+    log.until(&mut rx, within, "java reads round 1", |l| {
+        l.distinct() >= per_round
+    })
+    .await;
+    let ours = member(1, kip848_config(&group), &topic, tx.clone());
+    // The broker moves half of the partitions to us.
+    log.until(&mut rx, within, "we own 6", |l| {
+        l.loads() == [PARTITIONS as usize / 2]
+    })
+    .await;
+    for round in 2..=3 {
+        produce_round(&topic, id, round).await;
+    }
+    let total = 3 * per_round;
+    log.until(&mut rx, within, "every record read", |l| {
+        l.distinct() >= total
+    })
+    .await;
+    let quiet = Instant::now() + Duration::from_secs(3);
+    while let Ok(Some(s)) = tokio::time::timeout_at(quiet.into(), rx.recv()).await {
+        log.take(s);
+    }
+    assert_eq!(log.distinct(), total);
+    assert_eq!(
+        log.records.len(),
+        total,
+        "a record read twice: {:?}",
+        log.changes
+    );
+    let mine: BTreeSet<i32> = log.owned[&1].clone();
+    let java_after_join: BTreeSet<i32> = log
+        .records
+        .iter()
+        .filter(|(n, _, o)| *n == 0 && *o >= PER_ROUND)
+        .map(|(_, p, _)| *p)
+        .collect();
+    assert!(
+        mine.is_disjoint(&java_after_join),
+        "one assignment: ours {mine:?}, java read {java_after_join:?}"
+    );
+    assert_eq!(
+        mine.len() + java_after_join.len(),
+        PARTITIONS as usize,
+        "java keeps the other half"
+    );
+    let ours_read = log.records.iter().filter(|(n, _, _)| *n == 1).count();
+    assert_eq!(
+        ours_read,
+        mine.len() * 2 * PER_ROUND as usize,
+        "we read rounds 2-3 of ours"
+    );
+    let _ = ours.send(());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+/// A static member (`group.instance.id`) under the consumer protocol
+/// leaves with epoch -2 on close; restarted with the same instance id
+/// within the session timeout it gets the same partitions back, and
+/// nothing is read twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_static_member_gets_its_partitions_back_after_a_restart() {
+    let topic = unique("ferro-kip848-static");
+    let group = unique("ferro-g848-static");
+    let id = create_topic(&topic, 4).await;
+    let config = |instance: &str| {
+        kip848_config(&group)
+            .set("group.instance.id", instance)
+            .expect("valid")
+    };
+    for p in 0..4 {
+        produce(&topic, id, p, &["a".to_string(), "b".to_string()]).await;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut log = Log::default();
+    let within = Duration::from_secs(60);
+    let one = member(1, config("static-1"), &topic, tx.clone());
+    let two = member(2, config("static-2"), &topic, tx.clone());
+    log.until(&mut rx, within, "2/2 and all read", |l| {
+        l.loads() == [2, 2] && l.distinct() >= 8
+    })
+    .await;
+    let before = log.owned[&1].clone();
+    let settled = log.changes.len();
+    let _ = one.send(());
+    // Away for longer than the heartbeat interval (5 s): a member that
+    // left for good would see its partitions handed to member 2 by now.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    for p in 0..4 {
+        produce(&topic, id, p, &["c".to_string()]).await;
+    }
+    // Back within the broker's session timeout (45 s): same instance id,
+    // same partitions, no rebalance for member 2.
+    let (tx3, mut rx3) = mpsc::unbounded_channel();
+    let mut again = Log::default();
+    let one = member(1, config("static-1"), &topic, tx3);
+    again
+        .until(&mut rx3, within, "back with its partitions", |l| {
+            l.owned.get(&1).is_some_and(|o| !o.is_empty())
+        })
+        .await;
+    assert_eq!(again.owned[&1], before, "the same partitions back");
+    again
+        .until(&mut rx3, within, "its new records read", |l| {
+            l.records.len() >= 2
+        })
+        .await;
+    log.until(&mut rx, within, "member 2's new records read", |l| {
+        l.distinct() >= 10
+    })
+    .await;
+    let quiet = Instant::now() + Duration::from_secs(2);
+    while let Ok(Some(s)) = tokio::time::timeout_at(quiet.into(), rx3.recv()).await {
+        again.take(s);
+    }
+    while let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+        log.take(s);
+    }
+    let mut all: Vec<(i32, i64)> = log
+        .records
+        .iter()
+        .chain(&again.records)
+        .map(|(_, p, o)| (*p, *o))
+        .collect();
+    all.sort();
+    let distinct: BTreeSet<(i32, i64)> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), 12, "{all:?}");
+    assert_eq!(all.len(), 12, "nothing read twice: {all:?}");
+    assert!(
+        log.changes[settled..].iter().all(|(n, _)| *n != 2),
+        "member 2's assignment did not move while member 1 was away: {:?}",
+        log.changes
+    );
+    for stop in [one, two] {
+        let _ = stop.send(());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+/// A regex subscription under the consumer protocol is sent to the broker
+/// (SubscribedTopicRegex, RE2/J, matched whole): a matching topic created
+/// after the member joined is assigned and read; one that does not match
+/// is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regex_subscription_picks_up_a_topic_created_later() {
+    let prefix = unique("ferro-kip848-re");
+    let group = unique("ferro-g848-re");
+    let first = format!("{prefix}-a");
+    let id = create_topic(&first, 2).await;
+    let other = unique("ferro-kip848-nomatch");
+    let other_id = create_topic(&other, 1).await;
+    produce(&other, other_id, 0, &["never".to_string()]).await;
+    for p in 0..2 {
+        produce(&first, id, p, &[format!("a{p}")]).await;
+    }
+    let mut c = Consumer::new(kip848_config(&group)).expect("consumer");
+    let pattern = format!("^{prefix}-.*");
+    c.subscribe(&[pattern.as_str()]).expect("subscribes");
+    let got = consume(&mut c, 2, Duration::from_secs(60)).await;
+    assert!(got.iter().all(|m| m.topic() == first), "{got:?}");
+    let second = format!("{prefix}-b");
+    let id2 = create_topic(&second, 1).await;
+    produce(&second, id2, 0, &["b0".to_string()]).await;
+    let got = consume(&mut c, 1, Duration::from_secs(90)).await;
+    assert_eq!(got[0].topic(), second);
+    assert_eq!(text(&got[0]), "b0");
+    assert!(
+        drain(&mut c, Duration::from_secs(1)).await.is_empty(),
+        "nothing from {other}"
+    );
+    let mut topics: Vec<String> = c.assignment().into_iter().map(|tp| tp.topic).collect();
+    topics.sort();
+    topics.dedup();
+    assert_eq!(topics, [first, second]);
+    c.close().await.expect("closes");
+}
