@@ -514,3 +514,164 @@ async fn a_regex_subscription_picks_up_a_topic_created_later() {
     assert_eq!(topics, [first, second]);
     c.close().await.expect("closes");
 }
+
+/// The consumer example (`examples/consumer.rs`): `cargo test` builds the
+/// examples beside the test binaries' `deps` directory.
+fn consumer_example() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
+    let path = dir.join("examples").join("consumer");
+    assert!(
+        path.exists(),
+        "{} is missing: run through `cargo test`, which builds the examples",
+        path.display()
+    );
+    path
+}
+
+/// Each partition's committed offset for `group`.
+async fn committed(checker: &Consumer, topic: &str, partitions: i32) -> Vec<Option<i64>> {
+    let tps: Vec<(&str, i32)> = (0..partitions).map(|p| (topic, p)).collect();
+    checker
+        .committed(&tps, Duration::from_secs(10))
+        .await
+        .expect("committed")
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect()
+}
+
+/// A member process killed with `kill -9` under the consumer protocol:
+/// the broker hands its partitions to the survivor once its session times
+/// out (45 s, the broker's default and minimum); nothing is lost, and the
+/// group's committed offsets never go back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_killed_with_sigkill_hands_its_partitions_over() {
+    use std::io::BufRead;
+    let topic = unique("ferro-kip848-kill");
+    let group = unique("ferro-g848-kill");
+    let partitions = 6;
+    let id = create_topic(&topic, partitions).await;
+    let value = |round: usize, p: i32, i: i64| format!("r{round}-p{p}-{i}");
+    for p in 0..partitions {
+        let values: Vec<String> = (0..PER_ROUND).map(|i| value(1, p, i)).collect();
+        produce(&topic, id, p, &values).await;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut log = Log::default();
+    let survivor = member(1, kip848_config(&group), &topic, tx.clone());
+    log.until(&mut rx, Duration::from_secs(60), "survivor owns all", |l| {
+        l.loads() == [6]
+    })
+    .await;
+
+    let mut victim = std::process::Command::new(consumer_example())
+        .args(["--bootstrap", &bootstrap(), "--topic", &topic])
+        .args([
+            "-X",
+            &format!("group.id={group}"),
+            "-X",
+            "group.protocol=consumer",
+        ])
+        .args([
+            "-X",
+            "enable.partition.eof=false",
+            "-X",
+            "auto.commit.interval.ms=100",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the example starts");
+    let (vtx, mut vrx) = mpsc::unbounded_channel::<String>();
+    let stdout = victim.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(v) = line.split("value=").nth(1) {
+                let _ = vtx.send(v.to_owned());
+            }
+        }
+    });
+    log.until(&mut rx, Duration::from_secs(60), "the victim took 3", |l| {
+        l.loads() == [3]
+    })
+    .await;
+    // Records for the victim's partitions too, then it dies mid-stream.
+    for p in 0..partitions {
+        let values: Vec<String> = (0..PER_ROUND).map(|i| value(2, p, i)).collect();
+        produce(&topic, id, p, &values).await;
+    }
+    let checker = Consumer::new(kip848_config(&group)).expect("consumer");
+    let mut last = committed(&checker, &topic, partitions).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    victim.kill().expect("SIGKILL");
+    let _ = victim.wait();
+
+    // Until the survivor owns everything again, committed offsets are
+    // watched: they never go back.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while log.loads() != [6] {
+        assert!(
+            Instant::now() < deadline,
+            "the partitions never moved: {:?}",
+            log.owned
+        );
+        while let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
+            log.take(s);
+        }
+        let now = committed(&checker, &topic, partitions).await;
+        for (p, (before, after)) in last.iter().zip(&now).enumerate() {
+            assert!(
+                after >= before,
+                "partition {p}: committed went from {before:?} to {after:?}"
+            );
+        }
+        last = now;
+    }
+    let want: HashSet<String> = (1..=2)
+        .flat_map(|r| {
+            (0..partitions).flat_map(move |p| (0..PER_ROUND).map(move |i| value(r, p, i)))
+        })
+        .collect();
+    // Every record read by the victim before it died, or by the survivor
+    // (from the victim's last commit on).
+    let mut read: HashSet<String> = HashSet::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        while let Ok(v) = vrx.try_recv() {
+            read.insert(v);
+        }
+        for (_, p, o) in &log.records {
+            let (round, i) = if *o < PER_ROUND {
+                (1, *o)
+            } else {
+                (2, *o - PER_ROUND)
+            };
+            read.insert(value(round, *p, i));
+        }
+        if want.is_subset(&read) || Instant::now() > deadline {
+            break;
+        }
+        while let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
+            log.take(s);
+        }
+    }
+    let lost: Vec<&String> = want.difference(&read).collect();
+    assert!(lost.is_empty(), "lost: {lost:?}");
+    let _ = survivor.send(());
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = committed(&checker, &topic, partitions).await;
+        if now.iter().all(|o| *o == Some(2 * PER_ROUND)) {
+            break;
+        }
+        assert!(Instant::now() < end, "final committed offsets {now:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
