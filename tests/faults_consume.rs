@@ -433,3 +433,29 @@ async fn find_coordinator_unavailable_at_first_still_joins() {
     assert_consumed_once(&all, 0..30);
     within("close", c.close()).await.expect("close");
 }
+
+/// STALE_MEMBER_EPOCH on OffsetCommit (KIP-848: the commit carried an
+/// epoch the member's heartbeat has since moved past) is retried with the
+/// member's current epoch, as the Java client does, rather than failing
+/// the commit.
+#[tokio::test]
+async fn a_commit_refused_for_a_stale_member_epoch_is_retried() {
+    let topic = unique("k848-stale");
+    let group = unique("k848-stale-group");
+    let cluster = mock_with_topic(1, &topic, 1).await;
+    produce(&cluster, &topic, 0..10, 1).await;
+    let mut c = group_consumer(&cluster, &group, &topic);
+    let all = consume(&mut [&mut c], 10, Duration::ZERO).await;
+    assert_consumed_once(&all, 0..10);
+    cluster.push_request_errors(ApiKey::OffsetCommit, &[ErrorCode::StaleMemberEpoch; 2]);
+    within("commit", c.commit())
+        .await
+        .expect("retried until it went through");
+    let committed = within(
+        "committed",
+        c.committed(&[(&topic, 0)], Duration::from_secs(5)),
+    )
+    .await
+    .expect("committed");
+    assert_eq!(committed[0].1, Some(10));
+}

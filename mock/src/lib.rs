@@ -42,6 +42,8 @@ mod sasl;
 mod state;
 mod txn;
 
+pub use api::SERVED as SERVED_APIS;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

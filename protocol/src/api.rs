@@ -51,6 +51,10 @@ pub enum ApiKey {
     DescribeTransactions = 65,
     /// ListTransactions (66).
     ListTransactions = 66,
+    /// ConsumerGroupHeartbeat (68).
+    ConsumerGroupHeartbeat = 68,
+    /// ConsumerGroupDescribe (69).
+    ConsumerGroupDescribe = 69,
 }
 
 impl ApiKey {

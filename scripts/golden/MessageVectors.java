@@ -31,7 +31,7 @@ public class MessageVectors {
         "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "OffsetCommit", "OffsetFetch",
         "InitProducerId", "CreateTopics", "DeleteTopics", "SaslHandshake", "SaslAuthenticate",
         "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
-        "DescribeTransactions", "ListTransactions",
+        "DescribeTransactions", "ListTransactions", "ConsumerGroupHeartbeat", "ConsumerGroupDescribe",
     };
     static int counter = 0;
     static final ObjectMapper MAPPER = new ObjectMapper();

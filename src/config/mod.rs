@@ -37,7 +37,8 @@ pub use debug::DebugContext;
 pub use oauthbearer::{OAuthBearerToken, TokenFuture, TokenProvider};
 pub use ssl::{RustlsConfig, SslConfig};
 pub use types::{
-    Acks, AutoOffsetReset, Compression, IsolationLevel, Partitioner, SecurityProtocol,
+    Acks, AutoOffsetReset, Compression, GroupProtocol, IsolationLevel, Partitioner,
+    SecurityProtocol,
 };
 
 /// A configuration error: which property, which value, and why.
@@ -63,6 +64,15 @@ pub enum ConfigError {
     /// Properties that do not fit together, or one that is required.
     #[error("{0}")]
     Conflict(String),
+    /// A setting the broker owns under `group.protocol=consumer` (KIP-848),
+    /// set by the application anyway: refused, as librdkafka does.
+    #[error("{name} is not allowed with group.protocol=consumer: the broker decides it ({broker_setting}); remove it or use group.protocol=classic")]
+    BrokerOwned {
+        /// The property set.
+        name: &'static str,
+        /// The broker (or group) setting that governs it instead.
+        broker_setting: &'static str,
+    },
 }
 
 /// Every setting of the client. Fields keep librdkafka's defaults.
@@ -174,6 +184,12 @@ pub struct ClientConfig {
     pub max_poll_interval: Duration,
     /// `partition.assignment.strategy`, in preference order.
     pub partition_assignment_strategy: Vec<String>,
+    /// `group.protocol`: `classic` (the default) or `consumer` (KIP-848).
+    pub group_protocol: GroupProtocol,
+    /// `group.remote.assignor`: the broker-side assignor asked for under
+    /// `group.protocol=consumer` (`uniform`, `range`), or `None` for the
+    /// broker's default.
+    pub group_remote_assignor: Option<String>,
     /// `fetch.min.bytes`.
     pub fetch_min_bytes: i32,
     /// `fetch.wait.max.ms` (`fetch.max.wait.ms`).
@@ -259,6 +275,8 @@ impl Default for ClientConfig {
             heartbeat_interval: Duration::from_millis(3_000),
             max_poll_interval: Duration::from_millis(300_000),
             partition_assignment_strategy: vec!["range".into(), "roundrobin".into()],
+            group_protocol: GroupProtocol::Classic,
+            group_remote_assignor: None,
             fetch_min_bytes: 1,
             fetch_wait_max: Duration::from_millis(500),
             fetch_max_bytes: 52_428_800,
@@ -513,6 +531,34 @@ impl ClientConfig {
                     "enable.idempotence=true allows at most 5 max.in.flight.requests.per.connection, not {}",
                     self.max_in_flight
                 )));
+            }
+        }
+        if self.group_protocol == GroupProtocol::Consumer {
+            // The broker owns these under KIP-848; a value other than the
+            // default was set by the application and would be ignored.
+            let default = Self::default();
+            let owned = [
+                (
+                    self.session_timeout != default.session_timeout,
+                    "session.timeout.ms",
+                    "group.consumer.session.timeout.ms",
+                ),
+                (
+                    self.heartbeat_interval != default.heartbeat_interval,
+                    "heartbeat.interval.ms",
+                    "group.consumer.heartbeat.interval.ms",
+                ),
+                (
+                    self.partition_assignment_strategy != default.partition_assignment_strategy,
+                    "partition.assignment.strategy",
+                    "group.remote.assignor and the broker's group.consumer.assignors",
+                ),
+            ];
+            if let Some((_, name, broker_setting)) = owned.into_iter().find(|(set, ..)| *set) {
+                return Err(ConfigError::BrokerOwned {
+                    name,
+                    broker_setting,
+                });
             }
         }
         if self.heartbeat_interval >= self.session_timeout {

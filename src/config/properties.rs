@@ -159,6 +159,11 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
             }
             c.partition_assignment_strategy = strategies;
         }
+        "group.protocol" => c.group_protocol = parsed(value, invalid)?,
+        "group.remote.assignor" => {
+            let v = value.trim();
+            c.group_remote_assignor = (!v.is_empty()).then(|| v.to_owned());
+        }
         "fetch.min.bytes" => c.fetch_min_bytes = int32(1)?,
         "fetch.wait.max.ms" | "fetch.max.wait.ms" => c.fetch_wait_max = ms()?,
         "fetch.max.bytes" => c.fetch_max_bytes = int32(1)?,
@@ -285,6 +290,39 @@ mod tests {
             }
             other => panic!("expected InvalidValue, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn group_protocol_consumer_refuses_what_the_broker_owns() {
+        let base = [("bootstrap.servers", "a:1"), ("group.protocol", "consumer")];
+        let c = ClientConfig::from_properties(base).expect("parses");
+        assert_eq!(c.group_protocol, super::super::GroupProtocol::Consumer);
+        c.validate().expect("defaults are fine");
+        for (name, value) in [
+            ("session.timeout.ms", "10000"),
+            ("heartbeat.interval.ms", "1000"),
+            ("partition.assignment.strategy", "cooperative-sticky"),
+        ] {
+            let c = ClientConfig::from_properties(base)
+                .and_then(|c| c.set(name, value))
+                .expect("parses");
+            let err = c.validate().expect_err("refused");
+            assert!(
+                matches!(&err, ConfigError::BrokerOwned { name: n, .. } if *n == name),
+                "{err}"
+            );
+            assert!(err.to_string().contains("group.protocol=classic"), "{err}");
+            // The same settings are the application's under classic.
+            c.set("group.protocol", "classic")
+                .expect("parses")
+                .validate()
+                .expect("classic accepts them");
+        }
+        let c = ClientConfig::from_properties(base)
+            .and_then(|c| c.set("group.remote.assignor", "uniform"))
+            .expect("parses");
+        assert_eq!(c.group_remote_assignor.as_deref(), Some("uniform"));
+        assert!(ClientConfig::new().set("group.protocol", "modern").is_err());
     }
 
     #[test]

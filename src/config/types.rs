@@ -146,3 +146,16 @@ setting! {
         SaslSsl = "sasl_ssl",
     }
 }
+
+setting! {
+    /// `group.protocol`: which consumer group protocol a subscribing
+    /// consumer speaks.
+    GroupProtocol, "classic or consumer" {
+        /// JoinGroup/SyncGroup/Heartbeat, assignment by the group leader
+        /// (the default, as in librdkafka and the Java client).
+        Classic = "classic",
+        /// KIP-848: ConsumerGroupHeartbeat, assignment by the broker,
+        /// incremental rebalances without stopping the group (Kafka 4.0+).
+        Consumer = "consumer",
+    }
+}

@@ -108,6 +108,16 @@ pub enum ConsumerError {
         #[source]
         source: KafkaError,
     },
+    /// `group.protocol=consumer`, but the group coordinator does not speak
+    /// the KIP-848 protocol (ConsumerGroupHeartbeat, API key 68): Kafka
+    /// before 4.0, a broker with it disabled, or Redpanda. Not retriable.
+    #[error("group {group_id:?}: the broker {detail}; it does not support group.protocol=consumer (KIP-848, ConsumerGroupHeartbeat): use group.protocol=classic")]
+    GroupProtocolUnsupported {
+        /// The group.
+        group_id: String,
+        /// What the broker said (no API key 68, or UNSUPPORTED_VERSION).
+        detail: String,
+    },
     /// A client error (network, configuration, closed consumer...).
     #[error(transparent)]
     Client(#[from] Error),
@@ -127,6 +137,7 @@ impl ConsumerError {
             }
             ConsumerError::UnknownTopic { .. } => Some(ErrorCode::UnknownTopicOrPartition),
             ConsumerError::CorruptBatch { .. } => Some(ErrorCode::CorruptMessage),
+            ConsumerError::GroupProtocolUnsupported { .. } => Some(ErrorCode::UnsupportedVersion),
             ConsumerError::Client(e) => e.kafka_code(),
             _ => None,
         }
@@ -144,7 +155,9 @@ impl ConsumerError {
                 source.is_retriable()
             }
             ConsumerError::Client(e) => e.is_retriable(),
-            ConsumerError::NoOffset { .. } | ConsumerError::CorruptBatch { .. } => false,
+            ConsumerError::NoOffset { .. }
+            | ConsumerError::CorruptBatch { .. }
+            | ConsumerError::GroupProtocolUnsupported { .. } => false,
         }
     }
 

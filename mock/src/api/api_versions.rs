@@ -1,5 +1,5 @@
-//! ApiVersions: every API and version range the protocol crate speaks,
-//! which is what the mock serves. The version check happens before
+//! ApiVersions: every API the mock serves (its table in `api/mod.rs`),
+//! with the version ranges the protocol crate speaks. The version check happens before
 //! decoding: see the broker loop, which also answers a too-new
 //! ApiVersions with [`super::error_response`] in v0.
 
@@ -12,10 +12,11 @@ use ferrokafka_protocol::{ErrorCode, SUPPORTED_APIS};
 use super::Call;
 use crate::state::ClusterState;
 
-/// Every API and version range the protocol crate speaks.
+/// Every API the mock serves, with the versions the protocol crate speaks.
 fn api_keys() -> Vec<ApiVersion> {
     SUPPORTED_APIS
         .iter()
+        .filter(|s| super::SERVED.contains(&s.api_key))
         .map(|s| ApiVersion {
             api_key: s.api_key as i16,
             min_version: s.min_version,

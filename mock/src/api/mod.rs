@@ -94,6 +94,11 @@ pub(crate) async fn dispatch(call: &Call<'_>, request: &RequestBody) -> Outcome 
 /// API are found the same way.
 macro_rules! apis {
     ($($variant:ident => $api:ident,)*) => {
+        /// The APIs the mock serves: ApiVersions advertises these only,
+        /// as a broker advertises what it answers.
+        pub const SERVED: &[ferrokafka_protocol::ApiKey] =
+            &[$(ferrokafka_protocol::ApiKey::$variant,)*];
+
         /// The API's handler's response; `None` for an API the mock does
         /// not serve.
         async fn handle(call: &Call<'_>, request: &RequestBody) -> Option<ResponseBody> {

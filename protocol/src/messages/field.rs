@@ -221,6 +221,49 @@ impl Field for Bytes {
     }
 }
 
+/// A struct declared with `kafka_struct!`, which may then stand in a
+/// nullable field as `Option<T>`.
+#[doc(hidden)]
+pub trait Struct: Field {}
+
+/// A nullable struct: one signed byte, -1 for null and 1 for a struct that
+/// follows (Kafka's encoding in every version).
+impl<T: Struct> Field for Option<T> {
+    fn read(
+        buf: &mut Bytes,
+        version: i16,
+        flexible: bool,
+        what: &'static str,
+    ) -> DecodeResult<Self> {
+        if read_i8(buf, what)? < 0 {
+            return Ok(None);
+        }
+        T::read(buf, version, flexible, what).map(Some)
+    }
+    fn write_with<S: Sink>(
+        &self,
+        buf: &mut BytesMut,
+        version: i16,
+        flexible: bool,
+        what: &'static str,
+        sink: &mut S,
+    ) -> EncodeResult {
+        match self {
+            None => {
+                buf.put_i8(-1);
+                Ok(())
+            }
+            Some(inner) => {
+                buf.put_i8(1);
+                inner.write_with(buf, version, flexible, what, sink)
+            }
+        }
+    }
+    fn is_null(&self) -> bool {
+        self.is_none()
+    }
+}
+
 impl<T: Field> Field for Option<Vec<T>> {
     fn read(
         buf: &mut Bytes,

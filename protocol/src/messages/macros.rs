@@ -258,6 +258,8 @@ macro_rules! kafka_struct {
                 Ok(())
             }
         }
+
+        impl $crate::messages::field::Struct for $name {}
     };
 }
 

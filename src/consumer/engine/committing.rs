@@ -3,13 +3,19 @@
 
 use std::collections::HashMap;
 
+use ferrokafka_protocol::ErrorCode;
 use tokio::sync::oneshot;
-use tracing::warn;
+use tracing::{debug, warn};
 
 use super::{no_group_id, Engine, Event, Internal};
 use crate::consumer::offsets::{self, Committer};
 use crate::consumer::Tp;
 use crate::error::Result;
+
+/// How many times a commit refused with STALE_MEMBER_EPOCH is tried again
+/// (each after `retry.backoff.ms` times its number, with the member epoch
+/// of that moment).
+const STALE_EPOCH_RETRIES: u32 = 5;
 
 /// A commit waiting for the one in flight.
 #[derive(Debug)]
@@ -20,6 +26,15 @@ pub(super) struct QueuedCommit {
     metadata: HashMap<Tp, String>,
     revoke: bool,
     reply: Option<oneshot::Sender<Result<()>>>,
+    /// Tries so far refused with STALE_MEMBER_EPOCH.
+    stale: u32,
+}
+
+/// A finished commit: what it was, and how it went.
+#[derive(Debug)]
+pub(crate) struct CommitDone {
+    commit: QueuedCommit,
+    result: Result<i32>,
 }
 
 impl Engine {
@@ -49,6 +64,7 @@ impl Engine {
             metadata,
             revoke,
             reply,
+            stale: 0,
         });
         self.start_next_commit();
     }
@@ -62,19 +78,14 @@ impl Engine {
         if self.committing {
             return;
         }
-        let Some(QueuedCommit {
-            offsets,
-            metadata,
-            revoke,
-            reply,
-        }) = self.commits.pop_front()
-        else {
+        let Some(commit) = self.commits.pop_front() else {
             return;
         };
         self.committing = true;
         // Who commits is decided now, not when queued: a revoke's commit
         // must carry the generation the partitions were owned in, which
-        // the membership keeps until the commit is done (it waits).
+        // the membership keeps until the commit is done (it waits); a
+        // retry after STALE_MEMBER_EPOCH carries the epoch of now.
         let (generation_id, member_id) = match &self.membership {
             Some(m) => (m.generation_id(), m.member_id().to_owned()),
             None => (-1, String::new()),
@@ -89,36 +100,57 @@ impl Engine {
         let coordinator = self.coordinator;
         let backoff = self.config.retry_backoff;
         let tx = self.internal_tx.clone();
-        let unanswered = if reply.is_none() && !revoke {
-            offsets.clone()
-        } else {
-            Vec::new()
-        };
         tokio::spawn(async move {
+            if commit.stale > 0 {
+                tokio::time::sleep(backoff * commit.stale).await;
+            }
             let result =
-                offsets::commit(&cluster, coordinator, &who, &offsets, &metadata, backoff).await;
-            let _ = tx.send(Internal::CommitDone {
-                revoke,
+                offsets::commit(
+                &cluster,
+                coordinator,
+                &who,
+                &commit.offsets,
+                &commit.metadata,
+                backoff,
+            )
+            .await;
+            let _ = tx.send(Internal::CommitDone(Box::new(CommitDone {
+                commit,
                 result,
-                reply,
-                unanswered,
-                offsets,
-            });
+            })));
         });
     }
 
-    pub(super) fn on_commit_done(
-        &mut self,
-        revoke: bool,
-        result: Result<i32>,
-        reply: Option<oneshot::Sender<Result<()>>>,
-        unanswered: Vec<(Tp, i64)>,
-    ) {
-        if result.is_err() && !unanswered.is_empty() {
+    pub(super) fn on_commit_done(&mut self, done: CommitDone) {
+        let CommitDone { mut commit, result } = done;
+        self.committing = false;
+        if let Err(e) = &result {
+            if e.kafka_code() == Some(ErrorCode::StaleMemberEpoch)
+                && commit.stale < STALE_EPOCH_RETRIES
+            {
+                // KIP-848: the member's heartbeat moved its epoch past the
+                // one this commit carried; try again with the new one.
+                debug!(error = %e, "commit with a stale member epoch: retrying");
+                commit.stale += 1;
+                self.commits.push_front(commit);
+                self.start_next_commit();
+                return;
+            }
+        }
+        let QueuedCommit {
+            offsets,
+            revoke,
+            reply,
+            ..
+        } = commit;
+        if result.is_ok() {
+            self.stats.committed(&offsets);
+        }
+        if result.is_err() && reply.is_none() && !revoke {
             // A rebalance can refuse commits for a moment
             // (REBALANCE_IN_PROGRESS); the next auto commit
             // retries these rather than waiting for new records.
-            let _ = self.events.send(Event::CommitFailed(unanswered));
+            let _ = self.events.send(Event::CommitFailed(offsets));
         }
         match &result {
             Ok(node) => self.coordinator = Some(*node),
@@ -135,7 +167,6 @@ impl Engine {
         if let Some(reply) = reply {
             let _ = reply.send(result.map(|_| ()));
         }
-        self.committing = false;
         self.start_next_commit();
     }
 }

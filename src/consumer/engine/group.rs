@@ -12,15 +12,22 @@ use ferrokafka_protocol::messages::join_group::JoinGroupRequestProtocol;
 use ferrokafka_protocol::messages::leave_group::MemberIdentity;
 use ferrokafka_protocol::messages::sync_group::SyncGroupRequestAssignment;
 use ferrokafka_protocol::messages::{
-    HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, SyncGroupRequest,
+    ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, HeartbeatRequest,
+    JoinGroupRequest, LeaveGroupRequest, MetadataRequest, SyncGroupRequest,
 };
-use ferrokafka_protocol::{ErrorCode, KafkaError, Request};
+use ferrokafka_protocol::{ApiKey, ErrorCode, KafkaError, Request, Uuid};
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 
 use super::{Engine, Event, Hold, Internal, Spec};
 use crate::cluster::Cluster;
-use crate::consumer::group::membership::{GroupEvent, GroupRequest, JoinOutcome, Membership};
+use crate::config::{ClientConfig, GroupProtocol};
+use crate::consumer::group::assignor::Assignor;
+use crate::consumer::group::consumer_member::{ConsumerMember, ConsumerMemberConfig};
+use crate::consumer::group::member::GroupMember;
+use crate::consumer::group::membership::{
+    GroupEvent, GroupRequest, JoinOutcome, Membership, MembershipConfig,
+};
 use crate::consumer::offsets::find_coordinator;
 use crate::consumer::{ConsumerError, Tp};
 use crate::error::{Error, Result};
@@ -34,6 +41,10 @@ pub(super) enum GroupReply {
     Heartbeat(i16),
     Leave(i16),
     Metadata(HashMap<String, i32>),
+    ConsumerHeartbeat(ConsumerGroupHeartbeatResponse),
+    TopicNames(HashMap<Uuid, String>),
+    /// The coordinator does not speak ConsumerGroupHeartbeat (as needed).
+    Unsupported(String),
     Failed(Error),
 }
 
@@ -78,8 +89,78 @@ impl GroupCtx {
         result
     }
 
+    /// KIP-848's heartbeat, at the highest version both sides speak; a
+    /// broker without key 68 (or without v1 for a topic regex) is
+    /// [`GroupReply::Unsupported`].
+    async fn consumer_heartbeat(&self, request: &ConsumerGroupHeartbeatRequest) -> GroupReply {
+        let Some(node) = self.coordinator else {
+            return GroupReply::Failed(Error::kafka(
+                format!("group {}", self.group_id),
+                ErrorCode::CoordinatorNotAvailable.code(),
+            ));
+        };
+        let cluster = self.cluster.coordinator_lane();
+        let conn = match cluster.broker(node).await {
+            Ok(c) => c,
+            Err(e) => return GroupReply::Failed(e),
+        };
+        let version = match conn.version_for(ApiKey::ConsumerGroupHeartbeat) {
+            Ok(v) => v,
+            Err(e @ Error::UnsupportedApi { .. }) => return GroupReply::Unsupported(e.to_string()),
+            Err(e) => return GroupReply::Failed(e),
+        };
+        if version < 1 && request.subscribed_topic_regex.is_some() {
+            return GroupReply::Unsupported(format!(
+                "node {node} speaks ConsumerGroupHeartbeat v0 only, which has no topic regex"
+            ));
+        }
+        let result = conn.send_version(request, version).await;
+        if let Err(e) = &result {
+            cluster.connection_failed(&conn, e);
+        }
+        match result {
+            Ok(r) => GroupReply::ConsumerHeartbeat(r),
+            Err(e) => GroupReply::Failed(e),
+        }
+    }
+
+    /// Topic names for ids: from the client's metadata (refreshed), else
+    /// from a metadata request for every topic (a regex subscription's
+    /// topics are not among the client's).
+    async fn topic_names(&self, ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>> {
+        let snapshot = self.cluster.refresh().await?;
+        let mut names: HashMap<Uuid, String> = snapshot
+            .topics()
+            .filter(|t| ids.contains(&t.topic_id))
+            .map(|t| (t.topic_id, t.name.clone()))
+            .collect();
+        if names.len() < ids.len() {
+            let all = self
+                .cluster
+                .send_to_any(&MetadataRequest {
+                    topics: None,
+                    allow_auto_topic_creation: false,
+                    ..Default::default()
+                })
+                .await?;
+            for t in all.topics {
+                if let Some(name) = t.name.filter(|_| ids.contains(&t.topic_id)) {
+                    names.insert(t.topic_id, name);
+                }
+            }
+            self.cluster.add_topics(names.values());
+        }
+        Ok(names)
+    }
+
     async fn run(self, request: GroupRequest) -> GroupReply {
         let result = match request {
+            GroupRequest::ConsumerHeartbeat(request) => {
+                return self.consumer_heartbeat(&request).await
+            }
+            GroupRequest::ResolveTopicIds(ids) => {
+                self.topic_names(ids).await.map(GroupReply::TopicNames)
+            }
             GroupRequest::FindCoordinator => {
                 return GroupReply::Coordinator(
                     find_coordinator(&self.cluster.coordinator_lane(), &self.group_id).await,
@@ -295,6 +376,30 @@ impl Engine {
             GroupReply::Heartbeat(code) => m.on_heartbeat(code, now),
             GroupReply::Leave(code) => m.on_leave(code),
             GroupReply::Metadata(counts) => m.on_metadata(&counts),
+            GroupReply::ConsumerHeartbeat(r) => {
+                if r.error_code != 0 {
+                    debug!(code = r.error_code, message = ?r.error_message, "ConsumerGroupHeartbeat error");
+                    if ErrorCode::from_code(r.error_code).is_coordinator_error() {
+                        self.coordinator = None;
+                    }
+                }
+                m.on_consumer_heartbeat(r, now)
+            }
+            GroupReply::TopicNames(names) => m.on_topic_names(names, now),
+            GroupReply::Unsupported(detail) => {
+                warn!(%detail, "group.protocol=consumer is not supported by the coordinator");
+                let _ = self
+                    .events
+                    .send(Event::Error(ConsumerError::GroupProtocolUnsupported {
+                        group_id: self.config.group_id.clone().unwrap_or_default(),
+                        detail,
+                    }));
+                self.membership = None;
+                if let Some(reply) = self.closing.take() {
+                    let _ = reply.send(());
+                    self.done = true;
+                }
+            }
             GroupReply::Failed(e) => {
                 debug!(error = %e, "group request failed");
                 self.coordinator = None;
@@ -364,6 +469,18 @@ impl Engine {
                     self.done = true;
                 }
             }
+            GroupEvent::ConsumerProtocolUnsupported => {
+                let _ = self
+                    .events
+                    .send(Event::Error(ConsumerError::GroupProtocolUnsupported {
+                        group_id: self.config.group_id.clone().unwrap_or_default(),
+                        detail: "answered ConsumerGroupHeartbeat with UNSUPPORTED_VERSION".into(),
+                    }));
+                if let Some(reply) = self.closing.take() {
+                    let _ = reply.send(());
+                    self.done = true;
+                }
+            }
             GroupEvent::Left => {
                 info!("left the group");
                 if let Some(reply) = self.closing.take() {
@@ -389,7 +506,7 @@ impl Engine {
 /// The membership's events, with "poll interval exceeded" after the
 /// partitions it lost: the application learns of the error with its
 /// assignment already emptied.
-fn take_events(m: &mut Membership) -> Vec<GroupEvent> {
+fn take_events(m: &mut GroupMember) -> Vec<GroupEvent> {
     let mut events: Vec<GroupEvent> = std::iter::from_fn(|| m.poll_event()).collect();
     events.sort_by_key(|e| matches!(e, GroupEvent::PollIntervalExceeded));
     events
@@ -417,4 +534,43 @@ fn rebalance_wait(config: &crate::config::ClientConfig) -> Duration {
 
 fn millis_i32(d: std::time::Duration) -> i32 {
     i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
+}
+
+/// The member `group.protocol` asks for.
+pub(super) fn new_member(config: &ClientConfig, now: Instant) -> GroupMember {
+    match config.group_protocol {
+        GroupProtocol::Consumer => GroupMember::Consumer(ConsumerMember::new(
+            ConsumerMemberConfig {
+                group_id: config.group_id.clone().unwrap_or_default(),
+                group_instance_id: config.group_instance_id.clone(),
+                rack_id: None,
+                server_assignor: config.group_remote_assignor.clone(),
+                max_poll_interval: config.max_poll_interval,
+                retry_backoff: config.retry_backoff,
+            },
+            now,
+        )),
+        _ => GroupMember::Classic(Membership::new(membership_config(config), now)),
+    }
+}
+
+fn membership_config(config: &ClientConfig) -> MembershipConfig {
+    let assignors: Vec<Assignor> = config
+        .partition_assignment_strategy
+        .iter()
+        .filter_map(|name| Assignor::from_name(name))
+        .collect();
+    MembershipConfig {
+        group_id: config.group_id.clone().unwrap_or_default(),
+        group_instance_id: config.group_instance_id.clone(),
+        session_timeout: config.session_timeout,
+        max_poll_interval: config.max_poll_interval,
+        heartbeat_interval: config.heartbeat_interval,
+        retry_backoff: config.retry_backoff,
+        assignors: if assignors.is_empty() {
+            vec![Assignor::Range]
+        } else {
+            assignors
+        },
+    }
 }

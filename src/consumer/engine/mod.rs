@@ -33,8 +33,7 @@ use tracing::warn;
 use self::committing::QueuedCommit;
 use self::group::GroupReply;
 use super::fetch::{FetchReply, FetchSession, FetchTarget, PartitionRecords};
-use super::group::assignor::Assignor;
-use super::group::membership::{Membership, MembershipConfig};
+use super::group::member::GroupMember;
 use super::offsets;
 use super::{ConsumerError, Tp};
 use crate::cluster::{Cluster, ClusterMetadata};
@@ -160,16 +159,7 @@ enum Internal {
         targets: Vec<FetchTarget>,
         result: Result<FetchReply>,
     },
-    CommitDone {
-        revoke: bool,
-        result: Result<i32>,
-        reply: Option<oneshot::Sender<Result<()>>>,
-        /// For a commit nobody waits on (auto commit): what it tried, so
-        /// the handle can try again after a failure.
-        unanswered: Vec<(Tp, i64)>,
-        /// What it committed, for the statistics.
-        offsets: Vec<(Tp, i64)>,
-    },
+    CommitDone(Box<committing::CommitDone>),
     MetadataRefreshed,
     TopicsChecked(Vec<String>),
     /// Look these up again (after a retriable failure and a backoff).
@@ -224,7 +214,7 @@ pub(crate) struct Engine {
     data: mpsc::UnboundedSender<Fetched>,
     internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
-    membership: Option<Membership>,
+    membership: Option<GroupMember>,
     coordinator: Option<i32>,
     group_in_flight: bool,
     hold: Option<Hold>,
@@ -598,18 +588,7 @@ impl Engine {
                 targets,
                 result,
             } => self.on_fetched(node, targets, result, now),
-            Internal::CommitDone {
-                revoke,
-                result,
-                reply,
-                unanswered,
-                offsets,
-            } => {
-                if result.is_ok() {
-                    self.stats.committed(&offsets);
-                }
-                self.on_commit_done(revoke, result, reply, unanswered)
-            }
+            Internal::CommitDone(done) => self.on_commit_done(*done),
             Internal::MetadataRefreshed => {
                 self.refreshing = false;
                 self.report_unknown_topics();
@@ -706,27 +685,6 @@ impl Engine {
                 let _ = tx.send(Internal::TopicsChecked(unknown));
             }
         });
-    }
-}
-
-fn membership_config(config: &ClientConfig) -> MembershipConfig {
-    let assignors: Vec<Assignor> = config
-        .partition_assignment_strategy
-        .iter()
-        .filter_map(|name| Assignor::from_name(name))
-        .collect();
-    MembershipConfig {
-        group_id: config.group_id.clone().unwrap_or_default(),
-        group_instance_id: config.group_instance_id.clone(),
-        session_timeout: config.session_timeout,
-        max_poll_interval: config.max_poll_interval,
-        heartbeat_interval: config.heartbeat_interval,
-        retry_backoff: config.retry_backoff,
-        assignors: if assignors.is_empty() {
-            vec![Assignor::Range]
-        } else {
-            assignors
-        },
     }
 }
 

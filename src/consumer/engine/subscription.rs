@@ -11,9 +11,10 @@ use std::collections::BTreeSet;
 use regex::Regex;
 use tokio::time::Instant;
 
-use super::{membership_config, Engine, Spec};
+use super::{Engine, Spec};
 use crate::cluster::ClusterMetadata;
-use crate::consumer::group::membership::Membership;
+use crate::config::GroupProtocol;
+use super::group;
 use crate::consumer::Tp;
 
 /// A subscription with patterns: its plain names, its patterns, and the
@@ -75,11 +76,18 @@ impl Engine {
         if !names.is_empty() {
             self.check_topics(names.clone());
         }
+        if self.config.group_protocol == GroupProtocol::Consumer {
+            // Under KIP-848 a `^` entry is a pattern the broker matches.
+            self.membership
+                .get_or_insert_with(|| group::new_member(&self.config, now))
+                .subscribe(topics, now);
+            return;
+        }
         self.patterns = Patterns::new(&topics);
         self.cluster.set_all_topics(self.patterns.is_some());
         let m = self
             .membership
-            .get_or_insert_with(|| Membership::new(membership_config(&self.config), now));
+            .get_or_insert_with(|| group::new_member(&self.config, now));
         match &mut self.patterns {
             None => m.subscribe(topics, now),
             Some(p) => {

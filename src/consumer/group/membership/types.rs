@@ -70,6 +70,11 @@ pub enum GroupRequest {
         /// The topics.
         topics: Vec<String>,
     },
+    /// KIP-848: a ConsumerGroupHeartbeat, as the member built it.
+    ConsumerHeartbeat(Box<ferrokafka_protocol::messages::ConsumerGroupHeartbeatRequest>),
+    /// KIP-848: the names of these topic ids are needed (from metadata);
+    /// answer with `ConsumerMember::on_topic_names`.
+    ResolveTopicIds(Vec<ferrokafka_protocol::Uuid>),
 }
 
 /// What the application learns.
@@ -91,6 +96,10 @@ pub enum GroupEvent {
     Fatal(i16),
     /// The member left the group after `close`.
     Left,
+    /// `group.protocol=consumer`, and the coordinator does not speak
+    /// ConsumerGroupHeartbeat (Kafka before 4.0, or the protocol is
+    /// disabled on the broker).
+    ConsumerProtocolUnsupported,
 }
 
 /// The JoinGroup response, as the membership needs it.
