@@ -316,6 +316,12 @@ async fn send(
     correlation_id: i32,
     response: &ResponseBody,
 ) -> Result<(), Close> {
+    // Kafka answers an ApiVersions it refuses as UNSUPPORTED_VERSION in
+    // version 0 (the one version every client reads), naming its range.
+    let version = match response {
+        ResponseBody::ApiVersions(r) if r.error_code == ErrorCode::UnsupportedVersion.code() => 0,
+        _ => version,
+    };
     let frame = encode_response(api, version, correlation_id, response)
         .map_err(|e| Close::Garbage(format!("mock could not encode {api:?} v{version}: {e}")))?;
     let rtt = shared.lock().faults.rtt(broker);

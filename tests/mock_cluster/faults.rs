@@ -124,7 +124,10 @@ async fn an_injected_unsupported_version_on_api_versions_is_answered_in_v0() {
         .filter(|r| r.api_key == ApiKey::ApiVersions)
         .map(|r| r.api_version)
         .collect();
-    assert_eq!(asked, vec![4, 0, 4], "the client fell back to v0, then up");
+    // The refusal comes in v0 (as Kafka's does) and names v4, the version
+    // it just refused: the client asks once more, at v0, and never again
+    // (a pre-3.9 SASL listener takes one ApiVersions before SASL).
+    assert_eq!(asked, vec![4, 0], "one more ask, at v0");
     assert_eq!(conn.version_for(ApiKey::Fetch).expect("negotiated"), 18);
 }
 
