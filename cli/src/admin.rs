@@ -1,0 +1,440 @@
+//! The admin subcommands (`ferrokafka topic ...`, `watermarks`, `offsets`,
+//! `group lag`): clap arguments, a table by default, `--output json` for
+//! machines; a failure is one line naming the resource and exit code 1.
+
+use std::time::Duration;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use ferrokafka::admin::{Admin, NewTopic};
+use ferrokafka::config::ClientConfig;
+use ferrokafka::consumer::Consumer;
+use ferrokafka::protocol::ErrorCode;
+use serde_json::json;
+
+use crate::kcat::metadata::{cluster, err2str, fetch_metadata, list_offsets};
+
+/// The subcommand words that select this interface instead of kcat's.
+pub(crate) const WORDS: &[&str] = &["topic", "watermarks", "offsets", "group", "help"];
+
+#[derive(Parser, Debug)]
+#[command(name = "ferrokafka", version, about = "Kafka admin commands (kcat's flags work too: ferrokafka -h)")]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(ClapArgs, Debug)]
+struct Common {
+    /// Bootstrap broker(s) (host[:port],...).
+    #[arg(short = 'b', long = "bootstrap", global = true)]
+    brokers: Option<String>,
+    /// A client property, librdkafka's names (repeatable).
+    #[arg(short = 'X', value_name = "PROP=VAL", global = true)]
+    props: Vec<String>,
+    /// A properties file (`name=value` lines), as kcat's -F.
+    #[arg(short = 'F', value_name = "FILE", global = true)]
+    config_file: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table, global = true)]
+    output: Output,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create, delete, list and describe topics.
+    #[command(subcommand)]
+    Topic(TopicCommand),
+    /// Each partition's low and high watermark (earliest and latest offset).
+    Watermarks {
+        /// The topic.
+        topic: String,
+    },
+    /// The offset of each partition for a time (ms since the epoch),
+    /// `earliest` or `latest`.
+    Offsets {
+        /// The topic.
+        topic: String,
+        /// A timestamp in ms, `earliest` or `latest`.
+        #[arg(long, default_value = "latest")]
+        time: String,
+    },
+    /// Consumer group commands.
+    #[command(subcommand)]
+    Group(GroupCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum TopicCommand {
+    /// Creates a topic.
+    Create {
+        /// The topic.
+        name: String,
+        /// How many partitions.
+        #[arg(short = 'p', long, default_value_t = 1)]
+        partitions: i32,
+        /// How many replicas of each.
+        #[arg(short = 'r', long = "replication-factor", default_value_t = 1)]
+        replication_factor: i16,
+        /// A topic config NAME=VALUE (repeatable).
+        #[arg(short = 'c', long = "config")]
+        configs: Vec<String>,
+    },
+    /// Deletes topics.
+    Delete {
+        /// The topics.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Lists the topics.
+    List {
+        /// Include internal topics (`__consumer_offsets`, ...).
+        #[arg(long)]
+        internal: bool,
+    },
+    /// Describes topics: partitions, leaders, replicas, ISR.
+    Describe {
+        /// The topics.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum GroupCommand {
+    /// Committed offset, high watermark and lag per partition.
+    Lag {
+        /// The group.
+        group: String,
+        /// The topics to look at (default: every topic).
+        topics: Vec<String>,
+    },
+}
+
+fn fail(what: &str) -> ! {
+    eprintln!("ferrokafka: error: {what}");
+    std::process::exit(1)
+}
+
+fn config(common: &Common) -> ClientConfig {
+    let mut args = crate::kcat::args::Args::default();
+    if let Some(f) = &common.config_file {
+        args.conf_file_seen = true;
+        args.no_conf_search = true;
+        crate::kcat::args::read_conf_file(&mut args, f);
+    }
+    for p in &common.props {
+        match p.split_once('=') {
+            Some((n, v)) => args.props.push((n.to_string(), v.to_string())),
+            None => fail(&format!("expected -X property=value, not {p}")),
+        }
+    }
+    args.brokers = common.brokers.clone();
+    args.verbosity = 0;
+    crate::kcat::client_config(&mut args)
+}
+
+fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.len());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let s: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        println!("{}", s.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for r in rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+}
+
+/// Runs an admin subcommand with `argv` (without the program name).
+pub(crate) async fn run(argv: Vec<String>) -> i32 {
+    let cli = Cli::parse_from(std::iter::once("ferrokafka".to_string()).chain(argv));
+    let json_out = cli.common.output == Output::Json;
+    let config = config(&cli.common);
+    let timeout = Duration::from_secs(30);
+    match cli.command {
+        Command::Topic(TopicCommand::Create {
+            name,
+            partitions,
+            replication_factor,
+            configs,
+        }) => {
+            let admin = Admin::new(config).unwrap_or_else(|e| fail(&e.to_string()));
+            let mut topic = NewTopic::new(name.clone(), partitions, replication_factor);
+            for c in configs {
+                let Some((k, v)) = c.split_once('=') else {
+                    fail(&format!("--config expects NAME=VALUE, not {c}"))
+                };
+                topic = topic.config(k, v);
+            }
+            if let Err(e) = admin.create_topic(topic).await {
+                fail(&format!("topic {name}: {e}"));
+            }
+            if json_out {
+                println!("{}", json!({"created": name, "partitions": partitions}));
+            } else {
+                println!("created topic {name} with {partitions} partitions");
+            }
+        }
+        Command::Topic(TopicCommand::Delete { names }) => {
+            let admin = Admin::new(config).unwrap_or_else(|e| fail(&e.to_string()));
+            let mut failed = false;
+            for name in &names {
+                match admin.delete_topic(name).await {
+                    Ok(()) if json_out => println!("{}", json!({"deleted": name})),
+                    Ok(()) => println!("deleted topic {name}"),
+                    Err(e) => {
+                        eprintln!("ferrokafka: error: topic {name}: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            if failed {
+                return 1;
+            }
+        }
+        Command::Topic(TopicCommand::List { internal }) => {
+            let c = cluster(&config);
+            let md = fetch_metadata(&c, None, timeout).await.unwrap_or_else(|e: String| fail(&e));
+            let mut topics: Vec<(String, usize, bool)> = md
+                .topics
+                .iter()
+                .filter(|t| internal || !t.is_internal)
+                .map(|t| (t.name.clone().unwrap_or_default(), t.partitions.len(), t.is_internal))
+                .collect();
+            topics.sort();
+            if json_out {
+                let v: Vec<_> = topics
+                    .iter()
+                    .map(|(n, p, i)| json!({"topic": n, "partitions": p, "internal": i}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(v));
+            } else {
+                let rows: Vec<Vec<String>> = topics
+                    .iter()
+                    .map(|(n, p, i)| vec![n.clone(), p.to_string(), i.to_string()])
+                    .collect();
+                print_table(&["TOPIC", "PARTITIONS", "INTERNAL"], &rows);
+            }
+        }
+        Command::Topic(TopicCommand::Describe { names }) => {
+            let c = cluster(&config);
+            let md = fetch_metadata(&c, Some(&names), timeout).await.unwrap_or_else(|e: String| fail(&e));
+            let mut rows = Vec::new();
+            let mut out = Vec::new();
+            let mut failed = false;
+            for t in &md.topics {
+                let name = t.name.clone().unwrap_or_default();
+                let code = ErrorCode::from_code(t.error_code);
+                if code != ErrorCode::None {
+                    eprintln!("ferrokafka: error: topic {name}: {}", err2str(code));
+                    failed = true;
+                    continue;
+                }
+                let mut parts = Vec::new();
+                for p in &t.partitions {
+                    let list = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+                    rows.push(vec![
+                        name.clone(),
+                        p.partition_index.to_string(),
+                        p.leader_id.to_string(),
+                        list(&p.replica_nodes),
+                        list(&p.isr_nodes),
+                        list(&p.offline_replicas),
+                    ]);
+                    parts.push(json!({"partition": p.partition_index, "leader": p.leader_id,
+                        "replicas": p.replica_nodes, "isr": p.isr_nodes, "offline": p.offline_replicas}));
+                }
+                out.push(json!({"topic": name, "topic_id": topic_id(&t.topic_id.0),
+                    "internal": t.is_internal, "partitions": parts}));
+            }
+            if json_out {
+                println!("{}", serde_json::Value::Array(out));
+            } else {
+                print_table(&["TOPIC", "PARTITION", "LEADER", "REPLICAS", "ISR", "OFFLINE"], &rows);
+            }
+            if failed {
+                return 1;
+            }
+        }
+        Command::Watermarks { topic } => {
+            let rows = watermarks(&config, &topic, timeout).await;
+            if json_out {
+                let v: Vec<_> = rows
+                    .iter()
+                    .map(|(p, lo, hi)| json!({"topic": topic, "partition": p, "low": lo, "high": hi}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(v));
+            } else {
+                let rows: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|(p, lo, hi)| vec![topic.clone(), p.to_string(), lo.to_string(), hi.to_string()])
+                    .collect();
+                print_table(&["TOPIC", "PARTITION", "LOW", "HIGH"], &rows);
+            }
+        }
+        Command::Offsets { topic, time } => {
+            let ts = match time.as_str() {
+                "latest" => -1,
+                "earliest" => -2,
+                t => t.parse::<i64>().unwrap_or_else(|_| {
+                    fail(&format!("--time expects ms since the epoch, earliest or latest, not {t}"))
+                }),
+            };
+            let c = cluster(&config);
+            let md = fetch_metadata(&c, Some(std::slice::from_ref(&topic)), timeout)
+                .await
+                .unwrap_or_else(|e: String| fail(&e));
+            let parts = partitions_of(&md, &topic);
+            let want: Vec<_> = parts.iter().map(|&p| (topic.clone(), p, ts)).collect();
+            let mut found = list_offsets(&c, &md, &want).await;
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut rows = Vec::new();
+            let mut v = Vec::new();
+            for ((t, p), r) in found {
+                let r = r.unwrap_or_else(|code| fail(&format!("{t} [{p}]: {}", err2str(code))));
+                rows.push(vec![t.clone(), p.to_string(), r.to_string()]);
+                v.push(json!({"topic": t, "partition": p, "offset": r}));
+            }
+            if json_out {
+                println!("{}", serde_json::Value::Array(v));
+            } else {
+                print_table(&["TOPIC", "PARTITION", "OFFSET"], &rows);
+            }
+        }
+        Command::Group(GroupCommand::Lag { group, topics }) => {
+            return group_lag(config, &group, topics, json_out, timeout).await;
+        }
+    }
+    0
+}
+
+/// A topic id as Kafka's tools print it: URL-safe base64, no padding.
+fn topic_id(id: &[u8; 16]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in id.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn partitions_of(md: &ferrokafka::protocol::messages::MetadataResponse, topic: &str) -> Vec<i32> {
+    let Some(t) = md.topics.iter().find(|t| t.name.as_deref() == Some(topic)) else {
+        fail(&format!("topic {topic}: not in the cluster's metadata"))
+    };
+    let code = ErrorCode::from_code(t.error_code);
+    if code != ErrorCode::None {
+        fail(&format!("topic {topic}: {}", err2str(code)));
+    }
+    t.partitions.iter().map(|p| p.partition_index).collect()
+}
+
+/// (partition, low, high) for every partition of `topic`.
+async fn watermarks(config: &ClientConfig, topic: &str, timeout: Duration) -> Vec<(i32, i64, i64)> {
+    let c = cluster(config);
+    let md = fetch_metadata(&c, Some(&[topic.to_string()]), timeout)
+        .await
+        .unwrap_or_else(|e: String| fail(&e));
+    let parts = partitions_of(&md, topic);
+    let mut want = Vec::new();
+    for &p in &parts {
+        want.push((topic.to_string(), p, -2));
+        want.push((topic.to_string(), p, -1));
+    }
+    // One request per leader holds each partition twice; ask apart.
+    let lows = list_offsets(&c, &md, &want.iter().filter(|w| w.2 == -2).cloned().collect::<Vec<_>>()).await;
+    let highs = list_offsets(&c, &md, &want.iter().filter(|w| w.2 == -1).cloned().collect::<Vec<_>>()).await;
+    let mut out = Vec::new();
+    for &p in &parts {
+        let get = |v: &Vec<((String, i32), Result<i64, ErrorCode>)>| {
+            v.iter()
+                .find(|x| x.0 .1 == p)
+                .map(|x| x.1.unwrap_or_else(|code| fail(&format!("{topic} [{p}]: {}", err2str(code)))))
+                .unwrap_or_else(|| fail(&format!("{topic} [{p}]: no answer")))
+        };
+        out.push((p, get(&lows), get(&highs)));
+    }
+    out
+}
+
+async fn group_lag(
+    config: ClientConfig,
+    group: &str,
+    topics: Vec<String>,
+    json_out: bool,
+    timeout: Duration,
+) -> i32 {
+    let c = cluster(&config);
+    let topics = if topics.is_empty() {
+        let md = fetch_metadata(&c, None, timeout).await.unwrap_or_else(|e: String| fail(&e));
+        md.topics
+            .iter()
+            .filter(|t| !t.is_internal)
+            .filter_map(|t| t.name.clone())
+            .collect()
+    } else {
+        topics
+    };
+    let consumer = Consumer::new(config.group_id(group)).unwrap_or_else(|e| fail(&format!("group {group}: {e}")));
+    let md = fetch_metadata(&c, Some(&topics), timeout).await.unwrap_or_else(|e: String| fail(&e));
+    let mut rows = Vec::new();
+    let mut v = Vec::new();
+    for topic in &topics {
+        let parts = partitions_of(&md, topic);
+        let tps: Vec<(&str, i32)> = parts.iter().map(|&p| (topic.as_str(), p)).collect();
+        let committed = consumer
+            .committed(&tps, timeout)
+            .await
+            .unwrap_or_else(|e| fail(&format!("group {group}: {e}")));
+        if committed.iter().all(|(_, o)| o.is_none()) {
+            continue;
+        }
+        let want: Vec<_> = parts.iter().map(|&p| (topic.clone(), p, -1)).collect();
+        let highs = list_offsets(&c, &md, &want).await;
+        for (tp, off) in committed {
+            let high = highs
+                .iter()
+                .find(|h| h.0 .1 == tp.partition)
+                .and_then(|h| h.1.ok())
+                .unwrap_or(-1);
+            let lag = off.map(|o| (high - o).max(0));
+            let show = |x: Option<i64>| x.map_or("-".to_string(), |x| x.to_string());
+            rows.push(vec![
+                group.to_string(),
+                tp.topic.clone(),
+                tp.partition.to_string(),
+                show(off),
+                high.to_string(),
+                show(lag),
+            ]);
+            v.push(json!({"group": group, "topic": tp.topic, "partition": tp.partition,
+                "committed": off, "high": high, "lag": lag}));
+        }
+    }
+    if json_out {
+        println!("{}", serde_json::Value::Array(v));
+    } else {
+        print_table(&["GROUP", "TOPIC", "PARTITION", "COMMITTED", "HIGH", "LAG"], &rows);
+    }
+    0
+}
