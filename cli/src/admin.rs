@@ -17,7 +17,11 @@ use crate::kcat::metadata::{cluster, err2str, fetch_metadata, list_offsets};
 pub(crate) const WORDS: &[&str] = &["topic", "watermarks", "offsets", "group", "help"];
 
 #[derive(Parser, Debug)]
-#[command(name = "ferrokafka", version, about = "Kafka admin commands (kcat's flags work too: ferrokafka -h)")]
+#[command(
+    name = "ferrokafka",
+    version,
+    about = "Kafka admin commands (kcat's flags work too: ferrokafka -h)"
+)]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -211,12 +215,20 @@ pub(crate) async fn run(argv: Vec<String>) -> i32 {
         }
         Command::Topic(TopicCommand::List { internal }) => {
             let c = cluster(&config);
-            let md = fetch_metadata(&c, None, timeout).await.unwrap_or_else(|e: String| fail(&e));
+            let md = fetch_metadata(&c, None, timeout)
+                .await
+                .unwrap_or_else(|e: String| fail(&e));
             let mut topics: Vec<(String, usize, bool)> = md
                 .topics
                 .iter()
                 .filter(|t| internal || !t.is_internal)
-                .map(|t| (t.name.clone().unwrap_or_default(), t.partitions.len(), t.is_internal))
+                .map(|t| {
+                    (
+                        t.name.clone().unwrap_or_default(),
+                        t.partitions.len(),
+                        t.is_internal,
+                    )
+                })
                 .collect();
             topics.sort();
             if json_out {
@@ -235,7 +247,9 @@ pub(crate) async fn run(argv: Vec<String>) -> i32 {
         }
         Command::Topic(TopicCommand::Describe { names }) => {
             let c = cluster(&config);
-            let md = fetch_metadata(&c, Some(&names), timeout).await.unwrap_or_else(|e: String| fail(&e));
+            let md = fetch_metadata(&c, Some(&names), timeout)
+                .await
+                .unwrap_or_else(|e: String| fail(&e));
             let mut rows = Vec::new();
             let mut out = Vec::new();
             let mut failed = false;
@@ -249,7 +263,8 @@ pub(crate) async fn run(argv: Vec<String>) -> i32 {
                 }
                 let mut parts = Vec::new();
                 for p in &t.partitions {
-                    let list = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+                    let list =
+                        |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
                     rows.push(vec![
                         name.clone(),
                         p.partition_index.to_string(),
@@ -267,7 +282,10 @@ pub(crate) async fn run(argv: Vec<String>) -> i32 {
             if json_out {
                 println!("{}", serde_json::Value::Array(out));
             } else {
-                print_table(&["TOPIC", "PARTITION", "LEADER", "REPLICAS", "ISR", "OFFLINE"], &rows);
+                print_table(
+                    &["TOPIC", "PARTITION", "LEADER", "REPLICAS", "ISR", "OFFLINE"],
+                    &rows,
+                );
             }
             if failed {
                 return 1;
@@ -284,7 +302,9 @@ pub(crate) async fn run(argv: Vec<String>) -> i32 {
             } else {
                 let rows: Vec<Vec<String>> = rows
                     .iter()
-                    .map(|(p, lo, hi)| vec![topic.clone(), p.to_string(), lo.to_string(), hi.to_string()])
+                    .map(|(p, lo, hi)| {
+                        vec![topic.clone(), p.to_string(), lo.to_string(), hi.to_string()]
+                    })
                     .collect();
                 print_table(&["TOPIC", "PARTITION", "LOW", "HIGH"], &rows);
             }
@@ -294,7 +314,9 @@ pub(crate) async fn run(argv: Vec<String>) -> i32 {
                 "latest" => -1,
                 "earliest" => -2,
                 t => t.parse::<i64>().unwrap_or_else(|_| {
-                    fail(&format!("--time expects ms since the epoch, earliest or latest, not {t}"))
+                    fail(&format!(
+                        "--time expects ms since the epoch, earliest or latest, not {t}"
+                    ))
                 }),
             };
             let c = cluster(&config);
@@ -362,14 +384,34 @@ async fn watermarks(config: &ClientConfig, topic: &str, timeout: Duration) -> Ve
         want.push((topic.to_string(), p, -1));
     }
     // One request per leader holds each partition twice; ask apart.
-    let lows = list_offsets(&c, &md, &want.iter().filter(|w| w.2 == -2).cloned().collect::<Vec<_>>()).await;
-    let highs = list_offsets(&c, &md, &want.iter().filter(|w| w.2 == -1).cloned().collect::<Vec<_>>()).await;
+    let lows = list_offsets(
+        &c,
+        &md,
+        &want
+            .iter()
+            .filter(|w| w.2 == -2)
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    let highs = list_offsets(
+        &c,
+        &md,
+        &want
+            .iter()
+            .filter(|w| w.2 == -1)
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+    .await;
     let mut out = Vec::new();
     for &p in &parts {
         let get = |v: &Vec<((String, i32), Result<i64, ErrorCode>)>| {
             v.iter()
                 .find(|x| x.0 .1 == p)
-                .map(|x| x.1.unwrap_or_else(|code| fail(&format!("{topic} [{p}]: {}", err2str(code)))))
+                .map(|x| {
+                    x.1.unwrap_or_else(|code| fail(&format!("{topic} [{p}]: {}", err2str(code))))
+                })
                 .unwrap_or_else(|| fail(&format!("{topic} [{p}]: no answer")))
         };
         out.push((p, get(&lows), get(&highs)));
@@ -386,7 +428,9 @@ async fn group_lag(
 ) -> i32 {
     let c = cluster(&config);
     let topics = if topics.is_empty() {
-        let md = fetch_metadata(&c, None, timeout).await.unwrap_or_else(|e: String| fail(&e));
+        let md = fetch_metadata(&c, None, timeout)
+            .await
+            .unwrap_or_else(|e: String| fail(&e));
         md.topics
             .iter()
             .filter(|t| !t.is_internal)
@@ -395,8 +439,11 @@ async fn group_lag(
     } else {
         topics
     };
-    let consumer = Consumer::new(config.group_id(group)).unwrap_or_else(|e| fail(&format!("group {group}: {e}")));
-    let md = fetch_metadata(&c, Some(&topics), timeout).await.unwrap_or_else(|e: String| fail(&e));
+    let consumer = Consumer::new(config.group_id(group))
+        .unwrap_or_else(|e| fail(&format!("group {group}: {e}")));
+    let md = fetch_metadata(&c, Some(&topics), timeout)
+        .await
+        .unwrap_or_else(|e: String| fail(&e));
     let mut rows = Vec::new();
     let mut v = Vec::new();
     for topic in &topics {
@@ -427,14 +474,19 @@ async fn group_lag(
                 high.to_string(),
                 show(lag),
             ]);
-            v.push(json!({"group": group, "topic": tp.topic, "partition": tp.partition,
-                "committed": off, "high": high, "lag": lag}));
+            v.push(
+                json!({"group": group, "topic": tp.topic, "partition": tp.partition,
+                "committed": off, "high": high, "lag": lag}),
+            );
         }
     }
     if json_out {
         println!("{}", serde_json::Value::Array(v));
     } else {
-        print_table(&["GROUP", "TOPIC", "PARTITION", "COMMITTED", "HIGH", "LAG"], &rows);
+        print_table(
+            &["GROUP", "TOPIC", "PARTITION", "COMMITTED", "HIGH", "LAG"],
+            &rows,
+        );
     }
     0
 }

@@ -220,14 +220,9 @@ pub(crate) fn parse(argv: &[String]) -> Result<Args, UsageError> {
     Ok(a)
 }
 
+/// The last mode letter wins, as in kcat 1.7.1 (later kcat refuses a
+/// mix; Debian ships 1.7.1).
 fn set_mode(a: &mut Args, opt: char) {
-    if let Some(m) = a.mode {
-        if m != opt {
-            fatal(&format!(
-                "Do not mix modes: -{opt} seen when -{m} already set"
-            ));
-        }
-    }
     a.mode = Some(opt);
 }
 
@@ -405,7 +400,9 @@ pub(crate) fn parse_delim(s: &str) -> Vec<u8> {
                     }
                     let mut v: u32 = 0;
                     for h in &hex {
-                        v = v.wrapping_mul(16).wrapping_add((*h as char).to_digit(16).unwrap_or(0));
+                        v = v
+                            .wrapping_mul(16)
+                            .wrapping_add((*h as char).to_digit(16).unwrap_or(0));
                     }
                     out.push((v & 0xff) as u8);
                     i += 2 + hex.len();

@@ -108,7 +108,10 @@ async fn start_offset(
         StartOffset::Stored => Offset::Stored,
         StartOffset::At(o) => Offset::At(o),
         StartOffset::Tail(n) => {
-            let want = [(topic.to_string(), partition, -1), (topic.to_string(), partition, -2)];
+            let want = [
+                (topic.to_string(), partition, -1),
+                (topic.to_string(), partition, -2),
+            ];
             let found = list_offsets(cluster, md, &want).await;
             let get = |i: usize| found.get(i).and_then(|f| f.1.ok());
             match (get(0), get(1)) {
@@ -172,7 +175,10 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
         });
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         if let Err(e) = consumer.subscribe(&names) {
-            fatal(&format!("Failed to subscribe to {} topics: {e}", names.len()));
+            fatal(&format!(
+                "Failed to subscribe to {} topics: {e}",
+                names.len()
+            ));
         }
         info(args, 1, "Waiting for group rebalance");
     } else {
@@ -189,7 +195,11 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
         }
         let count = t.partitions.len() as i32;
         if args.partition != -1 {
-            if !t.partitions.iter().any(|p| p.partition_index == args.partition) {
+            if !t
+                .partitions
+                .iter()
+                .any(|p| p.partition_index == args.partition)
+            {
                 fatal(&format!(
                     "Topic {topic} (with partitions 0..{}): partition {} does not exist",
                     count - 1,
@@ -201,7 +211,10 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
             wanted.extend(t.partitions.iter().map(|p| p.partition_index));
         }
         let by_time: HashMap<i32, i64> = if args.start_ts != 0 {
-            let want: Vec<_> = wanted.iter().map(|&p| (topic.clone(), p, args.start_ts)).collect();
+            let want: Vec<_> = wanted
+                .iter()
+                .map(|&p| (topic.clone(), p, args.start_ts))
+                .collect();
             list_offsets(&cluster, &md, &want)
                 .await
                 .into_iter()

@@ -302,7 +302,9 @@ mod tests {
         assert_eq!(literal(b"\\065\\65"), b"5A");
         assert_eq!(literal(b"\\\\\\q"), b"\\q");
         // A C string ends at NUL.
-        assert_eq!(literal(b"ab\\x00cd"), b"ab");
+        assert_eq!(literal(b"ab\\x00;cd"), b"ab");
+        // strtoul reads every hex digit: \x00cd is 0xcd.
+        assert_eq!(literal(b"ab\\x00cd"), b"ab\xcd");
     }
 
     #[test]

@@ -70,7 +70,11 @@ pub(crate) fn leaders(md: &MetadataResponse, topic: &str) -> BTreeMap<i32, i32> 
     md.topics
         .iter()
         .filter(|t| t.name.as_deref() == Some(topic))
-        .flat_map(|t| t.partitions.iter().map(|p| (p.partition_index, p.leader_id)))
+        .flat_map(|t| {
+            t.partitions
+                .iter()
+                .map(|p| (p.partition_index, p.leader_id))
+        })
         .collect()
 }
 
@@ -82,16 +86,23 @@ pub(crate) async fn list_offsets(
     md: &MetadataResponse,
     wanted: &[(String, i32, i64)],
 ) -> Vec<((String, i32), Result<i64, ErrorCode>)> {
-    let mut by_leader: BTreeMap<i32, Vec<&(String, i32, i64)>> = BTreeMap::new();
+    // A partition may appear once per request: the n-th time a partition
+    // is asked about goes into the n-th request to its leader.
+    let mut by_leader: BTreeMap<(usize, i32), Vec<&(String, i32, i64)>> = BTreeMap::new();
+    let mut seen: BTreeMap<(&str, i32), usize> = BTreeMap::new();
     let mut out = Vec::new();
     for w in wanted {
         match leaders(md, &w.0).get(&w.1) {
-            Some(&l) if l >= 0 => by_leader.entry(l).or_default().push(w),
+            Some(&l) if l >= 0 => {
+                let round = seen.entry((&w.0, w.1)).or_insert(0);
+                by_leader.entry((*round, l)).or_default().push(w);
+                *round += 1;
+            }
             Some(_) => out.push(((w.0.clone(), w.1), Err(ErrorCode::LeaderNotAvailable))),
             None => out.push(((w.0.clone(), w.1), Err(ErrorCode::UnknownTopicOrPartition))),
         }
     }
-    for (leader, ws) in by_leader {
+    for ((_, leader), ws) in by_leader {
         let mut topics: BTreeMap<&str, Vec<ListOffsetsPartition>> = BTreeMap::new();
         for w in &ws {
             topics.entry(&w.0).or_default().push(ListOffsetsPartition {
@@ -133,10 +144,10 @@ pub(crate) async fn list_offsets(
 }
 
 fn broker_name(md: &MetadataResponse, node: i32) -> String {
-    md.brokers
-        .iter()
-        .find(|b| b.node_id == node)
-        .map_or_else(|| "-1".into(), |b| format!("{}:{}/{}", b.host, b.port, b.node_id))
+    md.brokers.iter().find(|b| b.node_id == node).map_or_else(
+        || "-1".into(),
+        |b| format!("{}:{}/{}", b.host, b.port, b.node_id),
+    )
 }
 
 /// `-L`: the brokers and topics, as kcat prints them (`-J`: its JSON).
@@ -159,9 +170,18 @@ pub(crate) async fn list(args: &Args, config: ClientConfig) -> i32 {
         json_string(&mut out, orig_name.as_bytes());
         out.extend_from_slice(b"},\"query\":{\"topic\":");
         json_string(&mut out, args.topic.as_deref().unwrap_or("*").as_bytes());
-        let _ = write!(out, "}},\"controllerid\":{},\"brokers\":[", md.controller_id);
+        let _ = write!(
+            out,
+            "}},\"controllerid\":{},\"brokers\":[",
+            md.controller_id
+        );
         for (i, b) in md.brokers.iter().enumerate() {
-            let _ = write!(out, "{}{{\"id\":{},\"name\":", if i > 0 { "," } else { "" }, b.node_id);
+            let _ = write!(
+                out,
+                "{}{{\"id\":{},\"name\":",
+                if i > 0 { "," } else { "" },
+                b.node_id
+            );
             json_string(&mut out, format!("{}:{}", b.host, b.port).as_bytes());
             out.push(b'}');
         }
@@ -179,7 +199,12 @@ pub(crate) async fn list(args: &Args, config: ClientConfig) -> i32 {
             }
             out.extend_from_slice(b",\"partitions\":[");
             for (j, p) in t.partitions.iter().enumerate() {
-                let _ = write!(out, "{}{{\"partition\":{}", if j > 0 { "," } else { "" }, p.partition_index);
+                let _ = write!(
+                    out,
+                    "{}{{\"partition\":{}",
+                    if j > 0 { "," } else { "" },
+                    p.partition_index
+                );
                 let code = ErrorCode::from_code(p.error_code);
                 if code != ErrorCode::None {
                     out.extend_from_slice(b",\"error\":");
@@ -210,7 +235,11 @@ pub(crate) async fn list(args: &Args, config: ClientConfig) -> i32 {
         );
         let _ = writeln!(out, " {} brokers:", md.brokers.len());
         for b in &md.brokers {
-            let ctl = if b.node_id == md.controller_id { " (controller)" } else { "" };
+            let ctl = if b.node_id == md.controller_id {
+                " (controller)"
+            } else {
+                ""
+            };
             let _ = writeln!(out, "  broker {} at {}:{}{ctl}", b.node_id, b.host, b.port);
         }
         let _ = writeln!(out, " {} topics:", md.topics.len());
@@ -270,7 +299,26 @@ pub(crate) async fn query(args: &Args, config: ClientConfig) -> i32 {
         Ok(md) => md,
         Err(e) => fatal(&format!("offsets_for_times failed: {e}")),
     };
-    let mut found = list_offsets(&cluster, &md, &args.queries).await;
+    // As librdkafka's partition list, a partition asked twice is asked
+    // once (the last timestamp wins) and answered twice.
+    let mut queries: Vec<(String, i32, i64)> = Vec::new();
+    for q in args.queries.iter().rev() {
+        if !queries.iter().any(|x| x.0 == q.0 && x.1 == q.1) {
+            queries.push(q.clone());
+        }
+    }
+    let answers = list_offsets(&cluster, &md, &queries).await;
+    // One line per -t, each with its partition's (last query's) answer.
+    let mut found: Vec<_> = args
+        .queries
+        .iter()
+        .filter_map(|q| {
+            answers
+                .iter()
+                .find(|a| a.0 .0 == q.0 && a.0 .1 == q.1)
+                .cloned()
+        })
+        .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
     if args.json {
@@ -288,7 +336,10 @@ pub(crate) async fn query(args: &Args, config: ClientConfig) -> i32 {
             }
             let _ = i;
             let offset = *r.as_ref().unwrap_or(&-1);
-            let _ = write!(out, ",\"{partition}\":{{\"partition\":{partition},\"offset\":{offset}");
+            let _ = write!(
+                out,
+                ",\"{partition}\":{{\"partition\":{partition},\"offset\":{offset}"
+            );
             if let Err(code) = r {
                 out.extend_from_slice(b",\"error\":");
                 json_string(&mut out, err2str(*code).as_bytes());

@@ -195,7 +195,11 @@ pub(crate) async fn run(mut argv: Vec<String>) -> i32 {
     let mode = match args.mode {
         Some(m) => m,
         None => {
-            let m = if std::io::stdin().is_terminal() { 'C' } else { 'P' };
+            let m = if std::io::stdin().is_terminal() {
+                'C'
+            } else {
+                'P'
+            };
             info(
                 &args,
                 1,
@@ -212,7 +216,10 @@ pub(crate) async fn run(mut argv: Vec<String>) -> i32 {
         usage(1, Some("-t <topic> missing"));
     }
     if mode == 'Q' && args.queries.is_empty() {
-        usage(1, Some("-t <topic>:<partition>:<offset_or_timestamp> missing"));
+        usage(
+            1,
+            Some("-t <topic>:<partition>:<offset_or_timestamp> missing"),
+        );
     }
     if !args.operands.is_empty() && !"PG".contains(mode) {
         usage(

@@ -92,12 +92,14 @@ fn json_record(topic: &str, line: &[u8]) -> Result<ProducerRecord, String> {
     let int_of = |name: &str| -> Result<Option<i64>, String> {
         match obj.get(name) {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(x) => x.as_i64().map(Some).ok_or(format!("{name} must be an integer")),
+            Some(x) => x
+                .as_i64()
+                .map(Some)
+                .ok_or(format!("{name} must be an integer")),
         }
     };
-    let mut record = ProducerRecord::new(
-        obj.get("topic").and_then(|t| t.as_str()).unwrap_or(topic),
-    );
+    let mut record =
+        ProducerRecord::new(obj.get("topic").and_then(|t| t.as_str()).unwrap_or(topic));
     record.key = bytes_of("key")?;
     record.value = if obj.contains_key("payload") {
         bytes_of("payload")?
@@ -343,7 +345,8 @@ mod tests {
         assert_eq!(r.partition, Some(2));
         assert_eq!(r.timestamp, Some(7));
         assert_eq!(r.headers[1], ("b".to_string(), None));
-        let r = json_record("t", br#"{"value":"x","key":null,"headers":{"h":"y"}}"#).expect("valid");
+        let r =
+            json_record("t", br#"{"value":"x","key":null,"headers":{"h":"y"}}"#).expect("valid");
         assert_eq!(r.key, None);
         assert_eq!(r.value.as_deref(), Some(&b"x"[..]));
         assert_eq!(r.headers, vec![("h".to_string(), Some(Bytes::from("y")))]);
