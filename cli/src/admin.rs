@@ -11,7 +11,7 @@ use ferrokafka::consumer::Consumer;
 use ferrokafka::protocol::ErrorCode;
 use serde_json::json;
 
-use crate::kcat::metadata::{cluster, err2str, fetch_metadata, list_offsets};
+use crate::kcat::metadata::{cluster, err2str, fetch_metadata, list_offsets, Found};
 
 /// The subcommand words that select this interface instead of kcat's.
 pub(crate) const WORDS: &[&str] = &["topic", "watermarks", "offsets", "group", "help"];
@@ -406,7 +406,7 @@ async fn watermarks(config: &ClientConfig, topic: &str, timeout: Duration) -> Ve
     .await;
     let mut out = Vec::new();
     for &p in &parts {
-        let get = |v: &Vec<((String, i32), Result<i64, ErrorCode>)>| {
+        let get = |v: &[Found]| {
             v.iter()
                 .find(|x| x.0 .1 == p)
                 .map(|x| {

@@ -78,17 +78,24 @@ pub(crate) fn leaders(md: &MetadataResponse, topic: &str) -> BTreeMap<i32, i32> 
         .collect()
 }
 
+/// A partition to look up: topic, partition, timestamp (-1 latest, -2
+/// earliest).
+pub(crate) type Lookup = (String, i32, i64);
+
+/// A partition's answer: its offset or the broker's error.
+pub(crate) type Found = ((String, i32), Result<i64, ErrorCode>);
+
 /// ListOffsets for `(topic, partition, timestamp)` (timestamp -1: the
 /// end, -2: the beginning), each sent to its partition's leader. Returns
 /// each partition's offset, or the error code.
 pub(crate) async fn list_offsets(
     cluster: &Cluster,
     md: &MetadataResponse,
-    wanted: &[(String, i32, i64)],
-) -> Vec<((String, i32), Result<i64, ErrorCode>)> {
+    wanted: &[Lookup],
+) -> Vec<Found> {
     // A partition may appear once per request: the n-th time a partition
     // is asked about goes into the n-th request to its leader.
-    let mut by_leader: BTreeMap<(usize, i32), Vec<&(String, i32, i64)>> = BTreeMap::new();
+    let mut by_leader: BTreeMap<(usize, i32), Vec<&Lookup>> = BTreeMap::new();
     let mut seen: BTreeMap<(&str, i32), usize> = BTreeMap::new();
     let mut out = Vec::new();
     for w in wanted {
