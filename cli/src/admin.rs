@@ -7,14 +7,13 @@ use std::time::Duration;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use ferrokafka::admin::{Admin, NewTopic};
 use ferrokafka::config::ClientConfig;
-use ferrokafka::consumer::Consumer;
 use ferrokafka::protocol::ErrorCode;
 use serde_json::json;
 
 use crate::kcat::metadata::{cluster, err2str, fetch_metadata, list_offsets, Found};
 
 /// The subcommand words that select this interface instead of kcat's.
-pub(crate) const WORDS: &[&str] = &["topic", "watermarks", "offsets", "group", "help"];
+pub(crate) const WORDS: &[&str] = &["topic", "watermarks", "offsets", "group", "cluster", "help"];
 
 #[derive(Parser, Debug)]
 #[command(
@@ -73,6 +72,15 @@ enum Command {
     /// Consumer group commands.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Cluster commands.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ClusterCommand {
+    /// The cluster id, the controller and the brokers.
+    Describe,
 }
 
 #[derive(Subcommand, Debug)]
@@ -120,9 +128,37 @@ enum GroupCommand {
         /// The topics to look at (default: every topic).
         topics: Vec<String>,
     },
+    /// Moves the group's committed offsets, as kafka-consumer-groups.sh
+    /// --reset-offsets: a dry run printing the plan unless --execute. The
+    /// group must have no active member.
+    ResetOffsets {
+        /// The group.
+        group: String,
+        /// The topic.
+        topic: String,
+        /// Where to: the oldest offset.
+        #[arg(long, group = "to")]
+        to_earliest: bool,
+        /// Where to: the end.
+        #[arg(long, group = "to")]
+        to_latest: bool,
+        /// Where to: this offset (kept within the partition's range).
+        #[arg(long, group = "to", allow_hyphen_values = true)]
+        to_offset: Option<i64>,
+        /// Where to: the committed offset plus N (N may be negative).
+        #[arg(long, group = "to", allow_hyphen_values = true)]
+        shift_by: Option<i64>,
+        /// Where to: the first offset at or after this time (ms since the
+        /// epoch).
+        #[arg(long, group = "to")]
+        to_timestamp: Option<i64>,
+        /// Commit the plan (without it: a dry run).
+        #[arg(long)]
+        execute: bool,
+    },
 }
 
-fn fail(what: &str) -> ! {
+pub(crate) fn fail(what: &str) -> ! {
     eprintln!("ferrokafka: error: {what}");
     std::process::exit(1)
 }
@@ -145,7 +181,7 @@ fn config(common: &Common) -> ClientConfig {
     crate::kcat::client_config(&mut args)
 }
 
-fn print_table(header: &[&str], rows: &[Vec<String>]) {
+pub(crate) fn print_table(header: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -340,8 +376,62 @@ pub(crate) async fn run(argv: Vec<String>) -> i32 {
                 print_table(&["TOPIC", "PARTITION", "OFFSET"], &rows);
             }
         }
+        Command::Cluster(ClusterCommand::Describe) => {
+            let c = cluster(&config);
+            let md = fetch_metadata(&c, Some(&[]), timeout)
+                .await
+                .unwrap_or_else(|e: String| fail(&e));
+            let id = md.cluster_id.clone().unwrap_or_default();
+            if json_out {
+                let brokers: Vec<_> = md
+                    .brokers
+                    .iter()
+                    .map(|b| json!({"id": b.node_id, "host": b.host, "port": b.port, "rack": b.rack}))
+                    .collect();
+                println!(
+                    "{}",
+                    json!({"cluster_id": id, "controller": md.controller_id, "brokers": brokers})
+                );
+            } else {
+                println!("cluster {id}, controller {}", md.controller_id);
+                let rows: Vec<Vec<String>> = md
+                    .brokers
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            b.node_id.to_string(),
+                            format!("{}:{}", b.host, b.port),
+                            b.rack.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                print_table(&["BROKER", "ADDRESS", "RACK"], &rows);
+            }
+        }
         Command::Group(GroupCommand::Lag { group, topics }) => {
-            return group_lag(config, &group, topics, json_out, timeout).await;
+            return crate::group::lag(config, &group, topics, json_out, timeout).await;
+        }
+        Command::Group(GroupCommand::ResetOffsets {
+            group,
+            topic,
+            to_earliest,
+            to_latest,
+            to_offset,
+            shift_by,
+            to_timestamp,
+            execute,
+        }) => {
+            use crate::group::Target;
+            let target = match (to_earliest, to_latest, to_offset, shift_by, to_timestamp) {
+                (true, ..) => Target::Earliest,
+                (_, true, ..) => Target::Latest,
+                (_, _, Some(o), ..) => Target::Offset(o),
+                (_, _, _, Some(n), _) => Target::Shift(n),
+                (.., Some(ts)) => Target::Timestamp(ts),
+                _ => fail("reset-offsets needs one of --to-earliest, --to-latest, --to-offset, --shift-by, --to-timestamp"),
+            };
+            return crate::group::reset(config, &group, &topic, target, execute, json_out, timeout)
+                .await;
         }
     }
     0
@@ -360,7 +450,10 @@ fn topic_id(id: &[u8; 16]) -> String {
     out
 }
 
-fn partitions_of(md: &ferrokafka::protocol::messages::MetadataResponse, topic: &str) -> Vec<i32> {
+pub(crate) fn partitions_of(
+    md: &ferrokafka::protocol::messages::MetadataResponse,
+    topic: &str,
+) -> Vec<i32> {
     let Some(t) = md.topics.iter().find(|t| t.name.as_deref() == Some(topic)) else {
         fail(&format!("topic {topic}: not in the cluster's metadata"))
     };
@@ -417,76 +510,4 @@ async fn watermarks(config: &ClientConfig, topic: &str, timeout: Duration) -> Ve
         out.push((p, get(&lows), get(&highs)));
     }
     out
-}
-
-async fn group_lag(
-    config: ClientConfig,
-    group: &str,
-    topics: Vec<String>,
-    json_out: bool,
-    timeout: Duration,
-) -> i32 {
-    let c = cluster(&config);
-    let topics = if topics.is_empty() {
-        let md = fetch_metadata(&c, None, timeout)
-            .await
-            .unwrap_or_else(|e: String| fail(&e));
-        md.topics
-            .iter()
-            .filter(|t| !t.is_internal)
-            .filter_map(|t| t.name.clone())
-            .collect()
-    } else {
-        topics
-    };
-    let consumer = Consumer::new(config.group_id(group))
-        .unwrap_or_else(|e| fail(&format!("group {group}: {e}")));
-    let md = fetch_metadata(&c, Some(&topics), timeout)
-        .await
-        .unwrap_or_else(|e: String| fail(&e));
-    let mut rows = Vec::new();
-    let mut v = Vec::new();
-    for topic in &topics {
-        let parts = partitions_of(&md, topic);
-        let tps: Vec<(&str, i32)> = parts.iter().map(|&p| (topic.as_str(), p)).collect();
-        let committed = consumer
-            .committed(&tps, timeout)
-            .await
-            .unwrap_or_else(|e| fail(&format!("group {group}: {e}")));
-        if committed.iter().all(|(_, o)| o.is_none()) {
-            continue;
-        }
-        let want: Vec<_> = parts.iter().map(|&p| (topic.clone(), p, -1)).collect();
-        let highs = list_offsets(&c, &md, &want).await;
-        for (tp, off) in committed {
-            let high = highs
-                .iter()
-                .find(|h| h.0 .1 == tp.partition)
-                .and_then(|h| h.1.ok())
-                .unwrap_or(-1);
-            let lag = off.map(|o| (high - o).max(0));
-            let show = |x: Option<i64>| x.map_or("-".to_string(), |x| x.to_string());
-            rows.push(vec![
-                group.to_string(),
-                tp.topic.clone(),
-                tp.partition.to_string(),
-                show(off),
-                high.to_string(),
-                show(lag),
-            ]);
-            v.push(
-                json!({"group": group, "topic": tp.topic, "partition": tp.partition,
-                "committed": off, "high": high, "lag": lag}),
-            );
-        }
-    }
-    if json_out {
-        println!("{}", serde_json::Value::Array(v));
-    } else {
-        print_table(
-            &["GROUP", "TOPIC", "PARTITION", "COMMITTED", "HIGH", "LAG"],
-            &rows,
-        );
-    }
-    0
 }

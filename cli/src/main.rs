@@ -5,6 +5,7 @@
 //! binary" section.
 
 mod admin;
+mod group;
 mod kcat;
 
 fn main() {
