@@ -583,3 +583,107 @@ fn group_mode_commits_and_lag_shows_it() {
     assert_eq!(committed, 23);
     assert!(rows.iter().all(|r| r["lag"] == 0));
 }
+
+/// The producer's other options: `-l` file with `-D`/`-K`, `-c`, `-T`
+/// (tee), `-p`, `-Z`; whole files as messages with `-k`; configuration
+/// from `-F` and from `$KCAT_CONFIG`. Each run by kcat and by us into
+/// topics of their own; what kcat reads back, and our stdout, must match.
+#[test]
+fn producer_options_match_kcat() {
+    let b = bootstrap();
+    let dir = std::env::temp_dir().join(unique("files"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let lines = dir.join("lines");
+    // The keyless "=3" comes after -c 4 stops the -Z case (random partition).
+    std::fs::write(&lines, b"a=1;b=2;c=;;d=4;=3;e=5").expect("write");
+    let (f1, f2, empty) = (dir.join("f1"), dir.join("f2"), dir.join("empty"));
+    std::fs::write(&f1, b"whole\nfile\n").expect("write");
+    std::fs::write(&f2, b"\x00\x01binary").expect("write");
+    std::fs::write(&empty, b"").expect("write");
+    let conf = dir.join("kcat.conf");
+    std::fs::write(
+        &conf,
+        format!("# a comment\n\nbootstrap.servers={b}\nclient.id=parity\n"),
+    )
+    .expect("write");
+    let (lines, f1, f2, empty, conf) = (
+        lines.to_string_lossy().into_owned(),
+        f1.to_string_lossy().into_owned(),
+        f2.to_string_lossy().into_owned(),
+        empty.to_string_lossy().into_owned(),
+        conf.to_string_lossy().into_owned(),
+    );
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["-l", &lines, "-D", ";", "-K", "=", "-T", "-p", "1"],
+        vec!["-l", &lines, "-D", ";", "-K", "=", "-Z", "-c", "4"],
+        vec!["-k", "fixed", &f1, &f2, &empty],
+        vec!["-F", &conf, "-K", "="],
+    ];
+    for case in cases {
+        let mut outputs = Vec::new();
+        for program in ["kcat".to_string(), ours()] {
+            let topic = unique("popts");
+            create_topic(&topic, 2);
+            let mut args = vec!["-P", "-t", topic.as_str()];
+            if case[0] != "-F" {
+                args.extend_from_slice(&["-b", b.as_str()]);
+            }
+            args.extend_from_slice(&case);
+            // Keyed only: a keyless message goes to a random partition.
+            let out = run(&program, &args, Some(b"x=y\nw=z\n"));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{program} {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let read = run(
+                "kcat",
+                &[
+                    "-C",
+                    "-b",
+                    &b,
+                    "-t",
+                    &topic,
+                    "-e",
+                    "-q",
+                    "-f",
+                    "%p|%k|%K|%s|%S\\n",
+                ],
+                None,
+            );
+            let mut got: Vec<Vec<u8>> = read
+                .stdout
+                .split(|&c| c == b'\n')
+                .map(<[u8]>::to_vec)
+                .collect();
+            got.sort();
+            outputs.push((out.stdout, got));
+        }
+        assert_eq!(outputs[1], outputs[0], "{case:?}");
+    }
+    // $KCAT_CONFIG instead of -F (and no -b).
+    let topic = unique("kcatconfig");
+    create_topic(&topic, 1);
+    let out = Command::new(ours())
+        .args(["-P", "-t", &topic])
+        .env("KCAT_CONFIG", &conf)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().expect("stdin").write_all(b"via-env\n")?;
+            c.wait_with_output()
+        })
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = run("kcat", &["-C", "-b", &b, "-t", &topic, "-e", "-q"], None);
+    assert_eq!(read.stdout, b"via-env\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}

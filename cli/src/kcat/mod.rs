@@ -115,7 +115,9 @@ pub(crate) fn client_config(args: &mut Args) -> ClientConfig {
             }
         }
     }
-    let mut config = ClientConfig::new();
+    // librdkafka's default partitioner (CRC32 of the key), so that keyed
+    // messages land where kcat puts them; -X partitioner=... overrides.
+    let mut config = set(ClientConfig::new(), "partitioner", "consistent_random");
     for (name, value) in &args.props {
         let name = name.strip_prefix("topic.").unwrap_or(name);
         if name == "ssl.endpoint.identification.algorithm" && value.is_empty() {
