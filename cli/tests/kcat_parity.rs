@@ -515,6 +515,19 @@ fn group_mode_commits_and_lag_shows_it() {
     };
     let mut want: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
     want.sort();
+    // -G with -o beginning (the offset applied at assignment), fresh
+    // groups: the same lines as kcat's, in the broker's interleaving.
+    let from_start = |program: &str| {
+        let g = unique("g-start");
+        let out = run(program, &["-b", &b, "-G", &g, &topic, "-o", "beginning", "-e", "-q", "-J"], None);
+        assert_eq!(out.status.code(), Some(0), "{program}: {}", String::from_utf8_lossy(&out.stderr));
+        let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+        lines.sort();
+        lines
+    };
+    let theirs = from_start("kcat");
+    assert_eq!(theirs.len(), 20);
+    assert_eq!(from_start(&ours()), theirs);
     assert_eq!(consume(), want);
     // Three more: `-C -o stored` with the group starts at its commit.
     assert_eq!(
