@@ -519,9 +519,32 @@ fn group_mode_commits_and_lag_shows_it() {
     // groups: the same lines as kcat's, in the broker's interleaving.
     let from_start = |program: &str| {
         let g = unique("g-start");
-        let out = run(program, &["-b", &b, "-G", &g, &topic, "-o", "beginning", "-e", "-q", "-J"], None);
-        assert_eq!(out.status.code(), Some(0), "{program}: {}", String::from_utf8_lossy(&out.stderr));
-        let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+        let out = run(
+            program,
+            &[
+                "-b",
+                &b,
+                "-G",
+                &g,
+                &topic,
+                "-o",
+                "beginning",
+                "-e",
+                "-q",
+                "-J",
+            ],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{program}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(String::from)
+            .collect();
         lines.sort();
         lines
     };
