@@ -1,4 +1,4 @@
-//! Ctrl-C (SIGINT) on the `ferrokafka` binary against the real broker:
+//! Ctrl-C (SIGINT) and SIGTERM on the `ferrokafka` binary against the real broker:
 //! `-G` commits what it wrote out and leaves, `-P` delivers what it read;
 //! both exit 0. Needs FERROKAFKA_BOOTSTRAP (scripts/kafka.sh) and kcat.
 
@@ -25,9 +25,9 @@ fn unique(prefix: &str) -> String {
     format!("cli-{prefix}-{}-{nanos}", std::process::id())
 }
 
-fn sigint(pid: u32) {
+fn signal(sig: &str, pid: u32) {
     let status = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
+        .args([sig, &pid.to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
@@ -96,7 +96,7 @@ fn ctrl_c_in_group_mode_commits_and_exits_cleanly() {
         );
         seen.push(line.trim_end().to_string());
     }
-    sigint(child.id());
+    signal("-INT", child.id());
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(s) = child.try_wait().expect("try_wait") {
@@ -117,7 +117,7 @@ fn ctrl_c_in_group_mode_commits_and_exits_cleanly() {
 }
 
 #[test]
-fn ctrl_c_while_producing_delivers_what_was_read() {
+fn sigterm_while_producing_delivers_what_was_read() {
     let b = bootstrap();
     let topic = unique("sigint-p");
     ok(
@@ -137,7 +137,7 @@ fn ctrl_c_while_producing_delivers_what_was_read() {
     stdin.flush().expect("flush");
     // stdin stays open: only the signal ends the run.
     std::thread::sleep(Duration::from_millis(500));
-    sigint(child.id());
+    signal("-TERM", child.id());
     let out = child.wait_with_output().expect("wait");
     drop(stdin);
     assert_eq!(

@@ -248,7 +248,7 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
     let mut stopped: BTreeSet<i32> = BTreeSet::new();
     let mut rx: u64 = 0;
     let mut run = true;
-    let ctrl_c = tokio::signal::ctrl_c();
+    let ctrl_c = crate::kcat::interrupted();
     tokio::pin!(ctrl_c);
     while run {
         let polled = tokio::select! {

@@ -158,6 +158,22 @@ fn jaas_plain(v: &str) -> Option<(String, String)> {
     Some((field("username")?, field("password")?))
 }
 
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, the signals kcat stops on.
+pub(crate) async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// The metadata timeout (`-m`), at least one second.
 pub(crate) fn metadata_timeout(args: &Args) -> Duration {
     Duration::from_secs(args.metadata_timeout.max(1) as u64)

@@ -244,7 +244,7 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
     let mut chunk = vec![0u8; 1 << 16];
     let mut scanned = 0;
-    let ctrl_c = tokio::signal::ctrl_c();
+    let ctrl_c = crate::kcat::interrupted();
     tokio::pin!(ctrl_c);
     loop {
         // Every complete message in hand first; the consumed front of the
