@@ -575,6 +575,11 @@ fn group_mode_commits_and_lag_shows_it() {
             "stored",
             "-X",
             &format!("group.id={group}"),
+            // kcat's sticky partitioner may have left one partition empty
+            // in the first batch: nothing consumed there, nothing
+            // committed, so it starts by auto.offset.reset.
+            "-X",
+            "auto.offset.reset=earliest",
             "-e",
         ],
         None,
@@ -614,10 +619,12 @@ fn group_mode_commits_and_lag_shows_it() {
     assert_eq!(rows.len(), 2);
     let committed: i64 = rows
         .iter()
-        .map(|r| r["committed"].as_i64().expect("committed"))
+        .map(|r| r["committed"].as_i64().unwrap_or(0))
         .sum();
     assert_eq!(committed, 23);
-    assert!(rows.iter().all(|r| r["lag"] == 0));
+    assert!(rows
+        .iter()
+        .all(|r| r["lag"] == 0 || (r["committed"].is_null() && r["high"] == 0)));
 }
 
 /// The producer's other options: `-l` file with `-D`/`-K`, `-c`, `-T`
