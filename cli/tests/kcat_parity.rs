@@ -730,3 +730,40 @@ fn producer_options_match_kcat() {
     assert_eq!(read.stdout, b"via-env\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A LogAppendTime topic: `-J` says "logappend" and `%T` is the broker's
+/// time, as kcat has them.
+#[test]
+fn log_append_time_matches_kcat() {
+    let b = bootstrap();
+    let topic = unique("logappend");
+    let out = run(
+        &ours(),
+        &[
+            "topic",
+            "create",
+            "-b",
+            &b,
+            &topic,
+            "-p",
+            "1",
+            "-c",
+            "message.timestamp.type=LogAppendTime",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        "kcat",
+        &["-P", "-b", &b, "-t", &topic, "-K", ":"],
+        Some(b"a:1\nb:2\n"),
+    );
+    assert!(out.status.success());
+    let json = same(&["-C", "-t", &topic, "-e", "-q", "-J"], None);
+    assert!(String::from_utf8_lossy(&json).contains("\"tstype\":\"logappend\""));
+    same(&["-C", "-t", &topic, "-e", "-q", "-f", "%T %k\\n"], None);
+}
