@@ -8,7 +8,8 @@
 # the broker's SASL_SSL listener (SCRAM-SHA-512, the test CA), and the
 # static `ferrokafka` binary (cli/): -L and a produce/consume round trip
 # over SASL_SSL through kcat's -X flags, then the kcat parity tests
-# (cli/tests/kcat_parity.rs) with FERROKAFKA_CLI_BIN naming it.
+# (cli/tests/kcat_parity.rs, kcat_produce.rs) with FERROKAFKA_CLI_BIN
+# naming it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-musl
@@ -36,7 +37,7 @@ if [ "${1:-}" = sasl_ssl ]; then
   out=$(timeout 60 "$cli" -C -b "$FERROKAFKA_SASL_SSL_BOOTSTRAP" -t "$topic" -o -2 -e -q -f '%k=%s\n' "${tls[@]}")
   [ "$out" = "$(printf 'k1=v1\nk2=v2')" ] || { printf 'unexpected: %s\n' "$out" >&2; exit 1; }
   echo "static musl ferrokafka binary: -L, -P and -C over SASL_SSL"
-  FERROKAFKA_CLI_BIN="$PWD/$cli" cargo test -q -p ferrokafka-cli --test kcat_parity
+  FERROKAFKA_CLI_BIN="$PWD/$cli" cargo test -q -p ferrokafka-cli --test kcat_parity --test kcat_produce
   echo "static musl ferrokafka binary: kcat parity tests passed"
   exit 0
 fi
