@@ -30,11 +30,12 @@ if [ "${1:-}" = sasl_ssl ]; then
   [ "$(printf '%s\n' "$out" | grep -c '^Consumed message from topic ')" = 5 ] || { printf '%s\n' "$out" >&2; exit 1; }
   echo "static musl producer and consumer: 5 events over SASL_SSL (SCRAM-SHA-512)"
   [ -x "$cli" ] || CC=/bin/false cargo build -q --release --target "$target" -p ferrokafka-cli
-  out=$(timeout 60 "$cli" -L -b "$FERROKAFKA_SASL_SSL_BOOTSTRAP" -t "$topic" "${tls[@]}" 2>&1) \
-    || { printf '%s\n' "$out" >&2; exit 1; }
-  printf '%s\n' "$out" | grep -q "topic \"$topic\" with 1 partitions:" || { printf '%s\n' "$out" >&2; exit 1; }
-  printf 'k1:v1\nk2:v2\n' | timeout 60 "$cli" -P -b "$FERROKAFKA_SASL_SSL_BOOTSTRAP" -t "$topic" -K: -z zstd "${tls[@]}"
-  out=$(timeout 60 "$cli" -C -b "$FERROKAFKA_SASL_SSL_BOOTSTRAP" -t "$topic" -o -2 -e -q -f '%k=%s\n' "${tls[@]}")
+  sasl="$FERROKAFKA_SASL_SSL_BOOTSTRAP"
+  timeout 60 "$cli" topic create -b "$sasl" "$topic-cli" -p 1 "${tls[@]}" >/dev/null
+  out=$(timeout 60 "$cli" -L -b "$sasl" -t "$topic-cli" "${tls[@]}" 2>&1) || { printf '%s\n' "$out" >&2; exit 1; }
+  printf '%s\n' "$out" | grep -q "topic \"$topic-cli\" with 1 partitions:" || { printf '%s\n' "$out" >&2; exit 1; }
+  printf 'k1:v1\nk2:v2\n' | timeout 60 "$cli" -P -b "$sasl" -t "$topic-cli" -K: -z zstd "${tls[@]}"
+  out=$(timeout 60 "$cli" -C -b "$sasl" -t "$topic-cli" -e -q -f '%k=%s\n' "${tls[@]}")
   [ "$out" = "$(printf 'k1=v1\nk2=v2')" ] || { printf 'unexpected: %s\n' "$out" >&2; exit 1; }
   echo "static musl ferrokafka binary: -L, -P and -C over SASL_SSL"
   FERROKAFKA_CLI_BIN="$PWD/$cli" cargo test -q -p ferrokafka-cli --test kcat_parity --test kcat_produce
