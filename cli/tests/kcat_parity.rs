@@ -441,3 +441,34 @@ fn log_append_time_matches_kcat() {
     assert!(String::from_utf8_lossy(&json).contains("\"tstype\":\"logappend\""));
     same(&["-C", "-t", &topic, "-e", "-q", "-f", "%T %k\\n"], None);
 }
+
+/// `-L -t` on a topic that does not exist creates it, as kcat's producer
+/// handle lets the broker do (auto.create.topics.enable).
+#[test]
+fn listing_a_missing_topic_creates_it_as_kcat_does() {
+    let b = bootstrap();
+    let topic = unique("autocreate");
+    let out = run(&ours(), &["-L", "-b", &b, "-t", &topic], None);
+    assert_eq!(out.status.code(), Some(0));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let out = run(
+            &ours(),
+            &["topic", "list", "-b", &b, "--output", "json"],
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        if v.as_array()
+            .expect("topics")
+            .iter()
+            .any(|t| t["topic"] == topic.as_str())
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{topic} was not created"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

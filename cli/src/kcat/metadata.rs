@@ -40,10 +40,22 @@ pub(crate) fn cluster(config: &ClientConfig) -> Cluster {
     }
 }
 
-/// One Metadata request for `topics` (None: all topics).
+/// One Metadata request for `topics` (None: all topics); the broker
+/// creates none of them.
 pub(crate) async fn fetch_metadata(
     cluster: &Cluster,
     topics: Option<&[String]>,
+    timeout: std::time::Duration,
+) -> Result<MetadataResponse, String> {
+    metadata_request(cluster, topics, false, timeout).await
+}
+
+/// One Metadata request for `topics`, letting the broker create missing
+/// ones (with its `auto.create.topics.enable`) when `allow_create`.
+async fn metadata_request(
+    cluster: &Cluster,
+    topics: Option<&[String]>,
+    allow_create: bool,
     timeout: std::time::Duration,
 ) -> Result<MetadataResponse, String> {
     let request = MetadataRequest {
@@ -55,7 +67,7 @@ pub(crate) async fn fetch_metadata(
                 })
                 .collect()
         }),
-        allow_auto_topic_creation: false,
+        allow_auto_topic_creation: allow_create,
         ..Default::default()
     };
     match tokio::time::timeout(timeout, cluster.send_to_any(&request)).await {
@@ -161,7 +173,9 @@ fn broker_name(md: &MetadataResponse, node: i32) -> String {
 pub(crate) async fn list(args: &Args, config: ClientConfig) -> i32 {
     let cluster = cluster(&config);
     let topics = args.topic.as_ref().map(std::slice::from_ref);
-    let md = match fetch_metadata(&cluster, topics, super::metadata_timeout(args)).await {
+    // kcat lists through a producer handle, which lets the broker create
+    // the topic it names (`allow.auto.create.topics`, true for producers).
+    let md = match metadata_request(&cluster, topics, true, super::metadata_timeout(args)).await {
         Ok(md) => md,
         Err(e) => fatal(&format!("Failed to acquire metadata: {e}")),
     };
