@@ -233,3 +233,82 @@ fn reset_offsets_lands_where_kafkas_tool_would() {
         assert_eq!(mine(how), tool(&theirs), "{how:?}");
     }
 }
+
+/// `watermarks` and `offsets` against what kcat says (`-Q` for a time,
+/// `-o -1` for the last offset).
+#[test]
+fn watermarks_and_offsets_agree_with_kcat() {
+    let b = env("FERROKAFKA_BOOTSTRAP");
+    let topic = unique("marks");
+    run(
+        &ours(),
+        &["topic", "create", "-b", &b, &topic, "-p", "2"],
+        b"",
+    );
+    run(
+        "kcat",
+        &["-P", "-b", &b, "-t", &topic, "-p", "1"],
+        b"a\nb\nc\n",
+    );
+    let marks = json(&run(
+        &ours(),
+        &["watermarks", &topic, "-b", &b, "-o", "json"],
+        b"",
+    ));
+    assert_eq!(marks[0]["partition"], 0);
+    assert_eq!(
+        (marks[0]["low"].as_i64(), marks[0]["high"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        (marks[1]["low"].as_i64(), marks[1]["high"].as_i64()),
+        (Some(0), Some(3))
+    );
+    let ts = run(
+        "kcat",
+        &[
+            "-C", "-b", &b, "-t", &topic, "-p", "1", "-o", "1", "-c", "1", "-q", "-f", "%T",
+        ],
+        b"",
+    );
+    let ts = String::from_utf8_lossy(&ts.stdout).into_owned();
+    let theirs = run(
+        "kcat",
+        &["-Q", "-b", &b, "-t", &format!("{topic}:1:{ts}")],
+        b"",
+    );
+    let mine = json(&run(
+        &ours(),
+        &["offsets", &topic, "--time", &ts, "-b", &b, "-o", "json"],
+        b"",
+    ));
+    let line = String::from_utf8_lossy(&theirs.stdout);
+    assert!(
+        line.ends_with(&format!("offset {}\n", mine[1]["offset"])),
+        "{line} / {mine}"
+    );
+    let earliest = json(&run(
+        &ours(),
+        &[
+            "offsets", &topic, "--time", "earliest", "-b", &b, "-o", "json",
+        ],
+        b"",
+    ));
+    assert_eq!(earliest[1]["offset"], 0);
+    let table = run(&ours(), &["watermarks", &topic, "-b", &b], b"");
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.starts_with("TOPIC"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == [topic.as_str(), "1", "0", "3"]),
+        "{text}"
+    );
+    let missing = Command::new(ours())
+        .args(["watermarks", &unique("nope"), "-b", &b])
+        .output()
+        .expect("runs");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).starts_with("ferrokafka: error: topic cli-nope-")
+    );
+}
