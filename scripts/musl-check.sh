@@ -58,10 +58,14 @@ for b in "$dir"/*; do
   sizes="$sizes ${b##*/}=$((size / 1024))KiB"
   [ "$size" -lt "$max" ] || { echo "$b is $size bytes stripped (over $max)" >&2; exit 1; }
 done
+# The binary carries clap and every admin command on top of a client:
+# 8.5 MiB stripped when it came; its own bound keeps it from growing
+# unnoticed.
+cli_max=${FERROKAFKA_MUSL_CLI_MAX_BYTES:-$((10 * 1024 * 1024))}
 strip -o "$stripped" "$cli"
 size=$(stat -c %s "$stripped")
 sizes="$sizes ferrokafka=$((size / 1024))KiB"
-[ "$size" -lt "$max" ] || { echo "$cli is $size bytes stripped (over $max)" >&2; exit 1; }
+[ "$size" -lt "$cli_max" ] || { echo "$cli is $size bytes stripped (over $cli_max)" >&2; exit 1; }
 if ldd "$cli" >/dev/null 2>&1 && ! ldd "$cli" 2>&1 | grep -q "statically linked"; then
   echo "$cli is not static:" >&2; ldd "$cli" >&2; exit 1
 fi
