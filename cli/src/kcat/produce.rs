@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use ferrokafka::config::ClientConfig;
 use ferrokafka::producer::{ProduceError, Producer, ProducerRecord};
 use tokio::io::AsyncReadExt;
@@ -63,7 +63,9 @@ impl Sender {
             }
         }
         self.sent += 1;
-        self.producer.poll(Duration::ZERO).await;
+        if self.sent % 64 == 0 {
+            self.producer.poll(Duration::ZERO).await;
+        }
     }
 }
 
@@ -241,25 +243,31 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
     };
     let mut progress = Progress::new("produced", args.verbosity == 0, false);
     let mut tee = std::io::stdout().lock();
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    // Messages are zero-copy slices of the input: complete ones are split
+    // off the front of `buf` and frozen; the partial tail stays.
+    let mut buf = BytesMut::with_capacity(1 << 17);
     let mut chunk = vec![0u8; 1 << 16];
     let mut scanned = 0;
     let ctrl_c = crate::kcat::interrupted();
     tokio::pin!(ctrl_c);
     loop {
-        // Every complete message in hand first; the consumed front of the
-        // buffer is dropped once per read, not once per message.
         let mut start = 0;
+        let mut ends = Vec::new();
         while let Some(at) = find(&buf[scanned..], &delim).map(|i| i + scanned) {
-            let msg = Bytes::copy_from_slice(&buf[start..at]);
+            ends.push((start, at));
             start = at + delim.len();
             scanned = start;
-            if !send_one(args, sender, &key_delim, msg, &mut tee, &mut progress).await {
-                progress.finish();
-                return false;
+        }
+        if start > 0 {
+            let done = buf.split_to(start).freeze();
+            for (from, to) in ends {
+                let msg = done.slice(from..to);
+                if !send_one(args, sender, &key_delim, msg, &mut tee, &mut progress).await {
+                    progress.finish();
+                    return false;
+                }
             }
         }
-        buf.drain(..start);
         scanned = buf.len().saturating_sub(delim.len() - 1);
         let n = tokio::select! {
             r = input.read(&mut chunk) => match r {
@@ -270,7 +278,7 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
         };
         if n == 0 {
             if !buf.is_empty() {
-                let msg = Bytes::from(std::mem::take(&mut buf));
+                let msg = std::mem::take(&mut buf).freeze();
                 send_one(args, sender, &key_delim, msg, &mut tee, &mut progress).await;
             }
             break;
