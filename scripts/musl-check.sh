@@ -5,12 +5,17 @@
 # and their stripped size, and runs the event flow binary on the embedded
 # mock cluster. With `sasl_ssl` (after the brokers started and their env
 # file was sourced) it then runs the static producer and consumer over
-# the broker's SASL_SSL listener (SCRAM-SHA-512, the test CA).
+# the broker's SASL_SSL listener (SCRAM-SHA-512, the test CA), and the
+# static `ferrokafka` binary (cli/): -L and a produce/consume round trip
+# over SASL_SSL through kcat's -X flags, then the kcat parity tests
+# (cli/tests/kcat_parity.rs, kcat_produce.rs) with FERROKAFKA_CLI_BIN
+# naming it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-musl
 rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 dir=target/$target/release/examples
+cli=target/$target/release/ferrokafka
 if [ "${1:-}" = sasl_ssl ]; then
   [ -x "$dir/consumer" ] || CC=/bin/false cargo build -q --release --target "$target" -p ferrokafka --examples
   : "${FERROKAFKA_SASL_SSL_BOOTSTRAP:?source the env file of scripts/kafka.sh first}"
@@ -24,9 +29,21 @@ if [ "${1:-}" = sasl_ssl ]; then
     || { printf '%s\n' "$out" >&2; exit 1; }
   [ "$(printf '%s\n' "$out" | grep -c '^Consumed message from topic ')" = 5 ] || { printf '%s\n' "$out" >&2; exit 1; }
   echo "static musl producer and consumer: 5 events over SASL_SSL (SCRAM-SHA-512)"
+  [ -x "$cli" ] || CC=/bin/false cargo build -q --release --target "$target" -p ferrokafka-cli
+  sasl="$FERROKAFKA_SASL_SSL_BOOTSTRAP"
+  timeout 60 "$cli" topic create -b "$sasl" "$topic-cli" -p 1 "${tls[@]}" >/dev/null
+  out=$(timeout 60 "$cli" -L -b "$sasl" -t "$topic-cli" "${tls[@]}" 2>&1) || { printf '%s\n' "$out" >&2; exit 1; }
+  printf '%s\n' "$out" | grep -q "topic \"$topic-cli\" with 1 partitions:" || { printf '%s\n' "$out" >&2; exit 1; }
+  printf 'k1:v1\nk2:v2\n' | timeout 60 "$cli" -P -b "$sasl" -t "$topic-cli" -K: -z zstd "${tls[@]}"
+  out=$(timeout 60 "$cli" -C -b "$sasl" -t "$topic-cli" -e -q -f '%k=%s\n' "${tls[@]}")
+  [ "$out" = "$(printf 'k1=v1\nk2=v2')" ] || { printf 'unexpected: %s\n' "$out" >&2; exit 1; }
+  echo "static musl ferrokafka binary: -L, -P and -C over SASL_SSL"
+  FERROKAFKA_CLI_BIN="$PWD/$cli" cargo test -q -p ferrokafka-cli --test kcat_parity --test kcat_produce
+  echo "static musl ferrokafka binary: kcat parity tests passed"
   exit 0
 fi
 CC=/bin/false cargo build -q --release --target "$target" -p ferrokafka --examples
+CC=/bin/false cargo build -q --release --target "$target" -p ferrokafka-cli
 # The stripped size of each binary. TLS (rustls + graviola, about 2.5 MB
 # of code and tables) put the client examples above the 4 MB they had
 # before; the bound keeps them from growing unnoticed.
@@ -41,6 +58,18 @@ for b in "$dir"/*; do
   sizes="$sizes ${b##*/}=$((size / 1024))KiB"
   [ "$size" -lt "$max" ] || { echo "$b is $size bytes stripped (over $max)" >&2; exit 1; }
 done
+# The binary carries clap and every admin command on top of a client:
+# 8.5 MiB stripped when it came; its own bound keeps it from growing
+# unnoticed.
+cli_max=${FERROKAFKA_MUSL_CLI_MAX_BYTES:-$((10 * 1024 * 1024))}
+strip -o "$stripped" "$cli"
+size=$(stat -c %s "$stripped")
+sizes="$sizes ferrokafka=$((size / 1024))KiB"
+[ "$size" -lt "$cli_max" ] || { echo "$cli is $size bytes stripped (over $cli_max)" >&2; exit 1; }
+if ldd "$cli" >/dev/null 2>&1 && ! ldd "$cli" 2>&1 | grep -q "statically linked"; then
+  echo "$cli is not static:" >&2; ldd "$cli" >&2; exit 1
+fi
+"$cli" -V | grep -q '^ferrokafka ' || { echo "$cli -V failed" >&2; exit 1; }
 echo "stripped sizes:$sizes"
 bin=$dir/event_flow
 if ldd "$bin" >/dev/null 2>&1 && ! ldd "$bin" 2>&1 | grep -q "statically linked"; then

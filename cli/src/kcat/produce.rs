@@ -1,0 +1,365 @@
+//! `-P`: messages from stdin (or one `-l` file) split at `-D`, keys split
+//! at `-K` or fixed by `-k`, headers from `-H`; or whole files, one
+//! message each; with `-J`, one JSON object per message (key, payload,
+//! headers, partition, timestamp). Every delivery is awaited before the
+//! exit; a failed one makes the exit code 1, as in kcat. Ctrl-C stops
+//! reading, then delivers what was read.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use ferrokafka::config::ClientConfig;
+use ferrokafka::producer::{ProduceError, Producer, ProducerRecord};
+use tokio::io::AsyncReadExt;
+
+use crate::kcat::args::{parse_delim, Args};
+use crate::kcat::progress::Progress;
+use crate::kcat::{fatal, info, metadata_timeout};
+
+/// What every message of the run shares.
+struct Sender {
+    producer: Producer,
+    topic: String,
+    partition: Option<i32>,
+    fixed_key: Option<Bytes>,
+    headers: Vec<(String, Option<Bytes>)>,
+    failed: Arc<AtomicU64>,
+    verbosity: i32,
+    sent: u64,
+}
+
+impl Sender {
+    async fn send(&mut self, mut record: ProducerRecord) {
+        if record.key.is_none() {
+            record.key = self.fixed_key.clone();
+        }
+        if record.partition.is_none() {
+            record.partition = self.partition;
+        }
+        if record.headers.is_empty() {
+            record.headers = self.headers.clone();
+        }
+        loop {
+            let failed = self.failed.clone();
+            let verbosity = self.verbosity;
+            match self.producer.produce(record.clone(), move |r| {
+                if let Err(e) = r {
+                    if verbosity >= 1 {
+                        eprintln!("% Delivery failed for message: {e}");
+                    }
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+            }) {
+                Ok(()) => break,
+                Err(ProduceError::QueueFull) => {
+                    self.producer.poll(Duration::from_millis(5)).await;
+                }
+                Err(e) => fatal(&format!(
+                    "Failed to produce message ({} bytes): {e}",
+                    record.value.as_ref().map_or(0, Bytes::len)
+                )),
+            }
+        }
+        self.sent += 1;
+        if self.sent % 64 == 0 {
+            self.producer.poll(Duration::ZERO).await;
+        }
+    }
+}
+
+/// Where the first `needle` starts in `hay` (kcat's `rd_strnstr`).
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return None;
+    }
+    if needle.len() == 1 {
+        return hay.iter().position(|&b| b == needle[0]);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// One message of `-J` input.
+fn json_record(topic: &str, line: &[u8]) -> Result<ProducerRecord, String> {
+    let v: serde_json::Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let obj = v.as_object().ok_or("expected a JSON object")?;
+    let bytes_of = |name: &str| -> Result<Option<Bytes>, String> {
+        match obj.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(Bytes::from(s.clone()))),
+            Some(other) => Ok(Some(Bytes::from(other.to_string()))),
+        }
+    };
+    let int_of = |name: &str| -> Result<Option<i64>, String> {
+        match obj.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(x) => x
+                .as_i64()
+                .map(Some)
+                .ok_or(format!("{name} must be an integer")),
+        }
+    };
+    let mut record =
+        ProducerRecord::new(obj.get("topic").and_then(|t| t.as_str()).unwrap_or(topic));
+    record.key = bytes_of("key")?;
+    record.value = if obj.contains_key("payload") {
+        bytes_of("payload")?
+    } else {
+        bytes_of("value")?
+    };
+    if let Some(p) = int_of("partition")? {
+        record.partition = Some(i32::try_from(p).map_err(|_| "partition out of range")?);
+    }
+    record.timestamp = int_of("timestamp")?.or(int_of("ts")?);
+    let value_of = |x: &serde_json::Value| match x {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(Bytes::from(s.clone())),
+        other => Some(Bytes::from(other.to_string())),
+    };
+    match obj.get("headers") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Array(a)) => {
+            if a.len() % 2 != 0 {
+                return Err("headers: expected [name, value, ...] pairs".into());
+            }
+            for pair in a.chunks(2) {
+                let name = pair[0].as_str().ok_or("headers: a name must be a string")?;
+                record.headers.push((name.to_string(), value_of(&pair[1])));
+            }
+        }
+        Some(serde_json::Value::Object(m)) => {
+            for (name, value) in m {
+                record.headers.push((name.clone(), value_of(value)));
+            }
+        }
+        Some(_) => return Err("headers: expected an array or an object".into()),
+    }
+    Ok(record)
+}
+
+/// Runs `-P`; returns the exit code.
+pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
+    let transactional = config.transactional_id.is_some();
+    let producer = match Producer::new(config) {
+        Ok(p) => p,
+        Err(e) => fatal(&format!("Failed to create producer: {e}")),
+    };
+    if transactional {
+        info(args, 1, "Using transactional producer");
+        if let Err(e) = producer.init_transactions(metadata_timeout(args)).await {
+            fatal(&format!("init_transactions(): {e}"));
+        }
+        if let Err(e) = producer.begin_transaction().await {
+            fatal(&format!("begin_transaction(): {e}"));
+        }
+    }
+    let topic = args.topic.clone().unwrap_or_default();
+    let mut sender = Sender {
+        producer,
+        topic: topic.clone(),
+        partition: (args.partition != -1).then_some(args.partition),
+        fixed_key: args.fixed_key.clone().map(Bytes::from),
+        headers: args
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone().map(Bytes::from)))
+            .collect(),
+        failed: Arc::new(AtomicU64::new(0)),
+        verbosity: args.verbosity,
+        sent: 0,
+    };
+    let mut exit = 0;
+    let mut interrupted = false;
+    if !args.operands.is_empty() && !args.line_mode {
+        let mut good = 0;
+        for path in &args.operands {
+            match std::fs::read(path) {
+                Ok(data) if data.is_empty() => {
+                    info(args, 3, &format!("Skipping empty file {path}"));
+                    good += 1;
+                }
+                Ok(data) => {
+                    let record = ProducerRecord::new(topic.clone()).value(data);
+                    sender.send(record).await;
+                    good += 1;
+                }
+                Err(e) => info(args, 1, &format!("Failed to open {path}: {e}")),
+            }
+        }
+        if good == 0 {
+            exit = 1;
+        } else if good < args.operands.len() {
+            info(
+                args,
+                1,
+                &format!(
+                    "Failed to produce from {}/{} files",
+                    args.operands.len() - good,
+                    args.operands.len()
+                ),
+            );
+        }
+    } else {
+        interrupted = read_input(args, &mut sender).await;
+    }
+    let Sender {
+        producer, failed, ..
+    } = sender;
+    if transactional {
+        let result = if interrupted {
+            info(args, 0, "Aborting transaction due to termination signal");
+            producer.abort_transaction(metadata_timeout(args)).await
+        } else {
+            info(args, 1, "Committing transaction");
+            producer.commit_transaction(metadata_timeout(args)).await
+        };
+        if let Err(e) = result {
+            fatal(&format!("transaction: {e}"));
+        }
+    }
+    while producer.flush(Duration::from_secs(3600)).await > 0 {}
+    producer.close(Duration::from_secs(5)).await;
+    if failed.load(Ordering::Relaxed) > 0 {
+        exit = 1;
+    }
+    exit
+}
+
+/// Reads delimited messages from stdin or the `-l` file and sends them;
+/// true when Ctrl-C stopped it.
+async fn read_input(args: &Args, sender: &mut Sender) -> bool {
+    let delim = parse_delim(&args.delim);
+    if delim.is_empty() {
+        fatal("Message delimiter -D must not be empty when producing");
+    }
+    let key_delim = args.key_delim.as_deref().map(parse_delim);
+    let mut input: Box<dyn tokio::io::AsyncRead + Unpin> = match args.operands.first() {
+        Some(path) if args.line_mode => match tokio::fs::File::open(path).await {
+            Ok(f) => Box::new(f),
+            Err(e) => fatal(&format!("Cannot open {path}: {e}")),
+        },
+        _ => Box::new(tokio::io::stdin()),
+    };
+    let mut progress = Progress::new("produced", args.verbosity == 0, false);
+    let mut tee = std::io::stdout().lock();
+    // Messages are zero-copy slices of the input: complete ones are split
+    // off the front of `buf` and frozen; the partial tail stays.
+    let mut buf = BytesMut::with_capacity(1 << 17);
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut scanned = 0;
+    let ctrl_c = crate::kcat::interrupted();
+    tokio::pin!(ctrl_c);
+    loop {
+        let mut start = 0;
+        let mut ends = Vec::new();
+        while let Some(at) = find(&buf[scanned..], &delim).map(|i| i + scanned) {
+            ends.push((start, at));
+            start = at + delim.len();
+            scanned = start;
+        }
+        if start > 0 {
+            let done = buf.split_to(start).freeze();
+            for (from, to) in ends {
+                let msg = done.slice(from..to);
+                if !send_one(args, sender, &key_delim, msg, &mut tee, &mut progress).await {
+                    progress.finish();
+                    return false;
+                }
+            }
+        }
+        scanned = buf.len().saturating_sub(delim.len() - 1);
+        let n = tokio::select! {
+            r = input.read(&mut chunk) => match r {
+                Ok(n) => n,
+                Err(e) => fatal(&format!("Unable to read message: {e}")),
+            },
+            _ = &mut ctrl_c => { progress.finish(); return true; }
+        };
+        if n == 0 {
+            if !buf.is_empty() {
+                let msg = std::mem::take(&mut buf).freeze();
+                send_one(args, sender, &key_delim, msg, &mut tee, &mut progress).await;
+            }
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    progress.finish();
+    false
+}
+
+/// Sends one input message; false once `-c` is reached.
+async fn send_one(
+    args: &Args,
+    sender: &mut Sender,
+    key_delim: &Option<Vec<u8>>,
+    msg: Bytes,
+    tee: &mut std::io::StdoutLock<'_>,
+    progress: &mut Progress,
+) -> bool {
+    use std::io::Write;
+    if msg.is_empty() {
+        return true;
+    }
+    progress.add(msg.len());
+    let record = if args.json {
+        match json_record(&sender.topic, &msg) {
+            Ok(r) => r,
+            Err(e) => fatal(&format!("-J input: {e}: {}", String::from_utf8_lossy(&msg))),
+        }
+    } else {
+        let mut record = ProducerRecord::new(sender.topic.clone());
+        let mut value = Some(msg.clone());
+        if let Some(kd) = key_delim {
+            if let Some(at) = find(&msg, kd) {
+                let key = msg.slice(..at);
+                let v = msg.slice(at + kd.len()..);
+                let null = args.null;
+                record.key = (!(null && key.is_empty())).then_some(key);
+                value = (!(null && v.is_empty())).then_some(v);
+            }
+        }
+        record.value = value;
+        record
+    };
+    sender.send(record).await;
+    if args.tee && tee.write_all(&msg).is_err() {
+        fatal("Tee write error");
+    }
+    !(args.count >= 0 && sender.sent == args.count as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_delimiters() {
+        assert_eq!(find(b"abc\ndef", b"\n"), Some(3));
+        assert_eq!(find(b"k::v", b"::"), Some(1));
+        assert_eq!(find(b"k:v", b"::"), None);
+    }
+
+    #[test]
+    fn json_input_takes_kcats_envelope_and_objects() {
+        let r = json_record(
+            "t",
+            br#"{"key":"k","payload":"v","headers":["a","1","b",null],"partition":2,"ts":7}"#,
+        )
+        .expect("valid");
+        assert_eq!(r.key.as_deref(), Some(&b"k"[..]));
+        assert_eq!(r.value.as_deref(), Some(&b"v"[..]));
+        assert_eq!(r.partition, Some(2));
+        assert_eq!(r.timestamp, Some(7));
+        assert_eq!(r.headers[1], ("b".to_string(), None));
+        let r =
+            json_record("t", br#"{"value":"x","key":null,"headers":{"h":"y"}}"#).expect("valid");
+        assert_eq!(r.key, None);
+        assert_eq!(r.value.as_deref(), Some(&b"x"[..]));
+        assert_eq!(r.headers, vec![("h".to_string(), Some(Bytes::from("y")))]);
+        assert!(json_record("t", b"[1]").is_err());
+        assert!(json_record("t", br#"{"headers":["a"]}"#).is_err());
+        assert!(json_record("t", br#"{"partition":"x"}"#).is_err());
+    }
+}
