@@ -130,14 +130,16 @@ impl Admin {
         self.timeout.as_millis().min(i32::MAX as u128) as i32
     }
 
-    /// The controller as the metadata names it (in KRaft a broker that
-    /// forwards to the controller), or `None` when unknown.
+    /// The controller as the metadata names it, when it is a broker we
+    /// can reach; `None` otherwise (a KRaft controller that is not a
+    /// broker: then any broker forwards to it).
     async fn controller(&self) -> Result<Option<i32>> {
-        let mut id = self.cluster.metadata().controller_id;
-        if id < 0 {
-            id = self.cluster.refresh().await?.controller_id;
+        let mut metadata = self.cluster.metadata();
+        if metadata.controller_id < 0 || metadata.broker(metadata.controller_id).is_none() {
+            metadata = self.cluster.refresh().await?;
         }
-        Ok((id >= 0).then_some(id))
+        let id = metadata.controller_id;
+        Ok((id >= 0 && metadata.broker(id).is_some()).then_some(id))
     }
 
     /// Sends `request` to the controller, or any broker when none is known.
