@@ -137,85 +137,101 @@ impl Admin {
         partitions: &[(TopicPartition, OffsetSpec)],
         read_committed: bool,
     ) -> Result<Vec<Outcome<TopicPartition, PartitionOffset>>> {
-        let mut answers: HashMap<TopicPartition, Result<PartitionOffset>> = HashMap::new();
-        let mut pending: Vec<(TopicPartition, OffsetSpec)> = partitions.to_vec();
+        let mut answers: Vec<Option<Result<PartitionOffset>>> =
+            partitions.iter().map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..partitions.len()).collect();
         for round in 0..LEADER_TRIES {
-            let leaders = self.leaders(pending.iter().map(|(tp, _)| tp)).await?;
-            let mut by_leader: BTreeMap<i32, Vec<(TopicPartition, OffsetSpec)>> = BTreeMap::new();
-            for (tp, spec) in pending.drain(..) {
-                match leaders.get(&tp) {
-                    Some(Ok(leader)) => by_leader.entry(*leader).or_default().push((tp, spec)),
+            let leaders = self
+                .leaders(pending.iter().map(|i| &partitions[*i].0))
+                .await?;
+            let mut by_leader: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+            for i in pending.drain(..) {
+                let tp = &partitions[i].0;
+                match leaders.get(tp) {
+                    Some(Ok(leader)) => by_leader.entry(*leader).or_default().push(i),
                     Some(Err(code)) => {
-                        let e = Error::kafka(format!("ListOffsets {tp}"), *code);
-                        answers.insert(tp, Err(e));
+                        answers[i] = Some(Err(Error::kafka(format!("ListOffsets {tp}"), *code)));
                     }
-                    None => {
-                        let e = unknown_partition("ListOffsets", &tp);
-                        answers.insert(tp, Err(e));
-                    }
+                    None => answers[i] = Some(Err(unknown_partition("ListOffsets", tp))),
                 }
             }
-            for (leader, parts) in by_leader {
-                let request = ListOffsetsRequest {
-                    replica_id: -1,
-                    isolation_level: i8::from(read_committed),
-                    topics: group_by_topic(&parts, |(tp, spec)| {
-                        (
-                            tp,
-                            ListOffsetsPartition {
-                                partition_index: tp.partition,
-                                timestamp: spec.timestamp(),
-                                ..Default::default()
-                            },
-                        )
-                    })
-                    .into_iter()
-                    .map(|(name, partitions)| ListOffsetsTopic {
-                        name,
-                        partitions,
-                        ..Default::default()
-                    })
-                    .collect(),
-                    timeout_ms: self.timeout_ms(),
-                    ..Default::default()
-                };
-                let response = match self.cluster.send_to(leader, &request).await {
-                    Ok(r) => r,
-                    Err(e) if e.is_retriable() && round + 1 < LEADER_TRIES => {
-                        pending.extend(parts);
-                        continue;
+            for (leader, mut items) in by_leader {
+                // A request names each partition once: a partition asked
+                // with several specs goes in several requests.
+                while !items.is_empty() {
+                    let mut batch: Vec<usize> = Vec::new();
+                    let mut later: Vec<usize> = Vec::new();
+                    for i in items.drain(..) {
+                        if batch.iter().any(|b| partitions[*b].0 == partitions[i].0) {
+                            later.push(i);
+                        } else {
+                            batch.push(i);
+                        }
                     }
-                    Err(e) => return Err(e),
-                };
-                for (tp, spec) in parts {
-                    let answer = response
-                        .topics
-                        .iter()
-                        .filter(|t| t.name == tp.topic)
-                        .flat_map(|t| &t.partitions)
-                        .find(|p| p.partition_index == tp.partition);
-                    match answer {
-                        None => {
-                            answers.insert(
-                                tp.clone(),
-                                Err(not_answered("ListOffsets", &tp.to_string())),
-                            );
-                        }
-                        Some(p)
-                            if ErrorCode::from_code(p.error_code).invalidates_metadata()
-                                && round + 1 < LEADER_TRIES =>
-                        {
-                            pending.push((tp, spec));
-                        }
-                        Some(p) => {
-                            let r = check(p.error_code, None, || format!("ListOffsets {tp}")).map(
-                                |()| PartitionOffset {
-                                    offset: p.offset,
-                                    timestamp: p.timestamp,
-                                    leader_epoch: p.leader_epoch,
+                    items = later;
+                    let asked: Vec<(TopicPartition, OffsetSpec)> =
+                        batch.iter().map(|i| partitions[*i].clone()).collect();
+                    let request = ListOffsetsRequest {
+                        replica_id: -1,
+                        isolation_level: i8::from(read_committed),
+                        topics: group_by_topic(&asked, |(tp, spec)| {
+                            (
+                                tp,
+                                ListOffsetsPartition {
+                                    partition_index: tp.partition,
+                                    timestamp: spec.timestamp(),
+                                    ..Default::default()
                                 },
-                            );
-                            answers.insert(tp, r);
+                            )
+                        })
+                        .into_iter()
+                        .map(|(name, partitions)| ListOffsetsTopic {
+                            name,
+                            partitions,
+                            ..Default::default()
+                        })
+                        .collect(),
+                        timeout_ms: self.timeout_ms(),
+                        ..Default::default()
+                    };
+                    let response = match self.cluster.send_to(leader, &request).await {
+                        Ok(r) => r,
+                        Err(e) if e.is_retriable() && round + 1 < LEADER_TRIES => {
+                            pending.extend(batch);
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    for i in batch {
+                        let tp = &partitions[i].0;
+                        let answer = response
+                            .topics
+                            .iter()
+                            .filter(|t| t.name == tp.topic)
+                            .flat_map(|t| &t.partitions)
+                            .find(|p| p.partition_index == tp.partition);
+                        match answer {
+                            None => {
+                                answers[i] =
+                                    Some(Err(not_answered("ListOffsets", &tp.to_string())));
+                            }
+                            Some(p)
+                                if ErrorCode::from_code(p.error_code).invalidates_metadata()
+                                    && round + 1 < LEADER_TRIES =>
+                            {
+                                pending.push(i);
+                            }
+                            Some(p) => {
+                                answers[i] = Some(
+                                    check(p.error_code, None, || format!("ListOffsets {tp}")).map(
+                                        |()| PartitionOffset {
+                                            offset: p.offset,
+                                            timestamp: p.timestamp,
+                                            leader_epoch: p.leader_epoch,
+                                        },
+                                    ),
+                                );
+                            }
                         }
                     }
                 }
@@ -225,11 +241,14 @@ impl Admin {
             }
             self.cluster.refresh().await?;
         }
-        Ok(in_order(
-            partitions.iter().map(|(tp, _)| tp),
-            answers,
-            "ListOffsets",
-        ))
+        Ok(partitions
+            .iter()
+            .zip(answers)
+            .map(|((tp, _), answer)| Outcome {
+                resource: tp.clone(),
+                result: answer.unwrap_or_else(|| Err(not_answered("ListOffsets", &tp.to_string()))),
+            })
+            .collect())
     }
 
     /// Deletes every record before each partition's given offset (-1: the
