@@ -43,12 +43,16 @@ use crate::cluster::Cluster;
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 
+mod acls;
 mod cluster;
 mod configs;
 mod groups;
 mod offsets;
+mod quotas;
 mod topics;
+mod transactions;
 
+pub use acls::{AclBinding, AclFilter, AclOperation, AclPermission, PatternType, ResourceType};
 pub use cluster::{
     BrokerDescription, ClusterDescription, ElectionType, FeatureRange, Features, LogDirDescription,
     LogDirPartition, PartitionReassignment,
@@ -59,9 +63,14 @@ pub use configs::{
 };
 pub use groups::{GroupDescription, GroupListing, GroupMember, MemberAssignment};
 pub use offsets::{GroupOffset, OffsetReset, OffsetSpec, PartitionLag, PartitionOffset};
+pub use quotas::{
+    QuotaAlteration, QuotaEntity, QuotaEntityFilter, ScramCredentialInfo, ScramMechanism,
+    UserScramCredentials,
+};
 pub use topics::{
     CreatedTopic, NewPartitions, NewTopic, PartitionDescription, TopicDescription, TopicListing,
 };
+pub use transactions::{ProducerState, TransactionDescription, TransactionListing};
 
 /// The outcome for one resource of a call that names several: the
 /// resource and its own result.

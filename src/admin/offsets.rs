@@ -676,7 +676,7 @@ impl Admin {
     }
 
     /// Each partition's leader, or its error code, from a fresh Metadata.
-    async fn leaders<'a>(
+    pub(super) async fn leaders<'a>(
         &self,
         partitions: impl Iterator<Item = &'a TopicPartition>,
     ) -> Result<HashMap<TopicPartition, std::result::Result<i32, i16>>> {
