@@ -46,6 +46,7 @@ use crate::error::{Error, Result};
 mod acls;
 mod cluster;
 mod configs;
+mod group_offsets;
 mod groups;
 mod offsets;
 mod quotas;
@@ -61,8 +62,9 @@ pub use configs::{
     AlterConfigOp, ConfigEntry, ConfigOperation, ConfigResource, ConfigResourceType, ConfigSource,
     ConfigSynonym,
 };
+pub use group_offsets::{GroupOffset, OffsetReset, PartitionLag};
 pub use groups::{GroupDescription, GroupListing, GroupMember, MemberAssignment};
-pub use offsets::{GroupOffset, OffsetReset, OffsetSpec, PartitionLag, PartitionOffset};
+pub use offsets::{OffsetSpec, PartitionOffset};
 pub use quotas::{
     QuotaAlteration, QuotaEntity, QuotaEntityFilter, ScramCredentialInfo, ScramMechanism,
     UserScramCredentials,
