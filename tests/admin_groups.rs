@@ -190,7 +190,7 @@ async fn offsets_records_and_groups_per_partition() {
     assert_eq!(d.group_type, "classic");
     assert!(d.members.is_empty());
     let removed = admin
-        .delete_group_offsets(&group, &[p1.clone()])
+        .delete_group_offsets(&group, std::slice::from_ref(&p1))
         .await
         .expect("delete offsets");
     assert!(removed[0].result.is_ok(), "{:?}", removed[0].result);

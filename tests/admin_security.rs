@@ -50,7 +50,7 @@ async fn acl_calls_report_the_missing_authorizer_typed() {
         permission: AclPermission::Allow,
     };
     let created = admin
-        .create_acls(&[binding.clone()])
+        .create_acls(std::slice::from_ref(&binding))
         .await
         .expect("create acls");
     assert_eq!(

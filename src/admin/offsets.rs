@@ -305,7 +305,7 @@ pub(super) fn lookup(m: &HashMap<TopicPartition, Result<i64>>, tp: &TopicPartiti
         Some(Ok(v)) => Ok(*v),
         Some(Err(Error::Kafka { context, source })) => Err(Error::Kafka {
             context: context.clone(),
-            source: source.clone(),
+            source: *source,
         }),
         Some(Err(e)) => Err(Error::kafka(
             e.to_string(),
