@@ -27,6 +27,10 @@ pub enum ApiKey {
     LeaveGroup = 13,
     /// SyncGroup (14).
     SyncGroup = 14,
+    /// DescribeGroups (15).
+    DescribeGroups = 15,
+    /// ListGroups (16).
+    ListGroups = 16,
     /// SaslHandshake (17).
     SaslHandshake = 17,
     /// ApiVersions (18).
@@ -35,6 +39,8 @@ pub enum ApiKey {
     CreateTopics = 19,
     /// DeleteTopics (20).
     DeleteTopics = 20,
+    /// DeleteRecords (21).
+    DeleteRecords = 21,
     /// InitProducerId (22).
     InitProducerId = 22,
     /// AddPartitionsToTxn (24).
@@ -45,8 +51,44 @@ pub enum ApiKey {
     EndTxn = 26,
     /// TxnOffsetCommit (28).
     TxnOffsetCommit = 28,
+    /// DescribeAcls (29).
+    DescribeAcls = 29,
+    /// CreateAcls (30).
+    CreateAcls = 30,
+    /// DeleteAcls (31).
+    DeleteAcls = 31,
+    /// DescribeConfigs (32).
+    DescribeConfigs = 32,
+    /// DescribeLogDirs (35).
+    DescribeLogDirs = 35,
     /// SaslAuthenticate (36).
     SaslAuthenticate = 36,
+    /// CreatePartitions (37).
+    CreatePartitions = 37,
+    /// DeleteGroups (42).
+    DeleteGroups = 42,
+    /// ElectLeaders (43).
+    ElectLeaders = 43,
+    /// IncrementalAlterConfigs (44).
+    IncrementalAlterConfigs = 44,
+    /// AlterPartitionReassignments (45).
+    AlterPartitionReassignments = 45,
+    /// ListPartitionReassignments (46).
+    ListPartitionReassignments = 46,
+    /// OffsetDelete (47).
+    OffsetDelete = 47,
+    /// DescribeClientQuotas (48).
+    DescribeClientQuotas = 48,
+    /// AlterClientQuotas (49).
+    AlterClientQuotas = 49,
+    /// DescribeUserScramCredentials (50).
+    DescribeUserScramCredentials = 50,
+    /// AlterUserScramCredentials (51).
+    AlterUserScramCredentials = 51,
+    /// DescribeCluster (60).
+    DescribeCluster = 60,
+    /// DescribeProducers (61).
+    DescribeProducers = 61,
     /// DescribeTransactions (65).
     DescribeTransactions = 65,
     /// ListTransactions (66).

@@ -32,6 +32,12 @@ public class MessageVectors {
         "InitProducerId", "CreateTopics", "DeleteTopics", "SaslHandshake", "SaslAuthenticate",
         "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
         "DescribeTransactions", "ListTransactions", "ConsumerGroupHeartbeat", "ConsumerGroupDescribe",
+        "CreatePartitions", "ListGroups", "DescribeGroups", "DeleteGroups", "OffsetDelete",
+        "DeleteRecords", "DescribeConfigs", "IncrementalAlterConfigs",
+        "DescribeCluster", "DescribeLogDirs", "ElectLeaders", "ListPartitionReassignments",
+        "AlterPartitionReassignments", "CreateAcls", "DescribeAcls", "DeleteAcls",
+        "DescribeUserScramCredentials", "AlterUserScramCredentials", "DescribeClientQuotas",
+        "AlterClientQuotas", "DescribeProducers",
     };
     static int counter = 0;
     static final ObjectMapper MAPPER = new ObjectMapper();
