@@ -25,6 +25,7 @@
 //! ```
 
 mod oauthbearer;
+mod oidc;
 mod properties;
 mod ssl;
 mod types;
@@ -32,6 +33,7 @@ mod types;
 use std::time::Duration;
 
 pub use oauthbearer::{OAuthBearerToken, TokenFuture, TokenProvider};
+pub use oidc::OidcConfig;
 pub use ssl::{RustlsConfig, SslConfig};
 pub use types::{
     Acks, AutoOffsetReset, Compression, IsolationLevel, Partitioner, SecurityProtocol,
@@ -99,6 +101,9 @@ pub struct ClientConfig {
     /// The application's OAUTHBEARER token provider
     /// ([`ClientConfig::oauthbearer_token_provider`]).
     pub oauthbearer_token_provider: Option<TokenProvider>,
+    /// `sasl.oauthbearer.method=oidc` and its settings: OAUTHBEARER tokens
+    /// from a token endpoint (client-credentials grant).
+    pub oidc: OidcConfig,
     /// The `ssl.*` settings, used with `security.protocol` `ssl` or
     /// `sasl_ssl`.
     pub ssl: SslConfig,
@@ -219,6 +224,7 @@ impl Default for ClientConfig {
             sasl_oauthbearer_config: None,
             enable_sasl_oauthbearer_unsecure_jwt: false,
             oauthbearer_token_provider: None,
+            oidc: OidcConfig::default(),
             ssl: SslConfig::new(),
             acks: Acks::All,
             linger: Duration::from_millis(5),
