@@ -6,8 +6,8 @@
 use super::ConfigError;
 
 /// The OIDC settings of a [`ClientConfig`](super::ClientConfig) (librdkafka's
-/// property names).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// property names). `Debug` hides the client secret.
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OidcConfig {
     /// `sasl.oauthbearer.method`: `true` for `oidc`, `false` for `default`
@@ -31,6 +31,24 @@ pub struct OidcConfig {
     pub https_ca_location: Option<std::path::PathBuf>,
     /// `https.ca.pem`: the same as PEM text.
     pub https_ca_pem: Option<String>,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("enabled", &self.enabled)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "(hidden)"),
+            )
+            .field("scope", &self.scope)
+            .field("token_endpoint_url", &self.token_endpoint_url)
+            .field("extensions", &self.extensions)
+            .field("https_ca_location", &self.https_ca_location)
+            .field("https_ca_pem", &self.https_ca_pem.is_some())
+            .finish()
+    }
 }
 
 /// Applies one OIDC property; `Ok(false)` when `name` is not one.
@@ -130,6 +148,10 @@ mod tests {
             ]
         );
         assert!(c.oidc.https_ca_location.is_some());
+        assert!(
+            !format!("{:?}", c.oidc).contains("s3cret"),
+            "the secret is not shown"
+        );
         assert!(!ClientConfig::new().oidc.enabled);
     }
 

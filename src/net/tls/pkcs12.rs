@@ -84,8 +84,8 @@ const IMPLICIT_0: u8 = 0x80;
 
 /// Bags inside bags (`safeContentsBag`) nest at most this deep.
 const MAX_DEPTH: usize = 4;
-/// MAC iterations above this are refused (a hostile store could ask for
-/// billions); OpenSSL and keytool write 2048 to 10000.
+/// MAC and PBKDF2 iterations above this are refused (a hostile store
+/// could ask for billions); OpenSSL and keytool write 2048 to 10000.
 const MAX_ITERATIONS: u64 = 10_000_000;
 
 /// Reads the store `der`, checking its MAC and decrypting its bags with
@@ -173,9 +173,23 @@ fn decrypt(algorithm: &[u8], ciphertext: &[u8], password: &str) -> Result<Vec<u8
     refuse_legacy(algorithm)?;
     let scheme = pkcs8::pkcs5::EncryptionScheme::try_from(algorithm)
         .map_err(|e| Pkcs12Error::Unsupported(format!("bag encryption ({e})")))?;
-    scheme
-        .decrypt(password, ciphertext)
-        .map_err(|_| Pkcs12Error::WrongPassword)
+    // PBES2 with PBKDF2 (what OpenSSL 3 and keytool write), its cost
+    // bounded: the store, not the reader, would otherwise choose it.
+    let Some(pbkdf2) = scheme.pbes2().and_then(|p| p.kdf.pbkdf2()) else {
+        return Err(Pkcs12Error::Unsupported(
+            "bag encryption other than PBES2 with PBKDF2".into(),
+        ));
+    };
+    if u64::from(pbkdf2.iteration_count) > MAX_ITERATIONS {
+        return Err(Pkcs12Error::Unsupported(format!(
+            "{} PBKDF2 iterations",
+            pbkdf2.iteration_count
+        )));
+    }
+    scheme.decrypt(password, ciphertext).map_err(|e| match e {
+        pkcs8::pkcs5::Error::DecryptFailed => Pkcs12Error::WrongPassword,
+        other => Pkcs12Error::Unsupported(format!("bag encryption ({other})")),
+    })
 }
 
 /// The legacy PKCS#12 encryptions get a message saying how to convert.
