@@ -13,7 +13,13 @@ step() { printf '\n=== %s (%s)\n' "$*" "$(date +%T)"; }
 cleanup() { scripts/kafka.sh stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+# A one-shot run gains nothing from incremental compilation, and its files
+# (gigabytes for the test binaries) count against the disk; set
+# CARGO_INCREMENTAL=1 to keep them between local runs.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+
 step "tools"
+df -h . | tail -n 1 | awk '{print "disk: " $4 " free of " $2}'
 command -v cargo >/dev/null || { echo "cargo is required" >&2; exit 1; }
 if ! command -v kcat >/dev/null; then
   # Cross-checks run librdkafka's kcat; Debian packages it.
@@ -47,6 +53,8 @@ source "$(scripts/kafka.sh env)"
 
 step "cargo test (unit, integration incl. tests/tls_*.rs on the TLS listeners, doc)"
 cargo test --workspace --all-features --no-fail-fast
+
+df -h . | tail -n 1 | awk '{print "disk after the tests: " $4 " free of " $2}'
 
 step "the reference event flow (embedded mock, then the broker)"
 scripts/event-flow-check.sh mock
