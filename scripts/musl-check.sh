@@ -39,6 +39,8 @@ trap 'rm -f "$stripped"' EXIT
 sizes=""
 for b in "$dir"/*; do
   case ${b##*/} in *.d|*-*) continue ;; esac
+  # Only the binaries (an interrupted build leaves rustc's temp dirs).
+  [ -f "$b" ] && [ -x "$b" ] || continue
   strip -o "$stripped" "$b"
   size=$(stat -c %s "$stripped")
   sizes="$sizes ${b##*/}=$((size / 1024))KiB"
