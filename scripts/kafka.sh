@@ -19,19 +19,32 @@
 #   FERROKAFKA_SASL_SSL_BOOTSTRAP   single node, SASL_SSL (PLAIN, SCRAM-SHA-256/512, and
 #                                   OAUTHBEARER with Kafka's unsecured-JWT validator);
 #                                   sessions last 10 s (connections.max.reauth.ms)
+#   FERROKAFKA_OIDC_BOOTSTRAP       single node, SASL_SSL with OAUTHBEARER validated by Kafka's
+#                                   OAuthBearerValidatorCallbackHandler against the JWKS of a
+#                                   local token endpoint (scripts/oidc-endpoint.py); tokens
+#                                   live 8 s, sessions at most 10 s
+#   FERROKAFKA_OIDC_TOKEN_URL       that endpoint (https, the test CA), client-credentials grant
+#   FERROKAFKA_OIDC_CLIENT_ID / _CLIENT_SECRET   a client it knows
+#   FERROKAFKA_OIDC_BAD_CLIENT_ID   a client whose tokens it signs with a key not in the JWKS
+#   FERROKAFKA_OIDC_TOKENS_ISSUED   a file holding how many tokens the endpoint issued
 #   FERROKAFKA_SSL_BADNAME_BOOTSTRAP  SSL, certificate for another host name
 #   FERROKAFKA_SSL_EXPIRED_BOOTSTRAP  SSL, expired certificate
 #   FERROKAFKA_SSL_CA               the throw-away CA (PEM) that signed them
 #   FERROKAFKA_SSL_OTHER_CA         a CA that signed nothing here (PEM)
 #   FERROKAFKA_SSL_CLIENT_CERT / _KEY       a client certificate and key (PEM, PKCS#8)
 #   FERROKAFKA_SSL_CLIENT_KEY_ENCRYPTED / _PASSWORD   the same key, encrypted PKCS#8
+#   FERROKAFKA_SSL_KEYSTORE / _KEYSTORE_KEYTOOL   the client key, certificate and CA as PKCS#12,
+#                                   written by openssl / by keytool
+#   FERROKAFKA_SSL_TRUSTSTORE       the CA as a keytool PKCS#12 trust store
+#   FERROKAFKA_SSL_STORE_PASSWORD   the password of those three stores
 #   FERROKAFKA_CLUSTER_BOOTSTRAP    the three-node cluster, comma-separated
 #   FERROKAFKA_KAFKA_CLASSPATH      Kafka's jars, for its Java tools
 #   FERROKAFKA_SINGLE_LOG_DIR       the single node's data dir
 #
 # Ports (override by environment): single 39092 (plain), 39093 (sasl),
 # 39094 (controller), 39095 (ssl), 39096 (mtls), 39097 (sasl_ssl),
-# 39098 (ssl, bad name), 39099 (ssl, expired); cluster 39192-39194 (plain), 39292-39294 (controller).
+# 39098 (ssl, bad name), 39099 (ssl, expired), 39091 (oidc; its token endpoint
+# 39088 https, JWKS 39089 http); cluster 39192-39194 (plain), 39292-39294 (controller).
 # FERROKAFKA_CACHE (default .cache/ in the repo) holds the jars and state.
 set -euo pipefail
 
@@ -50,7 +63,18 @@ SINGLE_MTLS=${FERROKAFKA_SINGLE_MTLS_PORT:-39096}
 SINGLE_SASL_SSL=${FERROKAFKA_SINGLE_SASL_SSL_PORT:-39097}
 SINGLE_BADNAME=${FERROKAFKA_SINGLE_SSL_BADNAME_PORT:-39098}
 SINGLE_EXPIRED=${FERROKAFKA_SINGLE_SSL_EXPIRED_PORT:-39099}
+SINGLE_OIDC=${FERROKAFKA_SINGLE_OIDC_PORT:-39091}
+OIDC_TOKEN_PORT=${FERROKAFKA_OIDC_TOKEN_PORT:-39088}
+OIDC_JWKS_PORT=${FERROKAFKA_OIDC_JWKS_PORT:-39089}
+OIDC_CLIENT_ID=ferro-oidc-client
+OIDC_BAD_CLIENT_ID=ferro-oidc-rogue
+OIDC_CLIENT_SECRET=ferro-oidc-secret
+OIDC_AUDIENCE=ferrokafka-test
+# Tokens live 8 s and the listener's sessions at most 10 s, so a client
+# must fetch new tokens and re-authenticate within a short test.
+OIDC_LIFETIME=${FERROKAFKA_OIDC_LIFETIME:-8}
 CLIENT_KEY_PASSWORD=ferro-key-secret
+STORE_PASSWORD=ferro-store-secret
 CLUSTER_PLAIN_BASE=${FERROKAFKA_CLUSTER_PORT_BASE:-39192}
 CLUSTER_CONTROLLER_BASE=${FERROKAFKA_CLUSTER_CONTROLLER_PORT_BASE:-39292}
 SASL_USER=ferro
@@ -121,6 +145,7 @@ CONF
 make_certs() {
   local d=$1
   command -v openssl >/dev/null || { log "openssl is required for the TLS listeners"; exit 1; }
+  command -v keytool >/dev/null || { log "keytool (the JDK) is required for the TLS listeners"; exit 1; }
   mkdir -p "$d"
   (
     cd "$d"
@@ -142,6 +167,15 @@ make_certs() {
     printf '[ca]\ndefault_ca=d\n[d]\ndatabase=ca-db/index.txt\nserial=ca-db/serial\nnew_certs_dir=ca-db\ndefault_md=sha256\npolicy=p\ncopy_extensions=copy\n[p]\ncommonName=supplied\n' >ca.cnf
     openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem \
       -startdate 20200101000000Z -enddate 20200201000000Z -notext 2>/dev/null
+    # The client certificate, key and CA as PKCS#12 key stores, one written
+    # by openssl (3.x defaults: PBES2 AES-256-CBC, SHA-256 MAC) and one by
+    # Java's keytool, and the CA alone as a keytool trust store.
+    openssl pkcs12 -export -in client.pem -inkey client.key -certfile ca.pem -name client \
+      -passout "pass:$STORE_PASSWORD" -out client.p12
+    keytool -importkeystore -srckeystore client.p12 -srcstoretype pkcs12 -srcstorepass "$STORE_PASSWORD" \
+      -destkeystore client-keytool.p12 -deststoretype pkcs12 -deststorepass "$STORE_PASSWORD" -noprompt >/dev/null 2>&1
+    keytool -importcert -file ca.pem -alias ca -keystore truststore.p12 -storetype pkcs12 \
+      -storepass "$STORE_PASSWORD" -noprompt >/dev/null 2>&1
     # Kafka's PEM key stores: the key (unencrypted PKCS#8) then the chain.
     for n in broker badname expired; do cat "$n.key" "$n.pem" >"$n-store.pem"; done
   )
@@ -168,8 +202,36 @@ listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_ssl.connections.max.reauth.ms=10000
 listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
 listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler
+listener.name.oidc.sasl.enabled.mechanisms=OAUTHBEARER
+listener.name.oidc.connections.max.reauth.ms=10000
+listener.name.oidc.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
+listener.name.oidc.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler
+sasl.oauthbearer.jwks.endpoint.url=http://127.0.0.1:$OIDC_JWKS_PORT/jwks
+sasl.oauthbearer.expected.audience=$OIDC_AUDIENCE
+sasl.oauthbearer.expected.issuer=https://127.0.0.1:$OIDC_TOKEN_PORT
 CONF
-  sed -i 's/^listener.security.protocol.map=.*/listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL,BADNAME:SSL,EXPIRED:SSL/' "$dir/server.properties"
+  # Kafka 4 fetches only the URLs this system property allows.
+  echo "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=http://127.0.0.1:$OIDC_JWKS_PORT/jwks" >"$dir/jvm-opts"
+  sed -i 's/^listener.security.protocol.map=.*/listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL,BADNAME:SSL,EXPIRED:SSL,OIDC:SASL_SSL/' "$dir/server.properties"
+}
+
+# start_oidc <dir> <certs dir>: the token endpoint (scripts/oidc-endpoint.py),
+# its TLS certificate the broker's; the broker fetches its JWKS at start.
+start_oidc() {
+  local d=$1 c=$2 waited=0
+  command -v python3 >/dev/null || { log "python3 is required for the OIDC token endpoint"; exit 1; }
+  mkdir -p "$d"
+  nohup python3 "$root/scripts/oidc-endpoint.py" --state-dir "$d" --cert "$c/broker.pem" --key "$c/broker.key" \
+    --client-id "$OIDC_CLIENT_ID" --client-secret "$OIDC_CLIENT_SECRET" --bad-client-id "$OIDC_BAD_CLIENT_ID" \
+    --issuer "https://127.0.0.1:$OIDC_TOKEN_PORT" --audience "$OIDC_AUDIENCE" --lifetime "$OIDC_LIFETIME" \
+    --token-port "$OIDC_TOKEN_PORT" --jwks-port "$OIDC_JWKS_PORT" >"$d/endpoint.log" 2>&1 &
+  echo $! >"$d/pid"
+  until [ -f "$d/ready" ]; do
+    if ! kill -0 "$(cat "$d/pid")" 2>/dev/null || [ "$waited" -ge 300 ]; then
+      log "the OIDC token endpoint did not start:"; cat "$d/endpoint.log" >&2; exit 1
+    fi
+    sleep 0.1; waited=$((waited + 1))
+  done
 }
 
 format() {
@@ -182,7 +244,9 @@ format() {
 
 launch() {
   local dir=$1
-  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
+  local opts=()
+  [ -f "$dir/jvm-opts" ] && read -r -a opts <"$dir/jvm-opts"
+  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true "${opts[@]}" \
     -Dkafka.logs.dir="$dir/logs" \
     -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" \
     -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
@@ -264,16 +328,18 @@ ensure_free() {
 
 start_single() {
   local dir=$state/single
-  stop_dir "$dir"; rm -rf "$dir"
+  stop_dir "$dir" "$dir/oidc"; rm -rf "$dir"
   ensure_free "$SINGLE_PLAIN" "$SINGLE_SASL" "$SINGLE_CONTROLLER" \
-    "$SINGLE_SSL" "$SINGLE_MTLS" "$SINGLE_SASL_SSL" "$SINGLE_BADNAME" "$SINGLE_EXPIRED"
+    "$SINGLE_SSL" "$SINGLE_MTLS" "$SINGLE_SASL_SSL" "$SINGLE_BADNAME" "$SINGLE_EXPIRED" \
+    "$SINGLE_OIDC" "$OIDC_TOKEN_PORT" "$OIDC_JWKS_PORT"
   local tls="SSL://127.0.0.1:$SINGLE_SSL,MTLS://127.0.0.1:$SINGLE_MTLS,SASL_SSL://127.0.0.1:$SINGLE_SASL_SSL"
-  tls="$tls,BADNAME://127.0.0.1:$SINGLE_BADNAME,EXPIRED://127.0.0.1:$SINGLE_EXPIRED"
+  tls="$tls,BADNAME://127.0.0.1:$SINGLE_BADNAME,EXPIRED://127.0.0.1:$SINGLE_EXPIRED,OIDC://127.0.0.1:$SINGLE_OIDC"
   write_config "$dir" 1 "1@127.0.0.1:$SINGLE_CONTROLLER" \
     "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL,CONTROLLER://127.0.0.1:$SINGLE_CONTROLLER,$tls" \
     "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL,$tls" 1
   make_certs "$dir/tls"
   tls_config "$dir" "$dir/tls"
+  start_oidc "$dir/oidc" "$dir/tls"
   format "$dir" "$(kafka_java kafka.tools.StorageTool random-uuid)"
   launch "$dir"
   wait_ready "$dir" "$SINGLE_PLAIN"
@@ -314,6 +380,12 @@ write_env() {
       echo "export FERROKAFKA_MTLS_BOOTSTRAP=127.0.0.1:$SINGLE_MTLS"
       echo "export FERROKAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:$SINGLE_SASL_SSL"
       echo "export FERROKAFKA_SSL_BADNAME_BOOTSTRAP=127.0.0.1:$SINGLE_BADNAME"
+      echo "export FERROKAFKA_OIDC_BOOTSTRAP=127.0.0.1:$SINGLE_OIDC"
+      echo "export FERROKAFKA_OIDC_TOKEN_URL=https://127.0.0.1:$OIDC_TOKEN_PORT/token"
+      echo "export FERROKAFKA_OIDC_CLIENT_ID=$OIDC_CLIENT_ID"
+      echo "export FERROKAFKA_OIDC_BAD_CLIENT_ID=$OIDC_BAD_CLIENT_ID"
+      echo "export FERROKAFKA_OIDC_CLIENT_SECRET=$OIDC_CLIENT_SECRET"
+      echo "export FERROKAFKA_OIDC_TOKENS_ISSUED='$state/single/oidc/tokens-issued'"
       echo "export FERROKAFKA_SSL_EXPIRED_BOOTSTRAP=127.0.0.1:$SINGLE_EXPIRED"
       echo "export FERROKAFKA_SSL_CA='$state/single/tls/ca.pem'"
       echo "export FERROKAFKA_SSL_OTHER_CA='$state/single/tls/other-ca.pem'"
@@ -321,6 +393,10 @@ write_env() {
       echo "export FERROKAFKA_SSL_CLIENT_KEY='$state/single/tls/client.key'"
       echo "export FERROKAFKA_SSL_CLIENT_KEY_ENCRYPTED='$state/single/tls/client-encrypted.key'"
       echo "export FERROKAFKA_SSL_CLIENT_KEY_PASSWORD=$CLIENT_KEY_PASSWORD"
+      echo "export FERROKAFKA_SSL_KEYSTORE='$state/single/tls/client.p12'"
+      echo "export FERROKAFKA_SSL_KEYSTORE_KEYTOOL='$state/single/tls/client-keytool.p12'"
+      echo "export FERROKAFKA_SSL_TRUSTSTORE='$state/single/tls/truststore.p12'"
+      echo "export FERROKAFKA_SSL_STORE_PASSWORD=$STORE_PASSWORD"
     fi
     if [ -f "$state/cluster/node1/pid" ]; then
       echo "export FERROKAFKA_CLUSTER_BOOTSTRAP=127.0.0.1:$CLUSTER_PLAIN_BASE,127.0.0.1:$((CLUSTER_PLAIN_BASE + 1)),127.0.0.1:$((CLUSTER_PLAIN_BASE + 2))"
@@ -344,9 +420,9 @@ case "${1:-}" in
     write_env ;;
   stop)
     case "${2:-all}" in
-      single) stop_dir "$state/single" ;;
+      single) stop_dir "$state/single" "$state/single/oidc" ;;
       cluster) stop_dir "$state/cluster/node1" "$state/cluster/node2" "$state/cluster/node3" ;;
-      all) stop_dir "$state/single" "$state/cluster/node1" "$state/cluster/node2" "$state/cluster/node3" ;;
+      all) stop_dir "$state/single" "$state/single/oidc" "$state/cluster/node1" "$state/cluster/node2" "$state/cluster/node3" ;;
     esac
     write_env ;;
   kill-node|start-node)
@@ -365,5 +441,5 @@ case "${1:-}" in
       log "cluster node $n ready"
     fi ;;
   env) write_env; echo "$envfile" ;;
-  *) sed -n '2,38p' "$0"; exit 2 ;;
+  *) sed -n '2,48p' "$0"; exit 2 ;;
 esac

@@ -116,3 +116,46 @@ async fn oauthbearer_sessions_are_renewed_during_a_40_second_stream() {
     );
     stream_for_40_seconds(client, "tls-reauth-oauth").await;
 }
+
+#[tokio::test]
+async fn oidc_tokens_are_refreshed_and_sessions_renewed_during_a_40_second_stream() {
+    // The OIDC listener's tokens live 8 s: the stream needs new ones from
+    // the endpoint (fetched at 80% of a token's life) for each renewal.
+    let issued = || -> u64 {
+        std::fs::read_to_string(env("FERROKAFKA_OIDC_TOKENS_ISSUED"))
+            .map(|s| s.trim().parse().unwrap_or(0))
+            .unwrap_or(0)
+    };
+    let before = issued();
+    let ca = env("FERROKAFKA_SSL_CA");
+    let client = config(
+        &env("FERROKAFKA_OIDC_BOOTSTRAP"),
+        &[
+            ("security.protocol", "SASL_SSL"),
+            ("ssl.ca.location", &ca),
+            ("sasl.mechanism", "OAUTHBEARER"),
+            ("sasl.oauthbearer.method", "oidc"),
+            (
+                "sasl.oauthbearer.client.id",
+                &env("FERROKAFKA_OIDC_CLIENT_ID"),
+            ),
+            (
+                "sasl.oauthbearer.client.secret",
+                &env("FERROKAFKA_OIDC_CLIENT_SECRET"),
+            ),
+            (
+                "sasl.oauthbearer.token.endpoint.url",
+                &env("FERROKAFKA_OIDC_TOKEN_URL"),
+            ),
+            ("https.ca.location", &ca),
+        ],
+    );
+    stream_for_40_seconds(client, "tls-reauth-oidc").await;
+    let fetched = issued() - before;
+    // Producer, consumer and admin share nothing, so each client fetches
+    // its own: at least 40 s / 8 s for one of them.
+    assert!(
+        fetched >= 5,
+        "{fetched} tokens fetched in 40 s of 8-s tokens"
+    );
+}

@@ -388,13 +388,14 @@ fn sasl_credentials(config: &ClientConfig) -> Result<SaslCredentials> {
             &config.sasl_oauthbearer_config,
         ) {
             (Some(p), _) => p.clone(),
+            (None, _) if config.oidc.enabled => crate::net::oidc_token_provider(config)?,
             (None, Some(unsecured)) if config.enable_sasl_oauthbearer_unsecure_jwt => {
                 crate::config::TokenProvider::unsecured_jwt(unsecured)?
             }
             _ => {
                 return Err(ConfigError::Conflict(
                     "sasl.mechanism=OAUTHBEARER needs a token provider \
-                     (ClientConfig::oauthbearer_token_provider), or \
+                     (ClientConfig::oauthbearer_token_provider), sasl.oauthbearer.method=oidc, or \
                      enable.sasl.oauthbearer.unsecure.jwt=true with sasl.oauthbearer.config"
                         .into(),
                 )

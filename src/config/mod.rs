@@ -26,6 +26,7 @@
 
 mod debug;
 mod oauthbearer;
+mod oidc;
 mod properties;
 mod ssl;
 mod types;
@@ -35,6 +36,7 @@ use std::time::Duration;
 pub use crate::statistics::StatisticsCallback;
 pub use debug::DebugContext;
 pub use oauthbearer::{OAuthBearerToken, TokenFuture, TokenProvider};
+pub use oidc::OidcConfig;
 pub use ssl::{RustlsConfig, SslConfig};
 pub use types::{
     Acks, AutoOffsetReset, Compression, GroupProtocol, IsolationLevel, Partitioner,
@@ -112,6 +114,9 @@ pub struct ClientConfig {
     /// The application's OAUTHBEARER token provider
     /// ([`ClientConfig::oauthbearer_token_provider`]).
     pub oauthbearer_token_provider: Option<TokenProvider>,
+    /// `sasl.oauthbearer.method=oidc` and its settings: OAUTHBEARER tokens
+    /// from a token endpoint (client-credentials grant).
+    pub oidc: OidcConfig,
     /// The `ssl.*` settings, used with `security.protocol` `ssl` or
     /// `sasl_ssl`.
     pub ssl: SslConfig,
@@ -247,6 +252,7 @@ impl Default for ClientConfig {
             sasl_oauthbearer_config: None,
             enable_sasl_oauthbearer_unsecure_jwt: false,
             oauthbearer_token_provider: None,
+            oidc: OidcConfig::default(),
             ssl: SslConfig::new(),
             acks: Acks::All,
             linger: Duration::from_millis(5),

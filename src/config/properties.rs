@@ -108,13 +108,9 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
             super::TokenProvider::unsecured_jwt(value)?;
             c.sasl_oauthbearer_config = Some(value.to_owned())
         }
-        "enable.sasl.oauthbearer.unsecure.jwt" => c.enable_sasl_oauthbearer_unsecure_jwt = boolean()?,
-        "sasl.oauthbearer.method" => match value.trim().to_ascii_lowercase().as_str() {
-            "default" => {}
-            "oidc" => return Err(invalid("oidc is not supported yet: supply tokens with ClientConfig::oauthbearer_token_provider")),
-            _ => return Err(invalid("expected default or oidc")),
-        },
-
+        "enable.sasl.oauthbearer.unsecure.jwt" => {
+            c.enable_sasl_oauthbearer_unsecure_jwt = boolean()?
+        }
         "acks" | "request.required.acks" => c.acks = parsed(value, invalid)?,
         "linger.ms" | "queue.buffering.max.ms" => c.linger = ms()?,
         "batch.size" => c.batch_size = count(1)?,
@@ -176,6 +172,7 @@ pub(super) fn apply(c: &mut ClientConfig, name: &str, value: &str) -> Result<(),
         "allow.auto.create.topics" => c.allow_auto_create_topics = Some(boolean()?),
         _ if ACCEPTED_WITHOUT_EFFECT.contains(&name) => {}
         _ if super::ssl::apply(&mut c.ssl, name, value)? => {}
+        _ if super::oidc::apply(&mut c.oidc, name, value)? => {}
         _ => {
             return Err(ConfigError::UnknownProperty {
                 name: name.to_owned(),

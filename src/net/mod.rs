@@ -4,6 +4,7 @@
 
 mod connection;
 mod frame;
+mod oidc;
 pub mod sasl;
 mod tls;
 mod versions;
@@ -12,3 +13,5 @@ pub(crate) use connection::BrokerCounters;
 pub use connection::{Connection, ConnectionConfig, Exclusive, PendingResponse, WeakConnection};
 pub use tls::{TlsConnector, TlsError};
 pub use versions::ApiVersionTable;
+
+pub(crate) use oidc::token_provider as oidc_token_provider;

@@ -12,6 +12,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::RootCertStore;
 use tracing::debug;
 
+use super::pkcs12;
 use super::verify::{AnyCertificate, ChainOnly};
 use crate::config::{ConfigError, SslConfig};
 
@@ -83,13 +84,28 @@ fn trusted_roots(ssl: &SslConfig) -> Result<RootCertStore, ConfigError> {
         add(ca_location(location)?, "ssl.ca.location", &shown)?;
     }
     if let Some(store) = &ssl.truststore_location {
-        return Err(invalid(
+        let contents = read_store(
+            store,
+            ssl.truststore_password.as_deref(),
             "ssl.truststore.location",
-            &store.display().to_string(),
-            "PKCS#12 trust stores are not read yet; export the CA as PEM (keytool -exportcert -rfc) and use ssl.ca.location",
-        ));
+            "ssl.truststore.password",
+        )?;
+        let shown = store.display().to_string();
+        if contents.certs.is_empty() {
+            return Err(invalid(
+                "ssl.truststore.location",
+                &shown,
+                "holds no certificate",
+            ));
+        }
+        let certs = contents
+            .certs
+            .into_iter()
+            .map(|c| CertificateDer::from(c.der))
+            .collect();
+        add(certs, "ssl.truststore.location", &shown)?;
     }
-    if ssl.ca_pem.is_none() && ssl.ca_location.is_none() {
+    if ssl.ca_pem.is_none() && ssl.ca_location.is_none() && ssl.truststore_location.is_none() {
         let found = rustls_native_certs::load_native_certs();
         for e in &found.errors {
             debug!(error = %e, "reading the system's CA certificates");
@@ -149,11 +165,16 @@ type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
 /// `ssl.key.*`, when given.
 fn client_identity(ssl: &SslConfig) -> Result<Option<Identity>, ConfigError> {
     if let Some(store) = &ssl.keystore_location {
-        return Err(invalid(
-            "ssl.keystore.location",
-            &store.display().to_string(),
-            "PKCS#12 key stores are not read yet; use ssl.certificate.location and ssl.key.location (PEM)",
-        ));
+        if ssl.certificate_location.is_some()
+            || ssl.certificate_pem.is_some()
+            || ssl.key_location.is_some()
+            || ssl.key_pem.is_some()
+        {
+            return Err(ConfigError::Conflict(
+                "ssl.keystore.location holds the client certificate and key: do not also set ssl.certificate.* or ssl.key.*".into(),
+            ));
+        }
+        return keystore_identity(store, ssl.keystore_password.as_deref()).map(Some);
     }
     let chain = match (&ssl.certificate_pem, &ssl.certificate_location) {
         (Some(pem), _) => Some(nonempty(
@@ -203,6 +224,65 @@ fn client_identity(ssl: &SslConfig) -> Result<Option<Identity>, ConfigError> {
             "a client key needs its certificate: set ssl.certificate.location or ssl.certificate.pem".into(),
         )),
     }
+}
+
+/// Reads the PKCS#12 store at `path`; errors name `name` (or, for a wrong
+/// password, `password_name`).
+fn read_store(
+    path: &Path,
+    password: Option<&str>,
+    name: &str,
+    password_name: &str,
+) -> Result<pkcs12::Contents, ConfigError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| invalid(name, &shown, e.to_string()))?;
+    pkcs12::parse(&bytes, password.unwrap_or("")).map_err(|e| match e {
+        pkcs12::Pkcs12Error::WrongPassword => invalid(
+            password_name,
+            "(hidden)",
+            format!("cannot open {shown}: {e}"),
+        ),
+        other => invalid(name, &shown, other.to_string()),
+    })
+}
+
+/// The client identity in a PKCS#12 key store: its one private key, the
+/// certificate paired with it (same `localKeyId`, else the first), then
+/// the store's other certificates as the chain.
+fn keystore_identity(path: &Path, password: Option<&str>) -> Result<Identity, ConfigError> {
+    const NAME: &str = "ssl.keystore.location";
+    let shown = path.display().to_string();
+    let mut contents = read_store(path, password, NAME, "ssl.keystore.password")?;
+    if contents.keys.len() != 1 {
+        return Err(invalid(
+            NAME,
+            &shown,
+            format!(
+                "holds {} private keys; a client key store needs exactly one",
+                contents.keys.len()
+            ),
+        ));
+    }
+    let key = contents.keys.remove(0);
+    let leaf = contents
+        .certs
+        .iter()
+        .position(|c| c.local_key_id.is_some() && c.local_key_id == key.local_key_id)
+        .unwrap_or(0);
+    if contents.certs.is_empty() {
+        return Err(invalid(NAME, &shown, "holds no certificate for its key"));
+    }
+    let mut chain = vec![CertificateDer::from(contents.certs.remove(leaf).der)];
+    chain.extend(
+        contents
+            .certs
+            .into_iter()
+            .map(|c| CertificateDer::from(c.der)),
+    );
+    Ok((
+        chain,
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.der)),
+    ))
 }
 
 fn nonempty(

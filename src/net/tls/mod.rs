@@ -8,6 +8,7 @@
 
 mod build;
 mod error;
+mod pkcs12;
 mod verify;
 
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use tokio::net::TcpStream;
 pub(crate) use error::from_io;
 pub use error::TlsError;
 
-use crate::config::{ClientConfig, ConfigError};
+use crate::config::{ClientConfig, ConfigError, SslConfig};
 use crate::error::{Error, Result};
 
 /// The TLS side of connecting: a rustls configuration shared by every
@@ -32,6 +33,14 @@ impl std::fmt::Debug for TlsConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsConnector").finish_non_exhaustive()
     }
+}
+
+/// The rustls configuration `ssl` describes (for other TLS clients of the
+/// crate, such as the OIDC token endpoint's).
+pub(crate) fn client_config(
+    ssl: &SslConfig,
+) -> std::result::Result<Arc<rustls::ClientConfig>, ConfigError> {
+    build::client_config(ssl).map(Arc::new)
 }
 
 impl TlsConnector {

@@ -80,13 +80,77 @@ fn a_certificate_without_its_key_is_a_conflict() {
     }
 }
 
+fn testdata(file: &str) -> String {
+    format!("{}/src/net/tls/testdata/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
 #[test]
-fn pkcs12_stores_are_refused_with_the_way_out() {
-    match refused(&[("ssl.truststore.location", "/x/truststore.p12")]) {
+fn pkcs12_key_and_trust_stores_are_read() {
+    // openssl's and keytool's key stores, keytool's trust store.
+    for store in ["openssl.p12", "keytool.p12"] {
+        TlsConnector::from_config(&ssl_config(&[
+            ("ssl.truststore.location", &testdata("trust.p12")),
+            ("ssl.truststore.password", "trust-pass"),
+            ("ssl.keystore.location", &testdata(store)),
+            ("ssl.keystore.password", "store-pass"),
+        ]))
+        .unwrap_or_else(|e| panic!("{store}: {e}"));
+    }
+}
+
+#[test]
+fn pkcs12_refusals_name_their_property() {
+    let wrong = refused(&[
+        ("ssl.ca.location", &testdata("ca.pem")),
+        ("ssl.keystore.location", &testdata("openssl.p12")),
+        ("ssl.keystore.password", "wrong"),
+    ]);
+    match wrong {
+        ConfigError::InvalidValue {
+            name,
+            value,
+            reason,
+        } => {
+            assert_eq!(name, "ssl.keystore.password");
+            assert_eq!(value, "(hidden)");
+            assert!(reason.contains("wrong password"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match refused(&[
+        ("ssl.truststore.location", &testdata("trust.p12")),
+        ("ssl.truststore.password", "wrong"),
+    ]) {
+        ConfigError::InvalidValue { name, .. } => assert_eq!(name, "ssl.truststore.password"),
+        other => panic!("{other:?}"),
+    }
+    match refused(&[
+        ("ssl.ca.location", &testdata("ca.pem")),
+        ("ssl.keystore.location", &testdata("legacy.p12")),
+        ("ssl.keystore.password", "store-pass"),
+    ]) {
+        ConfigError::InvalidValue { name, reason, .. } => {
+            assert_eq!(name, "ssl.keystore.location");
+            assert!(reason.contains("legacy"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Not a store at all.
+    match refused(&[("ssl.truststore.location", &testdata("ca.pem"))]) {
         ConfigError::InvalidValue { name, reason, .. } => {
             assert_eq!(name, "ssl.truststore.location");
-            assert!(reason.contains("ssl.ca.location"), "{reason}");
+            assert!(reason.contains("not a PKCS#12 store"), "{reason}");
         }
+        other => panic!("{other:?}"),
+    }
+    // A key store and PEM files for the same thing.
+    match refused(&[
+        ("ssl.ca.location", &testdata("ca.pem")),
+        ("ssl.keystore.location", &testdata("openssl.p12")),
+        ("ssl.keystore.password", "store-pass"),
+        ("ssl.certificate.location", &testdata("client.pem")),
+    ]) {
+        ConfigError::Conflict(reason) => assert!(reason.contains("ssl.keystore.location")),
         other => panic!("{other:?}"),
     }
 }
