@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 step() { printf '\n=== %s (%s)\n' "$*" "$(date +%T)"; }
 
 cleanup() {
+  # Background builds (see below) end with the run.
+  jobs -p | xargs -r kill 2>/dev/null || true
   scripts/kafka.sh stop >/dev/null 2>&1 || true
   scripts/kafka-compat.sh stop 3.9 >/dev/null 2>&1 || true
 }
@@ -37,6 +39,12 @@ if ! command -v openssl >/dev/null; then
   (apt-get install -y -q openssl >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q openssl >/dev/null)) \
     || echo "warning: openssl could not be installed" >&2
 fi
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+  # scripts/oidc-endpoint.py (the OIDC token endpoint) signs its JWTs with it.
+  pip install -q cryptography >/dev/null 2>&1 \
+    || apt-get install -y -q python3-cryptography >/dev/null 2>&1 \
+    || echo "warning: python3 cryptography could not be installed" >&2
+fi
 if ! python3 -c 'import confluent_kafka' 2>/dev/null; then
   # The consumer's read_committed test writes transactions with librdkafka.
   pip install -q confluent-kafka >/dev/null 2>&1 || echo "warning: confluent-kafka could not be installed" >&2
@@ -53,12 +61,24 @@ scripts/check-habits.sh
 step "no C in the library's dependency tree"
 scripts/check-no-c.sh
 
-step "static musl build of the examples"
-scripts/musl-check.sh
+step "brokers (starting in the background)"
+(scripts/kafka.sh start single && scripts/kafka.sh start cluster) >.cache/brokers-start.log 2>&1 &
+brokers_start=$!
 
-step "brokers"
-scripts/kafka.sh start single
-scripts/kafka.sh start cluster
+step "build every test"
+cargo test --workspace --all-features --no-run
+
+# The static musl build (fat LTO, one codegen unit per binary) and the
+# fuzz targets' instrumented build take most of 15 minutes of CPU and
+# need no broker: they run at the lowest priority while the tests below
+# mostly wait on the brokers, and their checks run after the tests.
+step "static musl build and fuzz build (in the background, niced)"
+(nice -n 19 scripts/musl-check.sh && FUZZ_BUILD_ONLY=1 nice -n 19 scripts/fuzz-smoke.sh) \
+  >.cache/background-builds.log 2>&1 &
+background_builds=$!
+
+wait "$brokers_start" || { cat .cache/brokers-start.log >&2; exit 1; }
+tail -n 2 .cache/brokers-start.log
 # shellcheck disable=SC1090
 source "$(scripts/kafka.sh env)"
 wait "$compat_start" || { cat .cache/compat-3.9-start.log >&2; exit 1; }
@@ -74,6 +94,13 @@ step "the reference event flow (embedded mock, then the broker, then Kafka 3.9)"
 scripts/event-flow-check.sh mock
 scripts/event-flow-check.sh broker
 FERROKAFKA_BOOTSTRAP=$FERROKAFKA_COMPAT_BOOTSTRAP scripts/event-flow-check.sh broker
+
+step "static musl examples and binary: size, static, event flow on the mock (built in the background)"
+if ! wait "$background_builds"; then
+  cat .cache/background-builds.log >&2
+  exit 1
+fi
+cat .cache/background-builds.log
 
 step "the static musl producer and consumer over SASL_SSL"
 scripts/musl-check.sh sasl_ssl
