@@ -104,8 +104,7 @@ impl Engine {
             if commit.stale > 0 {
                 tokio::time::sleep(backoff * commit.stale).await;
             }
-            let result =
-                offsets::commit(
+            let result = offsets::commit(
                 &cluster,
                 coordinator,
                 &who,

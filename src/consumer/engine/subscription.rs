@@ -11,10 +11,10 @@ use std::collections::BTreeSet;
 use regex::Regex;
 use tokio::time::Instant;
 
+use super::group;
 use super::{Engine, Spec};
 use crate::cluster::ClusterMetadata;
 use crate::config::GroupProtocol;
-use super::group;
 use crate::consumer::Tp;
 
 /// A subscription with patterns: its plain names, its patterns, and the
