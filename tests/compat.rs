@@ -445,8 +445,13 @@ async fn sasl_plain_and_scram_produce_and_consume() {
     }
 }
 
+/// Our transactional producer on every version: transactions v2
+/// (KIP-890) where the cluster finalized `transaction.version` 2 (4.0+),
+/// v1 (explicit AddPartitionsToTxn, no epoch bump at EndTxn) below. A
+/// committed and an aborted transaction: read_committed sees only the
+/// first, read_uncommitted both.
 #[tokio::test]
-async fn our_transactions_commit_or_say_the_broker_lacks_transactions_v2() {
+async fn our_transactions_commit_and_abort_on_every_version() {
     let b = broker();
     let t = api_versions(&b, &[ApiKey::InitProducerId, ApiKey::EndTxn]).await;
     let topic = unique("ferro-compat-txn");
@@ -457,43 +462,130 @@ async fn our_transactions_commit_or_say_the_broker_lacks_transactions_v2() {
             .expect("valid"),
     )
     .expect("producer");
-    match within("init", p.init_transactions(Duration::from_secs(30))).await {
-        Ok(()) => {
-            p.begin_transaction().await.expect("begins");
-            let d = p
-                .send(
-                    ProducerRecord::new(topic.as_str())
-                        .partition(0)
-                        .value("in-txn"),
-                )
-                .await
-                .expect("queued");
+    within("init", p.init_transactions(Duration::from_secs(30)))
+        .await
+        .unwrap_or_else(|e| panic!("{}: init_transactions: {e}", b.full));
+    for (value, commit) in [("committed", true), ("aborted", false)] {
+        p.begin_transaction().await.expect("begins");
+        let d = p
+            .send(
+                ProducerRecord::new(topic.as_str())
+                    .partition(0)
+                    .value(value),
+            )
+            .await
+            .expect("queued");
+        if commit {
             within("commit", p.commit_transaction(Duration::from_secs(30)))
                 .await
-                .expect("commits");
+                .unwrap_or_else(|e| panic!("{}: commit: {e}", b.full));
             within("delivery", d).await.expect("delivered");
-            note(&b, "transactions (our producer): committed and read back");
-            let mut c =
-                Consumer::new(group_config(&b, &unique("ferro-compat-g"))).expect("consumer");
-            c.assign(&[(&topic, 0, Offset::Beginning)])
-                .expect("assigns");
-            assert_eq!(text(&consume(&mut c, 1, LIMIT).await[0]), "in-txn");
-            c.close().await.expect("closes");
-        }
-        Err(e) => {
-            // Only a broker without transactions v2 may refuse, and then
-            // with an error that says why, not a hang or a broker code.
-            assert!(t.transaction_version() < 2, "{} refused: {e}", b.full);
-            assert!(
-                matches!(e, ferrokafka::producer::TransactionError::Fatal { .. }),
-                "{e:?}"
-            );
-            assert!(e.to_string().contains("transaction.version"), "{e}");
-            note(
-                &b,
-                &format!("transactions (our producer): init_transactions refused: {e}"),
-            );
+        } else {
+            within("delivery", d).await.expect("delivered");
+            within("abort", p.abort_transaction(Duration::from_secs(30)))
+                .await
+                .unwrap_or_else(|e| panic!("{}: abort: {e}", b.full));
         }
     }
     within("close", p.close(Duration::from_secs(10))).await;
+    let read = |isolation: &'static str, n: usize| {
+        let b = &b;
+        let topic = topic.clone();
+        async move {
+            let mut c = Consumer::new(
+                group_config(b, &unique("ferro-compat-g"))
+                    .set("isolation.level", isolation)
+                    .expect("valid")
+                    .set("enable.partition.eof", "true")
+                    .expect("valid"),
+            )
+            .expect("consumer");
+            c.assign(&[(&topic, 0, Offset::Beginning)])
+                .expect("assigns");
+            let got: Vec<String> = consume(&mut c, n, LIMIT).await.iter().map(text).collect();
+            // Nothing more to read after the n expected (eof next).
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+            while tokio::time::Instant::now() < deadline {
+                match c.poll(Duration::from_millis(200)).await {
+                    Some(Ok(m)) => panic!("{isolation}: unexpected {:?}", text(&m)),
+                    Some(Err(e)) if e.is_partition_eof() => break,
+                    _ => {}
+                }
+            }
+            c.close().await.expect("closes");
+            got
+        }
+    };
+    assert_eq!(read("read_committed", 1).await, ["committed"]);
+    assert_eq!(read("read_uncommitted", 2).await, ["committed", "aborted"]);
+    let path = if t.transaction_version() >= 2 { 2 } else { 1 };
+    note(
+        &b,
+        &format!(
+            "transactions (our producer): transactions v{path} (transaction.version {}), commit and abort read back",
+            t.transaction_version()
+        ),
+    );
+}
+
+/// `group.protocol=consumer` (KIP-848): joins and reads on 4.0+; before,
+/// the consumer says plainly that the broker lacks it and names
+/// `group.protocol=classic`, instead of hanging or failing obscurely.
+#[tokio::test]
+async fn the_new_group_protocol_works_or_is_refused_clearly() {
+    let b = broker();
+    let topic = unique("ferro-compat-848");
+    create_topic(&b, &topic, 2).await;
+    let p = Producer::new(config(&b)).expect("producer");
+    for i in 0..4 {
+        let d = p
+            .send(ProducerRecord::new(topic.as_str()).value(format!("m{i}")))
+            .await
+            .expect("queued");
+        within("delivery", d).await.expect("delivered");
+    }
+    within("close", p.close(Duration::from_secs(10))).await;
+    let group = unique("ferro-compat-848-g");
+    let mut c = Consumer::new(
+        ClientConfig::from_properties([
+            ("bootstrap.servers", b.bootstrap.as_str()),
+            ("group.id", group.as_str()),
+            ("group.protocol", "consumer"),
+            ("auto.offset.reset", "earliest"),
+            ("retry.backoff.ms", "100"),
+        ])
+        .expect("valid"),
+    )
+    .expect("consumer");
+    c.subscribe(&[topic.as_str()]).expect("subscribes");
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    let mut got = 0;
+    let mut refused = None;
+    while got < 4 && refused.is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{}: neither 4 records nor a refusal within {LIMIT:?} (got {got})",
+            b.full
+        );
+        match c.poll(Duration::from_millis(200)).await {
+            Some(Ok(_)) => got += 1,
+            Some(Err(e)) if e.is_partition_eof() => {}
+            Some(Err(e)) => refused = Some(e),
+            None => {}
+        }
+    }
+    if b.version >= (4, 0) {
+        assert!(refused.is_none(), "{}: {refused:?}", b.full);
+        note(&b, "group.protocol=consumer: joined and read 4 records");
+    } else {
+        let e = refused.expect("refused");
+        assert!(
+            matches!(e, ConsumerError::GroupProtocolUnsupported { .. }),
+            "{}: {e:?}",
+            b.full
+        );
+        assert!(e.to_string().contains("group.protocol=classic"), "{e}");
+        note(&b, &format!("group.protocol=consumer: refused: {e}"));
+    }
+    let _ = c.close().await;
 }
