@@ -109,6 +109,15 @@ async fn scram_credentials_we_set_authenticate_and_deleted_ones_do_not() {
         .alter_user_scram_credential(&user, ScramMechanism::Sha256, Some(password), 8192)
         .await
         .expect("upsert credential");
+    // The controller applied the change; the broker that answers the
+    // describe may see it a moment later (RESOURCE_NOT_FOUND until then).
+    eventually("the new credential is described", || async {
+        admin
+            .describe_user_scram_credentials(&[&user])
+            .await
+            .is_ok_and(|d| d[0].result.is_ok())
+    })
+    .await;
     let described = admin
         .describe_user_scram_credentials(&[&user])
         .await
@@ -134,14 +143,17 @@ async fn scram_credentials_we_set_authenticate_and_deleted_ones_do_not() {
         .alter_user_scram_credential(&user, ScramMechanism::Sha256, None, 0)
         .await
         .expect("delete credential");
-    let gone = admin
-        .describe_user_scram_credentials(&[&user])
-        .await
-        .expect("describe");
-    assert_eq!(
-        gone[0].result.as_ref().err().and_then(|e| e.kafka_code()),
-        Some(ErrorCode::ResourceNotFound)
-    );
+    // As above: the answering broker may lag the controller a moment.
+    eventually("the deleted credential is RESOURCE_NOT_FOUND", || async {
+        admin
+            .describe_user_scram_credentials(&[&user])
+            .await
+            .is_ok_and(|gone| {
+                gone[0].result.as_ref().err().and_then(|e| e.kafka_code())
+                    == Some(ErrorCode::ResourceNotFound)
+            })
+    })
+    .await;
     eventually("the deleted user no longer authenticates", || async {
         scram_admin(&user, password)
             .describe_cluster()
