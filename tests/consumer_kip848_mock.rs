@@ -1,6 +1,6 @@
 //! `group.protocol=consumer` against a broker that does not speak
-//! ConsumerGroupHeartbeat (API key 68): the mock cluster, like Kafka
-//! before 4.0 or Redpanda, does not advertise it. The consumer must say so
+//! ConsumerGroupHeartbeat (API key 68): the mock cluster with the protocol
+//! switched off, like Kafka before 4.0 or Redpanda, does not advertise it. The consumer must say so
 //! and name the fix, not retry forever.
 
 use std::time::{Duration, Instant};
@@ -12,6 +12,7 @@ use ferrokafka_mock::MockCluster;
 #[tokio::test]
 async fn a_broker_without_key_68_is_a_clear_error_naming_classic() {
     let cluster = MockCluster::start(1).await.expect("starts");
+    cluster.set_consumer_group_protocol(false);
     cluster.create_topic("t", 2, 1).expect("created");
     let config = ClientConfig::from_properties([
         ("bootstrap.servers", cluster.bootstrap_servers().as_str()),

@@ -494,5 +494,7 @@ impl Group {
     }
 }
 
+pub(crate) mod consumer;
+
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,12 @@
 //! AddOffsetsToTxn, TxnOffsetCommit, EndTxn; transactions version 2 or,
 //! with [`MockCluster::set_transaction_version`], 1), whose commit and
 //! abort markers land in the partitions so read_committed Fetch sees last
-//! stable offsets and aborted transactions. There is no replication
+//! stable offsets and aborted transactions. It also runs the broker-driven
+//! consumer group protocol (KIP-848: ConsumerGroupHeartbeat,
+//! ConsumerGroupDescribe, OffsetCommit with member epochs; a uniform or
+//! range server-side assignor, incremental reconciliation, static members,
+//! regex subscriptions), which
+//! [`MockCluster::set_consumer_group_protocol`] turns off. There is no replication
 //! (every replica is in sync, acks=-1 is acks=1) and there are no fetch
 //! sessions (every Fetch is answered in full with session id 0).
 //!
@@ -248,6 +253,49 @@ impl MockCluster {
     /// (AddPartitionsToTxn before the first write to a partition).
     pub fn set_transaction_version(&self, level: i16) {
         self.shared.lock().settings.transaction_version = level;
+    }
+
+    /// Whether the cluster runs the broker-driven consumer group protocol
+    /// (KIP-848): ApiVersions advertises ConsumerGroupHeartbeat and
+    /// ConsumerGroupDescribe on connections made afterwards, and they are
+    /// served. On by default, as in Kafka 4.0+; off is a broker before 4.0
+    /// (a client asking anyway gets UNSUPPORTED_VERSION).
+    pub fn set_consumer_group_protocol(&self, enabled: bool) {
+        self.shared.lock().settings.consumer_group_protocol = enabled;
+    }
+
+    /// The consumer protocol's heartbeat interval and session timeout
+    /// (Kafka's `group.consumer.heartbeat.interval.ms`, 5 s, and
+    /// `group.consumer.session.timeout.ms`, 45 s): members learn the
+    /// interval from each heartbeat, and a member silent longer than the
+    /// session is removed and its partitions reassigned.
+    pub fn set_consumer_group_timeouts(&self, heartbeat_interval: Duration, session: Duration) {
+        let mut state = self.shared.lock();
+        state.settings.consumer_heartbeat_interval = heartbeat_interval;
+        state.settings.consumer_session_timeout = session;
+    }
+
+    /// `group.consumer.max.size`: members past it are refused with
+    /// GROUP_MAX_SIZE_REACHED. Unbounded by default.
+    pub fn set_consumer_group_max_size(&self, members: usize) {
+        self.shared.lock().settings.consumer_group_max_size = members;
+    }
+
+    /// A consumer-protocol group's members as the coordinator sees them:
+    /// member id, epoch and assigned partitions (topic, partition), in
+    /// member id order. Empty for an unknown group.
+    pub fn consumer_group_members(&self, group_id: &str) -> Vec<(String, i32, Vec<(String, i32)>)> {
+        self.shared
+            .lock()
+            .consumer_groups
+            .get(group_id)
+            .map(|g| {
+                g.members
+                    .iter()
+                    .map(|(id, m)| (id.clone(), m.epoch, m.assigned.iter().cloned().collect()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// A partition's last stable offset: the first offset of its oldest

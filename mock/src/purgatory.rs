@@ -75,6 +75,13 @@ pub(crate) fn tick(shared: &Shared) {
         for group in state.groups.values_mut() {
             changed |= group.expire(now);
         }
+        if !state.consumer_groups.is_empty() {
+            let session = state.settings.consumer_session_timeout;
+            let topics = state.partition_counts();
+            for group in state.consumer_groups.values_mut() {
+                group.expire(session, &topics, now);
+            }
+        }
         super::txn::abort_timed_out(&mut state, now)
     };
     if changed {

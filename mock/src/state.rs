@@ -11,6 +11,7 @@ use ferrokafka_protocol::{ErrorCode, Uuid};
 use tokio::sync::Notify;
 
 use super::faults::Faults;
+use super::group::consumer::ConsumerGroup;
 use super::group::Group;
 use super::log::PartitionLog;
 use super::offsets::CommittedOffsets;
@@ -58,6 +59,15 @@ pub(crate) struct Settings {
     /// The finalized `transaction.version` feature advertised in
     /// ApiVersions: 2 is transactions v2 (KIP-890), 1 and 0 version 1.
     pub(crate) transaction_version: i16,
+    /// Whether ConsumerGroupHeartbeat and ConsumerGroupDescribe (KIP-848)
+    /// are advertised and served.
+    pub(crate) consumer_group_protocol: bool,
+    /// `group.consumer.heartbeat.interval.ms`.
+    pub(crate) consumer_heartbeat_interval: std::time::Duration,
+    /// `group.consumer.session.timeout.ms`.
+    pub(crate) consumer_session_timeout: std::time::Duration,
+    /// `group.consumer.max.size`.
+    pub(crate) consumer_group_max_size: usize,
 }
 
 impl Default for Settings {
@@ -69,6 +79,10 @@ impl Default for Settings {
             max_frame_size: 100 * 1024 * 1024,
             sasl_plain: None,
             transaction_version: 2,
+            consumer_group_protocol: true,
+            consumer_heartbeat_interval: std::time::Duration::from_secs(5),
+            consumer_session_timeout: std::time::Duration::from_secs(45),
+            consumer_group_max_size: i32::MAX as usize,
         }
     }
 }
@@ -126,6 +140,8 @@ pub(crate) struct ClusterState {
     pub(crate) settings: Settings,
     pub(crate) topics: BTreeMap<String, Topic>,
     pub(crate) groups: HashMap<String, Group>,
+    /// Groups under the KIP-848 consumer protocol.
+    pub(crate) consumer_groups: HashMap<String, ConsumerGroup>,
     pub(crate) offsets: CommittedOffsets,
     pub(crate) producer_ids: ProducerIds,
     pub(crate) transactions: Transactions,
@@ -193,6 +209,15 @@ impl ClusterState {
             return Err(ErrorCode::NotCoordinator);
         }
         Ok(())
+    }
+
+    /// Every topic's name and partition count, for the consumer groups'
+    /// assignors.
+    pub(crate) fn partition_counts(&self) -> BTreeMap<String, i32> {
+        self.topics
+            .iter()
+            .map(|(name, t)| (name.clone(), t.partitions.len() as i32))
+            .collect()
     }
 
     /// A fresh topic id.

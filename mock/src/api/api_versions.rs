@@ -7,16 +7,26 @@ use ferrokafka_protocol::messages::api_versions::{
     ApiVersion, FinalizedFeatureKey, SupportedFeatureKey,
 };
 use ferrokafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
-use ferrokafka_protocol::{ErrorCode, SUPPORTED_APIS};
+use ferrokafka_protocol::{ApiKey, ErrorCode, SUPPORTED_APIS};
 
 use super::Call;
 use crate::state::ClusterState;
 
 /// Every API the mock serves, with the versions the protocol crate speaks.
-fn api_keys() -> Vec<ApiVersion> {
+/// ConsumerGroupHeartbeat and ConsumerGroupDescribe only when the
+/// cluster runs the KIP-848 protocol.
+fn api_keys(state: &ClusterState) -> Vec<ApiVersion> {
+    let kip848 = state.settings.consumer_group_protocol;
     SUPPORTED_APIS
         .iter()
         .filter(|s| super::SERVED.contains(&s.api_key))
+        .filter(|s| {
+            kip848
+                || !matches!(
+                    s.api_key,
+                    ApiKey::ConsumerGroupHeartbeat | ApiKey::ConsumerGroupDescribe
+                )
+        })
         .map(|s| ApiVersion {
             api_key: s.api_key as i16,
             min_version: s.min_version,
@@ -48,8 +58,9 @@ fn features(call: &Call<'_>) -> (Vec<SupportedFeatureKey>, Vec<FinalizedFeatureK
 /// The ApiVersions answer.
 pub(super) async fn handle(call: &Call<'_>, _request: &ApiVersionsRequest) -> ApiVersionsResponse {
     let (supported_features, finalized_features) = features(call);
+    let api_keys = api_keys(&call.shared.lock());
     ApiVersionsResponse {
-        api_keys: api_keys(),
+        api_keys,
         supported_features,
         finalized_features_epoch: 1,
         finalized_features,
@@ -59,14 +70,14 @@ pub(super) async fn handle(call: &Call<'_>, _request: &ApiVersionsRequest) -> Ap
 
 /// The ranges still go with an error, so a client can retry in one.
 pub(super) fn error(
-    _state: &ClusterState,
+    state: &ClusterState,
     _call: &Call<'_>,
     _request: &ApiVersionsRequest,
     error: ErrorCode,
 ) -> ApiVersionsResponse {
     ApiVersionsResponse {
         error_code: error.code(),
-        api_keys: api_keys(),
+        api_keys: api_keys(state),
         ..Default::default()
     }
 }

@@ -22,6 +22,8 @@ use super::state::{ClusterState, Shared};
 mod add_offsets_to_txn;
 mod add_partitions_to_txn;
 mod api_versions;
+mod consumer_group_describe;
+mod consumer_group_heartbeat;
 mod create_topics;
 mod delete_topics;
 mod end_txn;
@@ -148,4 +150,6 @@ apis! {
     AddOffsetsToTxn => add_offsets_to_txn,
     EndTxn => end_txn,
     TxnOffsetCommit => txn_offset_commit,
+    ConsumerGroupHeartbeat => consumer_group_heartbeat,
+    ConsumerGroupDescribe => consumer_group_describe,
 }

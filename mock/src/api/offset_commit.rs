@@ -19,6 +19,13 @@ pub(super) async fn handle(call: &Call<'_>, request: &OffsetCommitRequest) -> Of
     let group_check = state
         .check_coordinator(call.broker, &request.group_id)
         .and_then(|()| match state.groups.get(&request.group_id) {
+            // KIP-848: the member's epoch in place of the generation.
+            None if state.consumer_groups.contains_key(&request.group_id) => state
+                .consumer_groups
+                .get(&request.group_id)
+                .map_or(Ok(()), |g| {
+                    g.check_commit(&request.member_id, request.generation_id_or_member_epoch)
+                }),
             Some(g) => g.check_commit(
                 &request.member_id,
                 request.group_instance_id.as_deref(),
