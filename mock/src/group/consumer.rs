@@ -189,7 +189,10 @@ impl ConsumerGroup {
             }
             let acceptable = beat.member_epoch == m.epoch
                 || (beat.member_epoch == m.previous_epoch
-                    && beat.owned.as_ref().is_some_and(|o| o.is_subset(&m.assigned)));
+                    && beat
+                        .owned
+                        .as_ref()
+                        .is_some_and(|o| o.is_subset(&m.assigned)));
             if !acceptable {
                 return Err(ErrorCode::FencedMemberEpoch);
             }
@@ -294,7 +297,10 @@ impl ConsumerGroup {
         if !beat.member_id.is_empty() && id != beat.member_id {
             return Err(ErrorCode::FencedInstanceId);
         }
-        let m = self.members.get_mut(&id).ok_or(ErrorCode::UnknownMemberId)?;
+        let m = self
+            .members
+            .get_mut(&id)
+            .ok_or(ErrorCode::UnknownMemberId)?;
         if beat.member_epoch == STATIC_LEAVE && m.instance_id.is_some() {
             // It keeps its partitions until its session ends.
             m.departed = true;
@@ -344,8 +350,11 @@ impl ConsumerGroup {
     /// Kafka's range assignor: per topic, contiguous ranges over the
     /// subscribed members in id order.
     fn range(&self, topics: &BTreeMap<String, i32>) -> BTreeMap<String, BTreeSet<Tp>> {
-        let mut target: BTreeMap<String, BTreeSet<Tp>> =
-            self.members.keys().map(|id| (id.clone(), BTreeSet::new())).collect();
+        let mut target: BTreeMap<String, BTreeSet<Tp>> = self
+            .members
+            .keys()
+            .map(|id| (id.clone(), BTreeSet::new()))
+            .collect();
         for (topic, &n) in topics {
             let subs: Vec<&String> = self
                 .members
@@ -377,7 +386,9 @@ impl ConsumerGroup {
         let mut target: BTreeMap<String, BTreeSet<Tp>> = BTreeMap::new();
         let mut taken = BTreeSet::new();
         let mut order: Vec<(&String, &Member)> = self.members.iter().collect();
-        order.sort_by_key(|(id, _)| std::cmp::Reverse(self.target.get(*id).map_or(0, BTreeSet::len)));
+        order.sort_by_key(|(id, _)| {
+            std::cmp::Reverse(self.target.get(*id).map_or(0, BTreeSet::len))
+        });
         let mut at_ceiling = 0;
         for (id, m) in order {
             let quota = if at_ceiling < extra { floor + 1 } else { floor };
@@ -491,8 +502,7 @@ impl ConsumerGroup {
             .iter()
             .filter(|(_, m)| {
                 now.duration_since(m.last_heartbeat) > session
-                    || m
-                        .revoking_since
+                    || m.revoking_since
                         .is_some_and(|t| now.duration_since(t) > m.rebalance_timeout)
             })
             .map(|(id, _)| id.clone())

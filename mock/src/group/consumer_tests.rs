@@ -35,13 +35,21 @@ fn a_partition_moves_only_after_its_owner_gave_it_back() {
     let t = topics(&[("t", 4)]);
     let now = Instant::now();
     let mut g = ConsumerGroup::default();
-    let a = g.heartbeat(join("a", &["t"]), &t, LIMITS, now).expect("a joins");
+    let a = g
+        .heartbeat(join("a", &["t"]), &t, LIMITS, now)
+        .expect("a joins");
     assert_eq!(a.member_epoch, 1);
     let a_owned = a.assignment.expect("assigned");
     assert_eq!(a_owned.len(), 4);
-    let b = g.heartbeat(join("b", &["t"]), &t, LIMITS, now).expect("b joins");
+    let b = g
+        .heartbeat(join("b", &["t"]), &t, LIMITS, now)
+        .expect("b joins");
     assert_eq!(b.member_epoch, 2);
-    assert_eq!(b.assignment, Some(BTreeSet::new()), "a still owns everything");
+    assert_eq!(
+        b.assignment,
+        Some(BTreeSet::new()),
+        "a still owns everything"
+    );
     // a learns it must give two back: same epoch, two partitions.
     let r = g.heartbeat(beat("a", 1, None), &t, LIMITS, now).expect("a");
     assert_eq!(r.member_epoch, 1);
@@ -50,7 +58,9 @@ fn a_partition_moves_only_after_its_owner_gave_it_back() {
     let b2 = g.heartbeat(beat("b", 2, None), &t, LIMITS, now).expect("b");
     assert_eq!(b2.assignment, None, "not given back yet");
     // a acknowledges; it moves to epoch 2, and b gets the other two.
-    let r = g.heartbeat(beat("a", 1, Some(&kept)), &t, LIMITS, now).expect("a acks");
+    let r = g
+        .heartbeat(beat("a", 1, Some(&kept)), &t, LIMITS, now)
+        .expect("a acks");
     assert_eq!(r.member_epoch, 2);
     let b3 = g.heartbeat(beat("b", 2, None), &t, LIMITS, now).expect("b");
     let b_owned = b3.assignment.expect("b assigned");
@@ -64,7 +74,8 @@ fn epochs_fence_and_commits_check_them() {
     let t = topics(&[("t", 2)]);
     let now = Instant::now();
     let mut g = ConsumerGroup::default();
-    g.heartbeat(join("a", &["t"]), &t, LIMITS, now).expect("joins");
+    g.heartbeat(join("a", &["t"]), &t, LIMITS, now)
+        .expect("joins");
     assert_eq!(
         g.heartbeat(beat("a", 7, None), &t, LIMITS, now),
         Err(ErrorCode::FencedMemberEpoch)
@@ -96,7 +107,12 @@ fn static_members_leave_for_a_while_and_their_instance_stays_taken() {
     );
     let mut leave = beat("a", -2, None);
     leave.instance_id = Some("i".into());
-    assert_eq!(g.heartbeat(leave, &t, LIMITS, now).expect("left").member_epoch, -2);
+    assert_eq!(
+        g.heartbeat(leave, &t, LIMITS, now)
+            .expect("left")
+            .member_epoch,
+        -2
+    );
     // Back under a new member id: same partitions, same epoch, no rebalance.
     let back = g.heartbeat(other, &t, LIMITS, now).expect("back");
     assert_eq!(back.member_epoch, first.member_epoch);
@@ -121,7 +137,11 @@ fn assignors_regex_and_group_size() {
     a.topic_regex = Some("t|u".into());
     a.assignor = Some("range".into());
     let r = g.heartbeat(a, &t, LIMITS, now).expect("joins");
-    assert_eq!(r.assignment.expect("assigned").len(), 6, "whole-match: not 'other'");
+    assert_eq!(
+        r.assignment.expect("assigned").len(),
+        6,
+        "whole-match: not 'other'"
+    );
     assert_eq!(g.assignor(), "range");
     let full = Limits { max_size: 1 };
     assert_eq!(
@@ -136,12 +156,14 @@ fn uniform_spreads_evenly_and_keeps_what_it_can() {
     let now = Instant::now();
     let mut g = ConsumerGroup::default();
     for id in ["a", "b", "c"] {
-        g.heartbeat(join(id, &["t"]), &t, LIMITS, now).expect("joins");
+        g.heartbeat(join(id, &["t"]), &t, LIMITS, now)
+            .expect("joins");
     }
     let sizes: Vec<usize> = g.target.values().map(BTreeSet::len).collect();
     assert_eq!(sizes, [4, 4, 4]);
     let before = g.target.clone();
-    g.heartbeat(join("d", &["t"]), &t, LIMITS, now).expect("joins");
+    g.heartbeat(join("d", &["t"]), &t, LIMITS, now)
+        .expect("joins");
     let sizes: Vec<usize> = g.target.values().map(BTreeSet::len).collect();
     assert_eq!(sizes, [3, 3, 3, 3]);
     for id in ["a", "b", "c"] {
@@ -154,10 +176,20 @@ fn silent_members_expire_and_free_their_partitions() {
     let t = topics(&[("t", 2)]);
     let now = Instant::now();
     let mut g = ConsumerGroup::default();
-    g.heartbeat(join("a", &["t"]), &t, LIMITS, now).expect("joins");
-    g.heartbeat(join("b", &["t"]), &t, LIMITS, now + Duration::from_millis(900))
+    g.heartbeat(join("a", &["t"]), &t, LIMITS, now)
         .expect("joins");
-    assert!(g.expire(Duration::from_secs(1), &t, now + Duration::from_millis(1100)));
+    g.heartbeat(
+        join("b", &["t"]),
+        &t,
+        LIMITS,
+        now + Duration::from_millis(900),
+    )
+    .expect("joins");
+    assert!(g.expire(
+        Duration::from_secs(1),
+        &t,
+        now + Duration::from_millis(1100)
+    ));
     assert_eq!(g.members.keys().collect::<Vec<_>>(), ["b"]);
     assert_eq!(g.target["b"].len(), 2);
 }
