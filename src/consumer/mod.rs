@@ -412,7 +412,12 @@ impl Consumer {
     /// `session.timeout.ms`. A static member (`group.instance.id`) commits
     /// but does not send LeaveGroup: its place is kept for
     /// `session.timeout.ms`, so a restart gets its partitions back without
-    /// a rebalance.
+    /// a rebalance. When the group refuses that last commit because this
+    /// member's generation or epoch is over (ILLEGAL_GENERATION,
+    /// REBALANCE_IN_PROGRESS, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH,
+    /// STALE_MEMBER_EPOCH: another member's leave started a rebalance),
+    /// the commit is skipped with a warning, as Java's consumer does, and
+    /// the member still leaves; `close` succeeds.
     pub async fn close(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
@@ -426,6 +431,20 @@ impl Consumer {
             let stored = self.stored();
             if !stored.is_empty() {
                 result = self.commit_list(stored).await;
+                if let Err(e) = &result {
+                    if e.kafka_code()
+                        .is_some_and(commit_refused_to_a_leaving_member)
+                    {
+                        // The group moved on (another member's leave
+                        // started a rebalance, or this member was fenced):
+                        // these offsets can no longer be committed by this
+                        // member, and leaving must not fail for it. As
+                        // Java does: warn, skip the commit, still leave.
+                        tracing::warn!(error = %e,
+                            "close: the group refused the final commit; leaving without it");
+                        result = Ok(());
+                    }
+                }
             }
         }
         self.closed = true;
@@ -681,4 +700,19 @@ fn not_assigned(tp: &Tp) -> Error {
         tp.0, tp.1
     ))
     .into()
+}
+
+/// Codes with which a group refuses a member's commit because its
+/// generation (or member epoch) is over: a closing member skips its last
+/// commit on these rather than failing `close`.
+fn commit_refused_to_a_leaving_member(code: ferrokafka_protocol::ErrorCode) -> bool {
+    use ferrokafka_protocol::ErrorCode as E;
+    matches!(
+        code,
+        E::IllegalGeneration
+            | E::RebalanceInProgress
+            | E::UnknownMemberId
+            | E::FencedMemberEpoch
+            | E::StaleMemberEpoch
+    )
 }
