@@ -362,3 +362,33 @@ async fn coordinator_errors_and_a_coordinator_move_keep_the_assignment() {
     );
     let _ = stop.send(());
 }
+
+#[tokio::test]
+async fn admin_describes_the_group_with_consumer_group_describe() {
+    let topic = unique("m848-describe");
+    let group = unique("m848-describe-g");
+    let cluster = kip848_mock(1, &topic, 3).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut log = Log::default();
+    let c =
+        Consumer::new(config(&cluster, &group, &[("client.id", "describe-me")])).expect("consumer");
+    let stop = run(1, c, &[topic.as_str()], tx);
+    log.until(&mut rx, WITHIN, "assigned", |l| l.loads() == [3])
+        .await;
+    let admin = ferrokafka::admin::Admin::new(
+        ferrokafka::config::ClientConfig::new().bootstrap_servers([cluster.bootstrap_servers()]),
+    )
+    .expect("admin");
+    let described = within("describe", admin.describe_groups(&[group.as_str()]))
+        .await
+        .expect("described");
+    let d = described[0].result.as_ref().expect("a description");
+    assert_eq!(d.group_type, "consumer");
+    assert_eq!(d.assignor, "uniform");
+    assert_eq!(d.members.len(), 1);
+    let m = &d.members[0];
+    assert_eq!(m.client_id, "describe-me");
+    assert_eq!(m.subscribed_topics, [topic.clone()]);
+    assert_eq!(m.assignment.partitions.len(), 3);
+    let _ = stop.send(());
+}

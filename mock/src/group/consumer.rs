@@ -467,8 +467,8 @@ impl ConsumerGroup {
 
     /// OffsetCommit's member check: outside the group (no member id,
     /// negative epoch) only an empty group takes commits; a member's
-    /// epoch must be its current one (older: STALE_MEMBER_EPOCH, newer:
-    /// FENCED_MEMBER_EPOCH), as Kafka checks.
+    /// epoch must be its current one, else STALE_MEMBER_EPOCH (older or
+    /// newer alike, as Kafka's `ConsumerGroup.validateMemberEpoch`).
     pub(crate) fn check_commit(&self, member_id: &str, epoch: i32) -> Result<(), ErrorCode> {
         if member_id.is_empty() && epoch < 0 {
             return if self.members.is_empty() {
@@ -481,11 +481,10 @@ impl ConsumerGroup {
             .members
             .get(member_id)
             .ok_or(ErrorCode::UnknownMemberId)?;
-        match epoch.cmp(&m.epoch) {
-            std::cmp::Ordering::Greater => Err(ErrorCode::FencedMemberEpoch),
-            std::cmp::Ordering::Less => Err(ErrorCode::StaleMemberEpoch),
-            std::cmp::Ordering::Equal => Ok(()),
+        if epoch != m.epoch {
+            return Err(ErrorCode::StaleMemberEpoch);
         }
+        Ok(())
     }
 
     /// Time passing: members silent past `session` are removed, and so

@@ -86,7 +86,7 @@ fn epochs_fence_and_commits_check_them() {
     );
     assert_eq!(g.check_commit("a", 1), Ok(()));
     assert_eq!(g.check_commit("a", 0), Err(ErrorCode::StaleMemberEpoch));
-    assert_eq!(g.check_commit("a", 2), Err(ErrorCode::FencedMemberEpoch));
+    assert_eq!(g.check_commit("a", 2), Err(ErrorCode::StaleMemberEpoch));
     assert_eq!(g.check_commit("x", 1), Err(ErrorCode::UnknownMemberId));
     assert_eq!(g.check_commit("", -1), Err(ErrorCode::UnknownMemberId));
 }
