@@ -83,6 +83,19 @@ pub struct ReceivedRequest {
     pub body: Option<RequestBody>,
 }
 
+/// A member of a consumer-protocol (KIP-848) group, as its coordinator
+/// sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConsumerGroupMember {
+    /// The member id.
+    pub member_id: String,
+    /// The member epoch.
+    pub member_epoch: i32,
+    /// The partitions assigned to it (topic, partition), in order.
+    pub partitions: Vec<(String, i32)>,
+}
+
 /// What a mock cluster call refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -281,10 +294,9 @@ impl MockCluster {
         self.shared.lock().settings.consumer_group_max_size = members;
     }
 
-    /// A consumer-protocol group's members as the coordinator sees them:
-    /// member id, epoch and assigned partitions (topic, partition), in
-    /// member id order. Empty for an unknown group.
-    pub fn consumer_group_members(&self, group_id: &str) -> Vec<(String, i32, Vec<(String, i32)>)> {
+    /// A consumer-protocol group's members as the coordinator sees them,
+    /// in member id order. Empty for an unknown group.
+    pub fn consumer_group_members(&self, group_id: &str) -> Vec<ConsumerGroupMember> {
         self.shared
             .lock()
             .consumer_groups
@@ -292,7 +304,11 @@ impl MockCluster {
             .map(|g| {
                 g.members
                     .iter()
-                    .map(|(id, m)| (id.clone(), m.epoch, m.assigned.iter().cloned().collect()))
+                    .map(|(id, m)| ConsumerGroupMember {
+                        member_id: id.clone(),
+                        member_epoch: m.epoch,
+                        partitions: m.assigned.iter().cloned().collect(),
+                    })
                     .collect()
             })
             .unwrap_or_default()
