@@ -563,12 +563,17 @@ async fn partition_queues_on_three_tasks_see_every_record_once_in_order() {
         }
     };
     for (p, (q, got)) in results.iter().enumerate() {
-        assert!(got.iter().all(|m| m.partition() == p as i32 && m.topic() == topic));
+        assert!(got
+            .iter()
+            .all(|m| m.partition() == p as i32 && m.topic() == topic));
         assert_eq!(
             got.iter().map(|m| m.offset()).collect::<Vec<_>>(),
             (0..40).collect::<Vec<i64>>()
         );
-        assert_eq!(got.iter().map(text).collect::<Vec<_>>(), values(40, &format!("p{p}-")));
+        assert_eq!(
+            got.iter().map(text).collect::<Vec<_>>(),
+            values(40, &format!("p{p}-"))
+        );
         assert_eq!(q.position(), Some(40));
     }
     // What the queues handed out is what the consumer commits.
@@ -579,7 +584,9 @@ async fn partition_queues_on_three_tasks_see_every_record_once_in_order() {
         .expect("committed");
     assert_eq!(
         committed,
-        (0..3).map(|p| (tp(&topic, p), Some(40))).collect::<Vec<_>>()
+        (0..3)
+            .map(|p| (tp(&topic, p), Some(40)))
+            .collect::<Vec<_>>()
     );
     drop(results);
     c.close().await.expect("close");

@@ -106,8 +106,8 @@ async fn split_partitions_come_only_on_their_queues_in_order() {
     let topic = unique("mq-split");
     let cluster = mock_with_topic(1, &topic, 3).await;
     produce(&cluster, &topic, 90, 3).await;
-    let mut c = Consumer::new(consumer_config(&cluster.bootstrap_servers(), None, &[]))
-        .expect("consumer");
+    let mut c =
+        Consumer::new(consumer_config(&cluster.bootstrap_servers(), None, &[])).expect("consumer");
     // Split before the partitions are even assigned.
     let mut q1 = c.split_partition_queue(&topic, 1).expect("queue 1");
     let mut q2 = c.split_partition_queue(&topic, 2).expect("queue 2");
@@ -171,7 +171,11 @@ async fn a_partition_moves_to_its_queue_and_back_without_loss_or_repeat() {
     assert!(on_poll.is_empty(), "poll returned {:?}", offsets(&on_poll));
     assert_eq!(offsets(&second), (10..35).collect::<Vec<_>>());
     assert_eq!(q.position(), Some(35));
-    assert_eq!(c.position()[0].1, 35, "the consumer sees the queue's position");
+    assert_eq!(
+        c.position()[0].1,
+        35,
+        "the consumer sees the queue's position"
+    );
 
     // Dropping the queue gives the partition back to poll, from there.
     drop(q);
@@ -192,8 +196,8 @@ async fn a_seek_reaches_the_queue_before_anything_fetched_before_it() {
     let topic = unique("mq-seek");
     let cluster = mock_with_topic(1, &topic, 1).await;
     produce(&cluster, &topic, 40, 1).await;
-    let mut c = Consumer::new(consumer_config(&cluster.bootstrap_servers(), None, &[]))
-        .expect("consumer");
+    let mut c =
+        Consumer::new(consumer_config(&cluster.bootstrap_servers(), None, &[])).expect("consumer");
     let mut q = c.split_partition_queue(&topic, 0).expect("queue");
     c.assign(&[(&topic, 0, Offset::Beginning)]).expect("assign");
     let got = serving(&mut c, take_queue(&mut q, 5)).await;
@@ -300,7 +304,10 @@ async fn a_revoke_commits_exactly_what_the_queues_handed_out() {
     let mut seen_second = Vec::new();
     let deadline = tokio::time::Instant::now() + LIMIT;
     while second.assignment().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "second never assigned");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "second never assigned"
+        );
         if let Some(Ok(m)) = within("poll", second.poll(Duration::from_millis(50))).await {
             seen_second.push(m);
         }
@@ -390,8 +397,11 @@ async fn a_queue_nobody_reads_holds_little_and_stalls_no_other_partition() {
     ))
     .expect("consumer");
     let idle = c.split_partition_queue(&topic, 0).expect("queue");
-    c.assign(&[(&topic, 0, Offset::Beginning), (&topic, 1, Offset::Beginning)])
-        .expect("assign");
+    c.assign(&[
+        (&topic, 0, Offset::Beginning),
+        (&topic, 1, Offset::Beginning),
+    ])
+    .expect("assign");
     // Partition 1 is read to its end although nobody reads partition 0.
     let got = take(&mut c, 1000).await;
     assert!(got.iter().all(|m| m.partition() == 1));

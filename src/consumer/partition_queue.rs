@@ -180,8 +180,7 @@ impl PartitionQueue {
     pub fn store_offset(&self, message: &Message) -> Result<()> {
         let mut inner = self.state.lock();
         let tp = &self.state.tp;
-        if *message.topic != *tp.0 || message.partition != tp.1 || !inner.assigned || inner.closed
-        {
+        if *message.topic != *tp.0 || message.partition != tp.1 || !inner.assigned || inner.closed {
             return Err(ConfigError::Conflict(format!(
                 "{} [{}] offset {} is not a message of an assigned partition of this queue ({} [{}])",
                 message.topic, message.partition, message.offset, tp.0, tp.1

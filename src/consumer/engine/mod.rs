@@ -100,7 +100,10 @@ pub(crate) enum Command {
     Statistics(oneshot::Sender<crate::statistics::Statistics>),
     /// A partition queue was made: route the partition's data to it; the
     /// handle (or the queue it replaces) stood at `at` (epoch, position).
-    Split { split: Split, at: Option<(u64, i64)> },
+    Split {
+        split: Split,
+        at: Option<(u64, i64)>,
+    },
     /// A partition queue was dropped where it stood at `at`.
     Unsplit {
         state: Arc<SplitState>,

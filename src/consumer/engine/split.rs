@@ -38,7 +38,9 @@ use crate::consumer::Tp;
 pub(crate) enum QueueItem {
     Data(Fetched),
     /// Revoked in a rebalance (`lost`: without a chance to commit).
-    Revoked { lost: bool },
+    Revoked {
+        lost: bool,
+    },
 }
 
 /// What a partition queue, the handle and the engine share about one
@@ -142,7 +144,9 @@ impl Engine {
     /// to the handle.
     pub(super) fn deliver(&self, item: Fetched) {
         let tp = match &item {
-            Fetched::Messages { tp, .. } | Fetched::Eof { tp, .. } | Fetched::Error { tp, .. } => tp,
+            Fetched::Messages { tp, .. } | Fetched::Eof { tp, .. } | Fetched::Error { tp, .. } => {
+                tp
+            }
         };
         let Some(split) = self.splits.get(tp) else {
             let _ = self.data.send(item);
