@@ -3,8 +3,10 @@
 //! Kafka's own GetOffsetShell for the same timestamps), `fetch_watermarks`,
 //! `get_watermark_offsets` and `lag`, `incremental_assign` /
 //! `incremental_unassign` / `unassign`, commits with metadata, pattern
-//! subscriptions picking up a topic created later, and an async rebalance
-//! listener seeing cooperative increments.
+//! subscriptions picking up a topic created later (classic protocol; the
+//! KIP-848 one is in `consumer_kip848.rs`), an async rebalance listener
+//! seeing cooperative increments, and per-partition queues read on
+//! separate tasks.
 
 mod consumer_util;
 
@@ -379,8 +381,11 @@ async fn pattern_subscription_picks_up_a_topic_created_later() {
     produce(&first, id, 0, &values(3, "first-")).await;
     produce(&other, other_id, 0, &values(3, "other-")).await;
 
+    // The classic protocol: the client matches the pattern against the
+    // metadata it refreshes.
     let config = group_config(&unique("api-regex-group"))
         .set("metadata.max.age.ms", "1000")
+        .and_then(|c| c.set("group.protocol", "classic"))
         .expect("valid");
     let mut c = Consumer::new(config).expect("consumer");
     let pattern = format!("^{prefix}-.*");
@@ -504,4 +509,85 @@ async fn async_rebalance_listener_sees_cooperative_increments_before_the_records
     );
     second.close().await.expect("close");
     first.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn partition_queues_on_three_tasks_see_every_record_once_in_order() {
+    let topic = unique("api-split");
+    let id = create_topic(&topic, 3).await;
+    for p in 0..3 {
+        produce(&topic, id, p, &values(40, &format!("p{p}-"))).await;
+    }
+    let mut c = Consumer::new(group_config(&unique("api-split-group"))).expect("consumer");
+    let mut tasks = Vec::new();
+    for p in 0..3 {
+        let mut q = c.split_partition_queue(&topic, p).expect("queue");
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while got.len() < 40 {
+                match tokio::time::timeout(T, q.recv()).await {
+                    Ok(Ok(m)) => got.push(m),
+                    Ok(Err(e)) if e.is_partition_eof() => {}
+                    Ok(Err(e)) => panic!("queue {p}: {e}"),
+                    Err(_) => panic!("queue {p}: only {} of 40 within {T:?}", got.len()),
+                }
+            }
+            // Nothing more comes on it.
+            let extra = q.poll(Duration::from_millis(500)).await;
+            assert!(
+                !matches!(extra, Some(Ok(_))),
+                "queue {p} handed out more: {extra:?}"
+            );
+            (q, got)
+        }));
+    }
+    c.subscribe(&[&topic]).expect("subscribe");
+    // The consumer's own poll serves the group meanwhile and hands out none
+    // of the split partitions' records.
+    let joined = async {
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.expect("queue task"));
+        }
+        out
+    };
+    tokio::pin!(joined);
+    let results = loop {
+        tokio::select! {
+            r = &mut joined => break r,
+            item = c.poll(Duration::from_millis(100)) => {
+                if let Some(Ok(m)) = item {
+                    panic!("poll handed out {} [{}] {}", m.topic(), m.partition(), m.offset());
+                }
+            }
+        }
+    };
+    for (p, (q, got)) in results.iter().enumerate() {
+        assert!(got
+            .iter()
+            .all(|m| m.partition() == p as i32 && m.topic() == topic));
+        assert_eq!(
+            got.iter().map(|m| m.offset()).collect::<Vec<_>>(),
+            (0..40).collect::<Vec<i64>>()
+        );
+        assert_eq!(
+            got.iter().map(text).collect::<Vec<_>>(),
+            values(40, &format!("p{p}-"))
+        );
+        assert_eq!(q.position(), Some(40));
+    }
+    // What the queues handed out is what the consumer commits.
+    c.commit().await.expect("commit");
+    let committed = c
+        .committed(&[(&topic, 0), (&topic, 1), (&topic, 2)], T)
+        .await
+        .expect("committed");
+    assert_eq!(
+        committed,
+        (0..3)
+            .map(|p| (tp(&topic, p), Some(40)))
+            .collect::<Vec<_>>()
+    );
+    drop(results);
+    c.close().await.expect("close");
 }

@@ -77,10 +77,10 @@ impl Consumer {
     pub fn assign(&mut self, partitions: &[(&str, i32, Offset)]) -> Result<()> {
         self.check_manual("assign")?;
         self.assigned = true;
-        self.parts.clear();
-        self.current = None;
+        let fences = self.drop_all_parts();
         let list = self.take_on(partitions);
-        self.send(Command::Assign(list))
+        self.send(Command::Assign(list))?;
+        self.send_fence(fences)
     }
 
     /// Adds partitions to the manual assignment, the others read on
@@ -125,11 +125,15 @@ impl Consumer {
             .iter()
             .map(|(t, p)| (Arc::from(*t), *p))
             .collect();
+        let mut fences = Vec::new();
         for tp in &tps {
-            self.parts.remove(tp);
+            if let Some(mut p) = self.parts.remove(tp) {
+                fences.extend(p.invalidate(None, false));
+            }
             self.drop_current(tp);
         }
-        self.send(Command::Unassign(tps))
+        self.send(Command::Unassign(tps))?;
+        self.send_fence(fences)
     }
 
     /// Drops the whole manual assignment: nothing is fetched until the
@@ -147,9 +151,9 @@ impl Consumer {
     pub fn unassign(&mut self) -> Result<()> {
         self.check_manual("unassign")?;
         self.assigned = false;
-        self.parts.clear();
-        self.current = None;
-        self.send(Command::Assign(Vec::new()))
+        let fences = self.drop_all_parts();
+        self.send(Command::Assign(Vec::new()))?;
+        self.send_fence(fences)
     }
 
     /// The partitions assigned now.
@@ -175,8 +179,21 @@ impl Consumer {
         for (topic, partition, offset) in partitions {
             let tp: Tp = (Arc::from(*topic), *partition);
             self.parts.insert(tp.clone(), AppPart::default());
+            self.attach_split(&tp);
             list.push((tp, offset.spec()));
         }
         list
+    }
+
+    /// Forgets the whole assignment; returns the partition queues to fence.
+    fn drop_all_parts(&mut self) -> Vec<Arc<super::engine::SplitState>> {
+        let fences = self
+            .parts
+            .values_mut()
+            .filter_map(|p| p.invalidate(None, false))
+            .collect();
+        self.parts.clear();
+        self.current = None;
+        fences
     }
 }

@@ -20,7 +20,7 @@ impl Consumer {
         let tp: Tp = (message.topic.clone(), message.partition);
         match self.parts.get_mut(&tp) {
             Some(p) => {
-                p.stored = Some(message.offset + 1);
+                p.set_stored(message.offset + 1);
                 Ok(())
             }
             None => Err(not_assigned(&tp)),
@@ -168,7 +168,7 @@ impl Consumer {
     pub(super) fn stored(&self) -> Vec<(Tp, i64)> {
         self.parts
             .iter()
-            .filter_map(|(tp, p)| p.stored.map(|o| (tp.clone(), o)))
+            .filter_map(|(tp, p)| p.stored().map(|o| (tp.clone(), o)))
             .collect()
     }
 
@@ -181,9 +181,10 @@ impl Consumer {
         }
         let mut offsets = Vec::new();
         for (tp, p) in &mut self.parts {
-            if p.stored.is_some() && p.stored != p.auto_committed {
-                p.auto_committed = p.stored;
-                if let Some(o) = p.stored {
+            let stored = p.stored();
+            if stored.is_some() && stored != p.auto_committed {
+                p.auto_committed = stored;
+                if let Some(o) = stored {
                     offsets.push((tp.clone(), o));
                 }
             }
@@ -203,7 +204,11 @@ impl Drop for Consumer {
     /// engine the offsets auto commit would commit; the engine commits
     /// them, then leaves the group. Never blocks.
     fn drop(&mut self) {
-        if self.closed || !self.config.enable_auto_commit || self.config.group_id.is_none() {
+        if self.closed {
+            return;
+        }
+        self.close_splits();
+        if !self.config.enable_auto_commit || self.config.group_id.is_none() {
             return;
         }
         let offsets = self.stored();

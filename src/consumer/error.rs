@@ -5,7 +5,8 @@ use ferrokafka_protocol::{ErrorCode, KafkaError};
 
 use crate::error::Error;
 
-/// An event or error from [`Consumer::poll`](super::Consumer::poll).
+/// An event or error from [`Consumer::poll`](super::Consumer::poll) (or a
+/// [`PartitionQueue`](super::PartitionQueue)).
 ///
 /// [`ConsumerError::PartitionEof`] is not a failure: it says the consumer
 /// caught up with a partition (confluent-kafka's `_PARTITION_EOF`); tell it
@@ -32,6 +33,22 @@ pub enum ConsumerError {
         partition: i32,
         /// The end offset: where the next record will be.
         offset: i64,
+    },
+    /// A rebalance took the partition of a
+    /// [`PartitionQueue`](super::PartitionQueue) away from this consumer:
+    /// the queue hands out nothing more of it until it is assigned here
+    /// again. An event, not a failure (only partition queues yield it).
+    /// `lost`: the consumer lost the partition (it fell out of the group)
+    /// and its offsets were not committed; otherwise what the queue handed
+    /// out was committed first (with auto commit).
+    #[error("{topic} [{partition}] {}", if *lost { "lost" } else { "revoked" })]
+    PartitionRevoked {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// Lost rather than revoked in an orderly rebalance.
+        lost: bool,
     },
     /// A subscribed or assigned topic does not exist (and is not created
     /// automatically). The consumer keeps checking for it.
@@ -129,6 +146,12 @@ impl ConsumerError {
         matches!(self, ConsumerError::PartitionEof { .. })
     }
 
+    /// Whether this is a partition queue's revoke (or loss) event rather
+    /// than an error.
+    pub fn is_partition_revoked(&self) -> bool {
+        matches!(self, ConsumerError::PartitionRevoked { .. })
+    }
+
     /// The Kafka error code behind the error, if there is one.
     pub fn kafka_code(&self) -> Option<ErrorCode> {
         match self {
@@ -144,11 +167,12 @@ impl ConsumerError {
     }
 
     /// Whether the condition may pass by itself (the consumer keeps
-    /// trying): true for the EOF event, a missing topic, a poll interval
+    /// trying): true for the EOF and revoke events, a missing topic, a poll interval
     /// exceeded (poll again) and retriable client errors.
     pub fn is_retriable(&self) -> bool {
         match self {
             ConsumerError::PartitionEof { .. }
+            | ConsumerError::PartitionRevoked { .. }
             | ConsumerError::UnknownTopic { .. }
             | ConsumerError::MaxPollIntervalExceeded { .. } => true,
             ConsumerError::Partition { source, .. } | ConsumerError::Group { source, .. } => {

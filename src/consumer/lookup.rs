@@ -141,7 +141,7 @@ impl Consumer {
             .iter()
             .map(|(tp, p)| {
                 let end = self.shared.watermarks(tp).map(|w| w.end);
-                let lag = match (end, p.position) {
+                let lag = match (end, p.position()) {
                     (Some(end), Some(pos)) => Some((end - pos).max(0)),
                     _ => None,
                 };

@@ -47,7 +47,9 @@ pub mod group;
 mod lookup;
 mod message;
 mod offsets;
+mod partition_queue;
 mod rebalance;
+mod split;
 mod statistics;
 
 use std::collections::HashMap;
@@ -62,9 +64,10 @@ pub use crate::producer::ConsumerGroupMetadata;
 pub use error::ConsumerError;
 pub use lookup::Watermarks;
 pub use message::{Header, Message, TimestampType};
+pub use partition_queue::PartitionQueue;
 pub use rebalance::Rebalance;
 
-use engine::{Channels, Command, Engine, Event, Fetched, Shared, Spec};
+use engine::{Channels, Command, Engine, Event, Fetched, Shared, Spec, SplitState};
 
 use crate::cluster::Cluster;
 use crate::config::{ClientConfig, ConfigError};
@@ -140,6 +143,9 @@ struct AppPart {
     /// The stored offset last sent by auto commit.
     auto_committed: Option<i64>,
     paused: bool,
+    /// The partition's own queue, which then holds its position and
+    /// stored offset (see `split`); the handle hands nothing of it out.
+    split: Option<Arc<SplitState>>,
 }
 
 /// The batch being handed out.
@@ -157,6 +163,8 @@ struct Current {
 /// prefetch queue's bound until it is dropped.
 struct Held {
     shared: Arc<Shared>,
+    /// The partition queue holding it, which counts it too.
+    split: Option<Arc<SplitState>>,
     bytes: usize,
 }
 
@@ -165,6 +173,10 @@ impl Held {
         if bytes != self.bytes {
             self.shared.hold(bytes);
             self.shared.taken(self.bytes);
+            if let Some(s) = &self.split {
+                s.hold(bytes);
+                s.taken(self.bytes, &self.shared);
+            }
             self.bytes = bytes;
         }
     }
@@ -173,6 +185,9 @@ impl Held {
 impl Drop for Held {
     fn drop(&mut self) {
         self.shared.taken(self.bytes);
+        if let Some(s) = &self.split {
+            s.taken(self.bytes, &self.shared);
+        }
     }
 }
 
@@ -205,6 +220,8 @@ pub struct Consumer {
     current: Option<Current>,
     /// The topics and patterns subscribed to (empty when not subscribed).
     subscription: Vec<String>,
+    /// The partitions with a queue of their own, assigned or not.
+    splits: partition_queue::Registry,
     assigned: bool,
     closed: bool,
     listener: Option<rebalance::Listener>,
@@ -286,6 +303,7 @@ impl Consumer {
             parts: HashMap::new(),
             current: None,
             subscription: Vec::new(),
+            splits: partition_queue::Registry::new(),
             assigned: false,
             closed: false,
             listener: None,
@@ -356,28 +374,31 @@ impl Consumer {
         let Some(p) = self.parts.get_mut(&tp) else {
             return Err(not_assigned(&tp));
         };
-        p.epoch = None;
-        if let Offset::At(o) = offset {
-            p.position = Some(o);
-        }
+        let position = match offset {
+            Offset::At(o) => Some(o),
+            _ => None,
+        };
+        let fence = p.invalidate(position, false);
         self.drop_current(&tp);
-        self.send(Command::Seek(tp, offset.spec()))
+        self.send(Command::Seek(tp, offset.spec()))?;
+        self.send_fence(fence.into_iter().collect())
     }
 
     /// Stops fetching these partitions (they stay assigned).
     pub fn pause(&mut self, partitions: &[(&str, i32)]) -> Result<()> {
         let mut list = Vec::with_capacity(partitions.len());
+        let mut fences = Vec::new();
         for (t, p) in partitions {
             let tp: Tp = (Arc::from(*t), *p);
             let Some(part) = self.parts.get_mut(&tp) else {
                 return Err(not_assigned(&tp));
             };
-            part.paused = true;
-            part.epoch = None;
+            fences.extend(part.invalidate(None, true));
             self.drop_current(&tp);
             list.push(tp);
         }
-        self.send(Command::Pause(list))
+        self.send(Command::Pause(list))?;
+        self.send_fence(fences)
     }
 
     /// Fetches paused partitions again, from their positions.
@@ -389,7 +410,10 @@ impl Consumer {
                 return Err(not_assigned(&tp));
             };
             part.paused = false;
-            list.push((tp, part.position));
+            if let Some(s) = &part.split {
+                s.lock().paused = false;
+            }
+            list.push((tp, part.position()));
         }
         self.send(Command::Resume(list))
     }
@@ -427,6 +451,7 @@ impl Consumer {
         // own (the broker may hold it for fetch.wait.max.ms), while the
         // commit and LeaveGroup go over the coordinator's connection.
         let _ = self.send(Command::Closing);
+        self.close_splits();
         if self.config.enable_auto_commit && self.config.group_id.is_some() {
             let stored = self.stored();
             if !stored.is_empty() {
@@ -449,6 +474,7 @@ impl Consumer {
         }
         self.closed = true;
         self.parts.clear();
+        self.splits.clear();
         self.current = None;
         let (reply, rx) = oneshot::channel();
         if self.commands.send(Command::Close { reply }).is_ok() {
@@ -479,7 +505,7 @@ impl Consumer {
     fn positions(&self) -> Vec<(Tp, i64)> {
         self.parts
             .iter()
-            .filter_map(|(tp, p)| p.position.map(|o| (tp.clone(), o)))
+            .filter_map(|(tp, p)| p.position().map(|o| (tp.clone(), o)))
             .collect()
     }
 
@@ -583,6 +609,7 @@ impl Consumer {
                 // The bytes stay counted while the records are handed out.
                 let held = Held {
                     shared: self.shared.clone(),
+                    split: None,
                     bytes,
                 };
                 if self.is_current(&tp, epoch) {
@@ -610,10 +637,9 @@ impl Consumer {
                 // (auto.offset.reset after OFFSET_OUT_OF_RANGE) and its
                 // error (auto.offset.reset=error) is the news. Only older
                 // epochs are stale.
-                let known = self
-                    .parts
-                    .get(&tp)
-                    .is_some_and(|p| p.epoch.is_none_or(|e| epoch >= e) && !p.paused);
+                let known = self.parts.get(&tp).is_some_and(|p| {
+                    p.epoch.is_none_or(|e| epoch >= e) && !p.paused && p.split.is_none()
+                });
                 known.then_some(Err(error))
             }
         }
@@ -629,14 +655,18 @@ impl Consumer {
                 self.rebalance_cnt += 1;
                 self.notify(Rebalance::Assigned(rebalance::public(&tps)), None);
                 for tp in tps {
-                    self.parts.entry(tp).or_default();
+                    self.parts.entry(tp.clone()).or_default();
+                    self.attach_split(&tp);
                 }
             }
             Event::Started { tp, epoch, offset } => {
                 if let Some(p) = self.parts.get_mut(&tp) {
-                    p.position = Some(offset);
-                    if !p.paused {
-                        p.epoch = Some(epoch);
+                    // A queue's partition: the engine told the queue.
+                    if !p.started_split() {
+                        p.position = Some(offset);
+                        if !p.paused {
+                            p.epoch = Some(epoch);
+                        }
                     }
                 }
             }
@@ -645,9 +675,9 @@ impl Consumer {
                 let mut offsets = Vec::new();
                 for tp in &tps {
                     self.drop_current(tp);
-                    if let Some(p) = self.parts.remove(tp) {
-                        if self.config.enable_auto_commit {
-                            if let Some(o) = p.stored {
+                    if let Some(mut p) = self.parts.remove(tp) {
+                        if let Some(o) = p.take_stored() {
+                            if self.config.enable_auto_commit {
                                 offsets.push((tp.clone(), o));
                             }
                         }

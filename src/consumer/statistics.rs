@@ -41,7 +41,7 @@ impl Consumer {
         for (tp, part) in &self.parts {
             let p = s.partition(&tp.0, tp.1);
             p.desired = true;
-            if let Some(o) = part.position {
+            if let Some(o) = part.position() {
                 p.app_offset = o;
                 if p.next_offset >= o {
                     // Fetched, not handed out yet (offsets, so records
@@ -49,7 +49,7 @@ impl Consumer {
                     p.fetchq_cnt = p.next_offset - o;
                 }
             }
-            if let Some(o) = part.stored {
+            if let Some(o) = part.stored() {
                 p.stored_offset = o;
             }
         }

@@ -13,7 +13,7 @@ use ferrokafka_protocol::records::DecodeOptions;
 use ferrokafka_protocol::ErrorCode;
 use tracing::{debug, warn};
 
-use super::{Engine, Fetched, Internal, PartState, Spec};
+use super::{split, Engine, Fetched, Internal, PartState, Spec};
 use crate::config::IsolationLevel;
 use crate::consumer::fetch::{
     fetch, FetchOutcome, FetchParams, FetchReply, FetchTarget, SessionOutcome,
@@ -35,6 +35,7 @@ impl Engine {
                 || p.paused
                 || p.in_flight
                 || p.retry_at.is_some_and(|t| t > now)
+                || split::full(&self.splits, tp)
             {
                 continue;
             }
@@ -152,23 +153,30 @@ impl Engine {
                         p.offset = at;
                         p.state = PartState::Failed;
                     }
-                    if !r.records.is_empty() {
+                    let has_records = !r.records.is_empty();
+                    if has_records {
                         p.eof_sent = false;
+                    }
+                    let eof = eof_enabled
+                        && !p.eof_sent
+                        && r.halt_at.is_none()
+                        && p.offset >= r.end_offset;
+                    p.eof_sent |= eof;
+                    let offset = p.offset;
+                    if has_records {
                         self.shared.queued.fetch_add(r.bytes, Ordering::AcqRel);
-                        let _ = self.data.send(Fetched::Messages {
+                        self.deliver(Fetched::Messages {
                             tp: t.tp.clone(),
                             epoch: t.epoch,
                             records: r.records,
                             bytes: r.bytes,
                         });
                     }
-                    if eof_enabled && !p.eof_sent && r.halt_at.is_none() && p.offset >= r.end_offset
-                    {
-                        p.eof_sent = true;
-                        let _ = self.data.send(Fetched::Eof {
+                    if eof {
+                        self.deliver(Fetched::Eof {
                             tp: t.tp,
                             epoch: t.epoch,
-                            offset: p.offset,
+                            offset,
                         });
                     }
                 }
@@ -190,7 +198,7 @@ impl Engine {
                         } else {
                             p.state = PartState::Failed;
                         }
-                        let _ = self.data.send(Fetched::Error {
+                        self.deliver(Fetched::Error {
                             tp: t.tp,
                             epoch: t.epoch,
                             error,
@@ -256,13 +264,14 @@ impl Engine {
     /// Tells the application, once per partition, that its topic is gone.
     pub(super) fn report_unknown_topics(&mut self) {
         let metadata = self.cluster.metadata();
+        let mut reported = Vec::new();
         for (tp, p) in &mut self.parts {
             let unknown = metadata
                 .topic(&tp.0)
                 .is_some_and(|t| t.error == ErrorCode::UnknownTopicOrPartition);
             if unknown && !p.unknown_reported {
                 p.unknown_reported = true;
-                let _ = self.data.send(Fetched::Error {
+                reported.push(Fetched::Error {
                     tp: tp.clone(),
                     epoch: p.epoch,
                     error: ConsumerError::UnknownTopic {
@@ -270,6 +279,9 @@ impl Engine {
                     },
                 });
             }
+        }
+        for item in reported {
+            self.deliver(item);
         }
     }
 }

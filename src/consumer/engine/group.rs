@@ -428,6 +428,7 @@ impl Engine {
                 info!(partitions = tps.len(), "partitions revoked");
                 for tp in &tps {
                     self.parts.remove(tp);
+                    self.split_taken_away(tp, Some(false));
                 }
                 if self.closing.is_some() {
                     // close() committed before asking to leave.
@@ -445,6 +446,7 @@ impl Engine {
                 warn!(partitions = tps.len(), "partitions lost");
                 for tp in &tps {
                     self.parts.remove(tp);
+                    self.split_taken_away(tp, Some(true));
                 }
                 let _ = self.events.send(Event::Lost(tps));
             }

@@ -13,11 +13,13 @@ mod committing;
 mod fetching;
 mod group;
 mod shared;
+mod split;
 mod starting;
 mod stats;
 mod subscription;
 
 pub(crate) use shared::Shared;
+pub(crate) use split::{QueueItem, Split, SplitState};
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering;
@@ -96,6 +98,20 @@ pub(crate) enum Command {
     },
     /// The engine's part of the statistics (no new rtt window).
     Statistics(oneshot::Sender<crate::statistics::Statistics>),
+    /// A partition queue was made: route the partition's data to it; the
+    /// handle (or the queue it replaces) stood at `at` (epoch, position).
+    Split {
+        split: Split,
+        at: Option<(u64, i64)>,
+    },
+    /// A partition queue was dropped where it stood at `at`.
+    Unsplit {
+        state: Arc<SplitState>,
+        at: Option<(u64, i64)>,
+    },
+    /// The handle invalidated these queues' data before the commands just
+    /// sent (see `split`).
+    Fence(Vec<Arc<SplitState>>),
 }
 
 /// To the handle, ahead of any fetched data.
@@ -189,6 +205,8 @@ struct Part {
     epoch: u64,
     /// Where the partition starts, until it has started.
     spec: Spec,
+    /// Where the current epoch started.
+    start: i64,
     offset: i64,
     state: PartState,
     paused: bool,
@@ -232,6 +250,8 @@ pub(crate) struct Engine {
     committing: bool,
     /// Each broker's incremental fetch session.
     sessions: HashMap<i32, FetchSession>,
+    /// The partitions with their own queue.
+    splits: HashMap<Tp, Split>,
     refreshing: bool,
     /// A subscription with patterns, matched against each snapshot.
     patterns: Option<subscription::Patterns>,
@@ -306,6 +326,7 @@ impl Engine {
             next_epoch: 1,
             fetching: HashSet::new(),
             sessions: HashMap::new(),
+            splits: HashMap::new(),
             commits: VecDeque::new(),
             committing: false,
             refreshing: false,
@@ -400,6 +421,7 @@ impl Engine {
     fn leave_for_dropped_handle(&mut self, now: Instant) -> bool {
         self.handle_gone = true;
         self.stop_fetching = true;
+        self.end_splits();
         self.close_fetch_sessions();
         if self.closing.is_some() {
             return true;
@@ -479,6 +501,9 @@ impl Engine {
     fn on_command(&mut self, command: Command, now: Instant) {
         match command {
             Command::Statistics(reply) => drop(reply.send(self.statistics(false))),
+            Command::Split { split, at } => self.on_split(split, at),
+            Command::Unsplit { state, at } => self.on_unsplit(&state, at),
+            Command::Fence(states) => self.on_fence(states),
             Command::Subscribe(topics) => self.subscribe(topics, now),
             Command::Assign(list) => {
                 let all: Vec<Tp> = self.parts.keys().cloned().collect();
@@ -501,6 +526,7 @@ impl Engine {
                         p.offset = offset;
                         p.in_flight = false;
                         p.state = PartState::Failed;
+                        self.split_started(&tp, None);
                     }
                 }
             }
@@ -516,6 +542,8 @@ impl Engine {
                             p.epoch = epoch;
                             p.in_flight = false;
                         }
+                        self.split_started(&tp, None);
+                        self.split_paused(&tp, true);
                     }
                 }
             }
@@ -525,12 +553,12 @@ impl Engine {
                         continue;
                     };
                     p.paused = false;
-                    match (position, p.state) {
+                    let state = p.state;
+                    let offset = p.offset;
+                    self.split_paused(&tp, false);
+                    match (position, state) {
                         (Some(offset), _) => self.restart(&tp, Spec::At(offset)),
-                        (None, PartState::Fetching) => {
-                            let offset = p.offset;
-                            self.restart(&tp, Spec::At(offset));
-                        }
+                        (None, PartState::Fetching) => self.restart(&tp, Spec::At(offset)),
                         _ => {}
                     }
                 }
@@ -575,6 +603,7 @@ impl Engine {
                     }
                 }
                 self.parts.clear();
+                self.end_splits();
             }
         }
     }
@@ -628,6 +657,7 @@ impl Engine {
                 Part {
                     epoch,
                     spec,
+                    start: -1,
                     offset: -1,
                     state: PartState::Resolving,
                     paused: false,
@@ -655,7 +685,10 @@ impl Engine {
         p.retry_at = None;
         if let Spec::At(offset) = spec {
             p.offset = offset;
+            p.start = offset;
             p.state = PartState::Fetching;
+            let started = (!p.paused).then_some((epoch, offset));
+            self.split_started(tp, started);
             let _ = self.events.send(Event::Started {
                 tp: tp.clone(),
                 epoch,
@@ -664,6 +697,7 @@ impl Engine {
             return;
         }
         p.state = PartState::Resolving;
+        self.split_started(tp, None);
         self.spawn_resolve(vec![(tp.clone(), epoch)], spec);
     }
 

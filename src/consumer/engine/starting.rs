@@ -96,7 +96,10 @@ impl Engine {
                 Ok(offset) => {
                     debug!(topic = %tp.0, partition = tp.1, offset, "starting");
                     p.offset = offset;
+                    p.start = offset;
                     p.state = PartState::Fetching;
+                    let started = (!p.paused).then_some((epoch, offset));
+                    self.split_started(&tp, started);
                     let _ = self.events.send(Event::Started { tp, epoch, offset });
                 }
                 Err(e) if e.is_retriable() => {
@@ -108,7 +111,7 @@ impl Engine {
                     };
                     debug!(topic = %tp.0, partition = tp.1, error = %e, "retrying the start offset");
                     if report {
-                        let _ = self.data.send(Fetched::Error {
+                        self.deliver(Fetched::Error {
                             tp: tp.clone(),
                             epoch,
                             error: e,
@@ -118,7 +121,7 @@ impl Engine {
                 }
                 Err(e) => {
                     p.state = PartState::Failed;
-                    let _ = self.data.send(Fetched::Error {
+                    self.deliver(Fetched::Error {
                         tp,
                         epoch,
                         error: e,

@@ -136,7 +136,9 @@ impl Engine {
     /// gone).
     pub(super) fn unassign(&mut self, tps: &[Tp]) {
         for tp in tps {
-            self.parts.remove(tp);
+            if self.parts.remove(tp).is_some() {
+                self.split_taken_away(tp, None);
+            }
         }
         let parts = &self.parts;
         self.shared.retain_watermarks(|tp| parts.contains_key(tp));
