@@ -113,10 +113,7 @@ fn parse<T: std::fmt::Debug + Copy>(what: &str, s: &str, from_code: fn(i8) -> T)
                 .filter(|n| n != "unknown")
                 .collect();
             names.dedup();
-            fail(&format!(
-                "{what} {s} is not one of {}",
-                names.join(", ")
-            ))
+            fail(&format!("{what} {s} is not one of {}", names.join(", ")))
         })
 }
 

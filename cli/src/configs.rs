@@ -243,7 +243,11 @@ async fn alter(
             fail(&format!("{what}: {e}"));
         }
     }
-    let verb = if validate_only { "validated" } else { "altered" };
+    let verb = if validate_only {
+        "validated"
+    } else {
+        "altered"
+    };
     if json_out {
         println!("{}", json!({verb: what}));
     } else {

@@ -14,7 +14,12 @@ fn show(x: Option<i64>) -> String {
 }
 
 /// Prints the groups, filtered by states and types when given.
-pub(crate) async fn list(admin: &Admin, states: &[String], types: &[String], json_out: bool) -> i32 {
+pub(crate) async fn list(
+    admin: &Admin,
+    states: &[String],
+    types: &[String],
+    json_out: bool,
+) -> i32 {
     let states: Vec<&str> = states.iter().map(String::as_str).collect();
     let types: Vec<&str> = types.iter().map(String::as_str).collect();
     let groups = admin
@@ -155,9 +160,11 @@ pub(crate) async fn describe(admin: &Admin, groups: &[String], json_out: bool) -
                         "member_id": r.member.as_ref().map(|m| &m.0)})
                 })
                 .collect();
-            out.push(json!({"group": name, "state": g.state, "type": g.group_type,
+            out.push(
+                json!({"group": name, "state": g.state, "type": g.group_type,
                 "assignor": g.assignor, "coordinator": g.coordinator,
-                "members": members, "partitions": parts}));
+                "members": members, "partitions": parts}),
+            );
         } else {
             println!(
                 "group {name}: state {}, type {}, {} member(s), coordinator {}",
