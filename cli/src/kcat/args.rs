@@ -299,7 +299,8 @@ fn apply(a: &mut Args, opt: char, v: String) {
         }
         'X' => {
             if v == "list" || v == "help" {
-                fatal("-X list is not available: see the README's configuration table");
+                print!("{}", property_list());
+                std::process::exit(0);
             }
             if v == "dump" {
                 a.dump = true;
@@ -322,6 +323,28 @@ fn apply(a: &mut Args, opt: char, v: String) {
         'h' => a.help = true,
         _ => {}
     }
+}
+
+/// `-X list`: the properties we accept in the layout of librdkafka's
+/// CONFIGURATION.md, as kcat prints it (no range or importance column
+/// values: the client does not keep them).
+pub(crate) fn property_list() -> String {
+    let mut out = String::from("## Global configuration properties\n\n");
+    out.push_str(&format!(
+        "{:<40} | C/P | {:<15} | {:>13} | {:<10} | {:<25}\n",
+        "Property", "Range", "Default", "Importance", "Description"
+    ));
+    out.push_str(
+        "-----------------------------------------|-----|-----------------|--------------:|------------| --------------------------\n",
+    );
+    for p in ferrokafka::config::PROPERTIES {
+        out.push_str(&format!(
+            "{:<40} | {:^3} | {:<15} | {:>13} | {:<10} | {}\n",
+            p.name, p.scope, "", p.default, "", p.description
+        ));
+    }
+    out.push_str("\n### C/P legend: C = Consumer, P = Producer, * = both\n");
+    out
 }
 
 fn parse_query(v: &str) -> (String, i32, i64) {
@@ -420,6 +443,36 @@ pub(crate) fn parse_delim(s: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn x_list_has_kcats_layout_and_every_property() {
+        let text = property_list();
+        let lines: Vec<&str> = text.lines().collect();
+        // kcat 1.7.1's first lines, byte for byte.
+        assert_eq!(lines[0], "## Global configuration properties");
+        assert_eq!(lines[1], "");
+        assert_eq!(
+            lines[2],
+            "Property                                 | C/P | Range           |       Default | Importance | Description              "
+        );
+        assert_eq!(
+            lines[3],
+            "-----------------------------------------|-----|-----------------|--------------:|------------| --------------------------"
+        );
+        assert_eq!(
+            lines.last(),
+            Some(&"### C/P legend: C = Consumer, P = Producer, * = both")
+        );
+        let rows: Vec<Vec<&str>> = lines[4..lines.len() - 2]
+            .iter()
+            .map(|l| l.split(" | ").map(str::trim).collect())
+            .collect();
+        assert_eq!(rows.len(), ferrokafka::config::PROPERTIES.len());
+        for (row, p) in rows.iter().zip(ferrokafka::config::PROPERTIES) {
+            assert_eq!((row[0], row[1], row[3]), (p.name, p.scope, p.default));
+        }
+        assert!(lines[4].starts_with("bootstrap.servers                        |  *  |"));
+    }
 
     fn args(s: &[&str]) -> Args {
         parse(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>()).expect("parses")
