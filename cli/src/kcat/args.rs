@@ -85,6 +85,10 @@ pub(crate) struct Args {
     pub(crate) help: bool,
     /// Operands: files for `-P`, topics for `-G`.
     pub(crate) operands: Vec<String>,
+    /// `-s key=<pack>` (or `-s <pack>`).
+    pub(crate) key_pack: Option<super::pack::Pack>,
+    /// `-s value=<pack>` (or `-s <pack>`).
+    pub(crate) value_pack: Option<super::pack::Pack>,
 }
 
 impl Default for Args {
@@ -121,6 +125,8 @@ impl Default for Args {
             version: false,
             help: false,
             operands: Vec::new(),
+            key_pack: None,
+            value_pack: None,
         }
     }
 }
@@ -318,7 +324,27 @@ fn apply(a: &mut Args, opt: char, v: String) {
         }
         'f' => a.format = Some(v),
         'J' => a.json = true,
-        's' | 'r' => fatal("This build lacks Avro/Schema-Registry and pack-format (-s) support"),
+        's' => {
+            let (key, value, fmt) = if let Some(f) = v.strip_prefix("key=") {
+                (true, false, f)
+            } else if let Some(f) = v.strip_prefix("value=") {
+                (false, true, f)
+            } else {
+                (true, true, v.as_str())
+            };
+            if fmt == "avro" {
+                fatal("This build lacks Avro/Schema-Registry support");
+            }
+            let pack =
+                |what: &str| super::pack::Pack::parse(fmt, what).unwrap_or_else(|e| fatal(&e));
+            if key {
+                a.key_pack = Some(pack("key"));
+            }
+            if value {
+                a.value_pack = Some(pack("value"));
+            }
+        }
+        'r' => fatal("This build lacks Avro/Schema-Registry support"),
         'V' => a.version = true,
         'h' => a.help = true,
         _ => {}
