@@ -3,7 +3,8 @@
 #
 #   scripts/kafka.sh fetch            resolve Kafka's jars with mvn into the cache
 #   scripts/kafka.sh start single     one broker+controller: PLAINTEXT, SASL_PLAINTEXT and
-#                                     TLS listeners (SSL, mTLS, SASL_SSL, two with bad certs)
+#                                     TLS listeners (SSL, mTLS, SASL_SSL, two with bad certs);
+#                                     ACLs checked (StandardAuthorizer, open where none is set)
 #   scripts/kafka.sh start cluster    three broker+controller nodes (one KRaft quorum)
 #   scripts/kafka.sh stop [single|cluster]   stop by recorded PID (default: both)
 #   scripts/kafka.sh kill-node N      kill cluster node N (1-3) at once, as a crash would
@@ -326,6 +327,20 @@ ensure_free() {
   done
 }
 
+# authorizer_config <dir>: the single node checks ACLs (KRaft's
+# StandardAuthorizer), so ACL calls can be tested. A resource with no ACL
+# stays open to everyone; the principals the tests and the node itself use
+# (PLAINTEXT and the controller: ANONYMOUS; the SASL user; the mTLS client
+# certificate; the OIDC client) are super users, so an ACL a test puts on
+# its own resource never locks them out.
+authorizer_config() {
+  cat >>"$1/server.properties" <<CONF
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=true
+super.users=User:ANONYMOUS;User:$SASL_USER;User:CN=ferro-client;User:$OIDC_CLIENT_ID
+CONF
+}
+
 start_single() {
   local dir=$state/single
   stop_dir "$dir" "$dir/oidc"; rm -rf "$dir"
@@ -339,6 +354,7 @@ start_single() {
     "PLAINTEXT://127.0.0.1:$SINGLE_PLAIN,SASL_PLAINTEXT://127.0.0.1:$SINGLE_SASL,$tls" 1
   make_certs "$dir/tls"
   tls_config "$dir" "$dir/tls"
+  authorizer_config "$dir"
   start_oidc "$dir/oidc" "$dir/tls"
   format "$dir" "$(kafka_java kafka.tools.StorageTool random-uuid)"
   launch "$dir"

@@ -8,7 +8,8 @@
 # the broker's SASL_SSL listener (SCRAM-SHA-512, the test CA), and the
 # static `ferrokafka` binary (cli/): -L and a produce/consume round trip
 # over SASL_SSL through kcat's -X flags, then the kcat parity tests
-# (cli/tests/kcat_parity.rs, kcat_produce.rs) with FERROKAFKA_CLI_BIN
+# (cli/tests/kcat_parity.rs, kcat_produce.rs) and the admin commands
+# against Kafka's tools (cli/tests/admin_agree.rs) with FERROKAFKA_CLI_BIN
 # naming it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,8 +43,9 @@ if [ "${1:-}" = sasl_ssl ]; then
   out=$(timeout 60 "$cli" -C -b "$sasl" -t "$topic-cli" -e -q -f '%k=%s\n' "${tls[@]}")
   [ "$out" = "$(printf 'k1=v1\nk2=v2')" ] || { printf 'unexpected: %s\n' "$out" >&2; exit 1; }
   echo "static musl ferrokafka binary: -L, -P and -C over SASL_SSL"
-  FERROKAFKA_CLI_BIN="$PWD/$cli" cargo test -q -p ferrokafka-cli --test kcat_parity --test kcat_produce
-  echo "static musl ferrokafka binary: kcat parity tests passed"
+  FERROKAFKA_CLI_BIN="$PWD/$cli" cargo test -q -p ferrokafka-cli --test kcat_parity --test kcat_produce \
+    --test admin_agree
+  echo "static musl ferrokafka binary: kcat parity and admin tests passed"
   exit 0
 fi
 CC=/bin/false cargo build -q --profile "$profile" --target "$target" -p ferrokafka --examples

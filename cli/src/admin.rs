@@ -1,5 +1,5 @@
 //! The admin subcommands (`ferrokafka topic ...`, `watermarks`, `offsets`,
-//! `group lag`): clap arguments, a table by default, `--output json` for
+//! `group ...`, `config ...`, `acl ...`, `cluster describe`): clap arguments, a table by default, `--output json` for
 //! machines; a failure is one line naming the resource and exit code 1.
 
 use std::time::Duration;
@@ -10,10 +10,21 @@ use ferrokafka::config::ClientConfig;
 use ferrokafka::protocol::ErrorCode;
 use serde_json::json;
 
+use crate::acl::AclCommand;
+use crate::configs::{ConfigCommand, Ops};
 use crate::kcat::metadata::{cluster, err2str, fetch_metadata, list_offsets, Found};
 
 /// The subcommand words that select this interface instead of kcat's.
-pub(crate) const WORDS: &[&str] = &["topic", "watermarks", "offsets", "group", "cluster", "help"];
+pub(crate) const WORDS: &[&str] = &[
+    "topic",
+    "watermarks",
+    "offsets",
+    "group",
+    "config",
+    "acl",
+    "cluster",
+    "help",
+];
 
 #[derive(Parser, Debug)]
 #[command(
@@ -75,6 +86,13 @@ enum Command {
     /// Cluster commands.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Describe and alter the configs of topics, brokers, broker loggers
+    /// and groups.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Create, list and delete ACLs.
+    #[command(subcommand)]
+    Acl(AclCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -117,10 +135,43 @@ enum TopicCommand {
         #[arg(required = true)]
         names: Vec<String>,
     },
+    /// Grows a topic's partition count and/or changes its configs.
+    Alter {
+        /// The topic.
+        name: String,
+        /// The partition count wanted in total (only grows).
+        #[arg(short = 'p', long)]
+        partitions: Option<i32>,
+        #[command(flatten)]
+        ops: Ops,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 enum GroupCommand {
+    /// Lists the groups (every broker's).
+    List {
+        /// Only groups in these states (Stable, Empty, ...; repeatable).
+        #[arg(long = "state")]
+        states: Vec<String>,
+        /// Only groups of these types (classic, consumer; repeatable).
+        #[arg(long = "type")]
+        types: Vec<String>,
+    },
+    /// Describes groups: state, members, and per partition the committed
+    /// offset, log end offset, lag and owner (as kafka-consumer-groups.sh
+    /// --describe).
+    Describe {
+        /// The groups.
+        #[arg(required = true)]
+        groups: Vec<String>,
+    },
+    /// Deletes groups (they must have no members).
+    Delete {
+        /// The groups.
+        #[arg(required = true)]
+        groups: Vec<String>,
+    },
     /// Committed offset, high watermark and lag per partition.
     Lag {
         /// The group.
@@ -407,6 +458,34 @@ pub(crate) async fn run(argv: Vec<String>) -> i32 {
                     .collect();
                 print_table(&["BROKER", "ADDRESS", "RACK"], &rows);
             }
+        }
+        Command::Topic(TopicCommand::Alter {
+            name,
+            partitions,
+            ops,
+        }) => {
+            let admin = Admin::new(config).unwrap_or_else(|e| fail(&e.to_string()));
+            return crate::configs::alter_topic(&admin, &name, partitions, &ops, json_out).await;
+        }
+        Command::Config(command) => {
+            let admin = Admin::new(config).unwrap_or_else(|e| fail(&e.to_string()));
+            return crate::configs::run(&admin, command, json_out).await;
+        }
+        Command::Acl(command) => {
+            let admin = Admin::new(config).unwrap_or_else(|e| fail(&e.to_string()));
+            return crate::acl::run(&admin, command, json_out).await;
+        }
+        Command::Group(GroupCommand::List { states, types }) => {
+            let admin = Admin::new(config).unwrap_or_else(|e| fail(&e.to_string()));
+            return crate::group_info::list(&admin, &states, &types, json_out).await;
+        }
+        Command::Group(GroupCommand::Describe { groups }) => {
+            let admin = Admin::new(config).unwrap_or_else(|e| fail(&e.to_string()));
+            return crate::group_info::describe(&admin, &groups, json_out).await;
+        }
+        Command::Group(GroupCommand::Delete { groups }) => {
+            let admin = Admin::new(config).unwrap_or_else(|e| fail(&e.to_string()));
+            return crate::group_info::delete(&admin, &groups, json_out).await;
         }
         Command::Group(GroupCommand::Lag { group, topics }) => {
             return crate::group::lag(config, &group, topics, json_out, timeout).await;

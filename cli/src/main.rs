@@ -1,11 +1,14 @@
 //! `ferrokafka`: one static binary, no C. With kcat's flags it is kcat
 //! (`-P`, `-C`, `-G`, `-L`, `-Q`: same output bytes, same exit codes);
 //! with a subcommand word first (`topic`, `watermarks`, `offsets`,
-//! `group`) it runs admin commands. See the README's "The ferrokafka
+//! `group`, `config`, `acl`, `cluster`) it runs admin commands. See the README's "The ferrokafka
 //! binary" section.
 
+mod acl;
 mod admin;
+mod configs;
 mod group;
+mod group_info;
 mod kcat;
 
 fn main() {

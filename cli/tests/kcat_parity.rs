@@ -180,6 +180,48 @@ fn multi_partition_topic_matches_kcat_per_partition() {
     assert_eq!(sorted(&args, &ours()).len(), 61);
 }
 
+/// `-s` pack formats, kcat's layout and quirks included (`<` has no
+/// effect, `s` stops at a NUL, a key or value that does not fit ends the
+/// run with exit 1 after what was written), and `-J` leaving them raw.
+#[test]
+fn pack_deserializers_match_kcat() {
+    let (topic, _) = fixture();
+    for s in [
+        "s",
+        "key=s",
+        "value=c",
+        "bBs",
+        "key=<Bh",
+        "value=>H",
+        "I",
+        "value=q",
+        "key=bb$",
+        "value=cs$",
+    ] {
+        same(
+            &[
+                "-C",
+                "-t",
+                topic,
+                "-e",
+                "-q",
+                "-s",
+                s,
+                "-f",
+                "[%k|%K][%s|%S]\\n",
+            ],
+            None,
+        );
+    }
+    same(&["-C", "-t", topic, "-e", "-q", "-s", "b", "-J"], None);
+    same(
+        &["-C", "-t", topic, "-e", "-q", "-s", "value=s", "-K", ":"],
+        None,
+    );
+    same(&["-C", "-t", topic, "-e", "-q", "-s", "key=x"], None);
+    same(&["-C", "-t", topic, "-e", "-q", "-s", "avro"], None);
+}
+
 #[test]
 fn errors_exit_as_kcat_does() {
     let missing = unique("missing");

@@ -24,6 +24,7 @@
 //! # Ok::<(), ferrokafka::config::ConfigError>(())
 //! ```
 
+mod catalog;
 mod debug;
 mod oauthbearer;
 mod oidc;
@@ -34,6 +35,7 @@ mod types;
 use std::time::Duration;
 
 pub use crate::statistics::StatisticsCallback;
+pub use catalog::{PropertyInfo, PROPERTIES};
 pub use debug::DebugContext;
 pub use oauthbearer::{OAuthBearerToken, TokenFuture, TokenProvider};
 pub use oidc::OidcConfig;

@@ -85,6 +85,10 @@ pub(crate) struct Args {
     pub(crate) help: bool,
     /// Operands: files for `-P`, topics for `-G`.
     pub(crate) operands: Vec<String>,
+    /// `-s key=<pack>` (or `-s <pack>`).
+    pub(crate) key_pack: Option<super::pack::Pack>,
+    /// `-s value=<pack>` (or `-s <pack>`).
+    pub(crate) value_pack: Option<super::pack::Pack>,
 }
 
 impl Default for Args {
@@ -121,6 +125,8 @@ impl Default for Args {
             version: false,
             help: false,
             operands: Vec::new(),
+            key_pack: None,
+            value_pack: None,
         }
     }
 }
@@ -299,7 +305,8 @@ fn apply(a: &mut Args, opt: char, v: String) {
         }
         'X' => {
             if v == "list" || v == "help" {
-                fatal("-X list is not available: see the README's configuration table");
+                print!("{}", property_list());
+                std::process::exit(0);
             }
             if v == "dump" {
                 a.dump = true;
@@ -317,11 +324,53 @@ fn apply(a: &mut Args, opt: char, v: String) {
         }
         'f' => a.format = Some(v),
         'J' => a.json = true,
-        's' | 'r' => fatal("This build lacks Avro/Schema-Registry and pack-format (-s) support"),
+        's' => {
+            let (key, value, fmt) = if let Some(f) = v.strip_prefix("key=") {
+                (true, false, f)
+            } else if let Some(f) = v.strip_prefix("value=") {
+                (false, true, f)
+            } else {
+                (true, true, v.as_str())
+            };
+            if fmt == "avro" {
+                fatal("This build lacks Avro/Schema-Registry support");
+            }
+            let pack =
+                |what: &str| super::pack::Pack::parse(fmt, what).unwrap_or_else(|e| fatal(&e));
+            if key {
+                a.key_pack = Some(pack("key"));
+            }
+            if value {
+                a.value_pack = Some(pack("value"));
+            }
+        }
+        'r' => fatal("This build lacks Avro/Schema-Registry support"),
         'V' => a.version = true,
         'h' => a.help = true,
         _ => {}
     }
+}
+
+/// `-X list`: the properties we accept in the layout of librdkafka's
+/// CONFIGURATION.md, as kcat prints it (no range or importance column
+/// values: the client does not keep them).
+pub(crate) fn property_list() -> String {
+    let mut out = String::from("## Global configuration properties\n\n");
+    out.push_str(&format!(
+        "{:<40} | C/P | {:<15} | {:>13} | {:<10} | {:<25}\n",
+        "Property", "Range", "Default", "Importance", "Description"
+    ));
+    out.push_str(
+        "-----------------------------------------|-----|-----------------|--------------:|------------| --------------------------\n",
+    );
+    for p in ferrokafka::config::PROPERTIES {
+        out.push_str(&format!(
+            "{:<40} | {:^3} | {:<15} | {:>13} | {:<10} | {}\n",
+            p.name, p.scope, "", p.default, "", p.description
+        ));
+    }
+    out.push_str("\n### C/P legend: C = Consumer, P = Producer, * = both\n");
+    out
 }
 
 fn parse_query(v: &str) -> (String, i32, i64) {
@@ -420,6 +469,36 @@ pub(crate) fn parse_delim(s: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn x_list_has_kcats_layout_and_every_property() {
+        let text = property_list();
+        let lines: Vec<&str> = text.lines().collect();
+        // kcat 1.7.1's first lines, byte for byte.
+        assert_eq!(lines[0], "## Global configuration properties");
+        assert_eq!(lines[1], "");
+        assert_eq!(
+            lines[2],
+            "Property                                 | C/P | Range           |       Default | Importance | Description              "
+        );
+        assert_eq!(
+            lines[3],
+            "-----------------------------------------|-----|-----------------|--------------:|------------| --------------------------"
+        );
+        assert_eq!(
+            lines.last(),
+            Some(&"### C/P legend: C = Consumer, P = Producer, * = both")
+        );
+        let rows: Vec<Vec<&str>> = lines[4..lines.len() - 2]
+            .iter()
+            .map(|l| l.split(" | ").map(str::trim).collect())
+            .collect();
+        assert_eq!(rows.len(), ferrokafka::config::PROPERTIES.len());
+        for (row, p) in rows.iter().zip(ferrokafka::config::PROPERTIES) {
+            assert_eq!((row[0], row[1], row[3]), (p.name, p.scope, p.default));
+        }
+        assert!(lines[4].starts_with("bootstrap.servers                        |  *  |"));
+    }
 
     fn args(s: &[&str]) -> Args {
         parse(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>()).expect("parses")

@@ -18,12 +18,15 @@ use ferrokafka::protocol::ErrorCode;
 use crate::kcat::args::{parse_delim, Args, StartOffset};
 use crate::kcat::format::{self, Context, Token};
 use crate::kcat::metadata::{self, err2str, fetch_metadata, leaders, list_offsets};
+use crate::kcat::pack::Pack;
 use crate::kcat::progress::Progress;
 use crate::kcat::{fatal, info, metadata_timeout};
 
 /// How messages are written.
 struct Output {
     tokens: Vec<Token>,
+    key_pack: Option<Pack>,
+    value_pack: Option<Pack>,
     json: bool,
     json_end: Vec<u8>,
     null: bool,
@@ -58,6 +61,8 @@ impl Output {
         };
         Output {
             tokens,
+            key_pack: args.key_pack.clone(),
+            value_pack: args.value_pack.clone(),
             json: args.json,
             json_end,
             null: args.null,
@@ -71,11 +76,22 @@ impl Output {
             null: self.null,
             broker,
             json_end: &self.json_end,
+            key_pack: self.key_pack.as_ref(),
+            value_pack: self.value_pack.as_ref(),
         };
         if self.json {
             format::write_json(&mut self.buf, msg, &ctx);
         } else {
-            format::write_tokens(&mut self.buf, &self.tokens, msg, &ctx);
+            if let Err(e) = format::write_tokens(&mut self.buf, &self.tokens, msg, &ctx) {
+                // kcat writes what it formatted before the field that failed.
+                self.flush();
+                fatal(&format!(
+                    "Failed to format message in {} [{}] at offset {}: {e}: terminating",
+                    msg.topic(),
+                    msg.partition(),
+                    msg.offset()
+                ));
+            }
         }
         if self.unbuffered || self.buf.len() >= 1 << 16 {
             self.flush();

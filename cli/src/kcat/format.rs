@@ -6,6 +6,7 @@
 use ferrokafka::consumer::{Message, TimestampType};
 
 use crate::kcat::fatal;
+use crate::kcat::pack::Pack;
 
 /// One piece of a parsed format string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,10 +139,21 @@ pub(crate) struct Context<'a> {
     pub(crate) broker: i32,
     /// What follows each JSON object (the `-D` delimiter).
     pub(crate) json_end: &'a [u8],
+    /// `-s key=...`: how `%k` unpacks a key.
+    pub(crate) key_pack: Option<&'a Pack>,
+    /// `-s value=...`: how `%s` unpacks a value.
+    pub(crate) value_pack: Option<&'a Pack>,
 }
 
-/// Writes `msg` as the tokens say (kcat's `fmt_msg_output_str`).
-pub(crate) fn write_tokens(out: &mut Vec<u8>, tokens: &[Token], msg: &Message, ctx: &Context) {
+/// Writes `msg` as the tokens say (kcat's `fmt_msg_output_str`); fails
+/// when a `-s` pack format does not fit the key or value, with what was
+/// written before it left in `out`.
+pub(crate) fn write_tokens(
+    out: &mut Vec<u8>,
+    tokens: &[Token],
+    msg: &Message,
+    ctx: &Context,
+) -> Result<(), String> {
     use std::io::Write;
     for tok in tokens {
         // Writing to a Vec cannot fail.
@@ -153,7 +165,10 @@ pub(crate) fn write_tokens(out: &mut Vec<u8>, tokens: &[Token], msg: &Message, c
             Token::Offset => write!(out, "{}", msg.offset()),
             Token::Key => {
                 match msg.key() {
-                    Some(k) if !k.is_empty() => out.extend_from_slice(k),
+                    Some(k) if !k.is_empty() => match ctx.key_pack {
+                        Some(p) => p.write(out, k, "key")?,
+                        None => out.extend_from_slice(k),
+                    },
                     _ if ctx.null => out.extend_from_slice(b"NULL"),
                     _ => {}
                 }
@@ -162,7 +177,10 @@ pub(crate) fn write_tokens(out: &mut Vec<u8>, tokens: &[Token], msg: &Message, c
             Token::KeyLen => write!(out, "{}", msg.key().map_or(-1, |k| k.len() as i64)),
             Token::Payload => {
                 match msg.value() {
-                    Some(v) if !v.is_empty() => out.extend_from_slice(v),
+                    Some(v) if !v.is_empty() => match ctx.value_pack {
+                        Some(p) => p.write(out, v, "value")?,
+                        None => out.extend_from_slice(v),
+                    },
                     _ if ctx.null => out.extend_from_slice(b"NULL"),
                     _ => {}
                 }
@@ -196,6 +214,7 @@ pub(crate) fn write_tokens(out: &mut Vec<u8>, tokens: &[Token], msg: &Message, c
             }
         };
     }
+    Ok(())
 }
 
 /// A JSON string as yajl writes it (no UTF-8 validation: bytes above

@@ -5,6 +5,7 @@ pub(crate) mod args;
 mod consume;
 pub(crate) mod format;
 pub(crate) mod metadata;
+mod pack;
 mod produce;
 mod progress;
 
@@ -30,7 +31,7 @@ pub(crate) fn info(args: &Args, level: i32, line: &str) {
 
 const USAGE: &str = "\
 Usage: ferrokafka <options> [file1 file2 .. | topic1 topic2 ..]]
-       ferrokafka <topic|group|config|cluster|offsets|watermarks> ... (admin; see ferrokafka help)
+       ferrokafka <topic|group|config|acl|cluster|offsets|watermarks> ... (admin; see ferrokafka help)
 ferrokafka - Apache Kafka producer and consumer tool with kcat's options
 Version VERSION (pure Rust, no librdkafka)
 
@@ -46,6 +47,7 @@ General options:
   -c <cnt>           Limit message count
   -m <seconds>       Metadata (et.al.) request timeout. Default: 5 seconds.
   -F <config-file>   Read configuration properties from file (also $KCAT_CONFIG)
+  -X list            List the configuration properties accepted
   -X prop=val        Set a configuration property (librdkafka names)
   -X dump            Dump configuration and exit.
   -q                 Be quiet (verbosity set to 0)
@@ -72,6 +74,13 @@ Consumer options:
   -e                 Exit successfully when last message received
   -f <fmt..>         Output formatting string (%t %p %o %k %K %s %S %R %T %h %%)
   -J                 Output with JSON envelope
+  -s key=<pack>      Deserialize non-NULL keys using <pack>.
+  -s value=<pack>    Deserialize non-NULL values using <pack>.
+  -s <pack>          Deserialize non-NULL keys and values using <pack>:
+                     b B h H i I q Q (signed/unsigned 8/16/32/64-bit
+                     integers, big-endian; < and > accepted as kcat 1.7.1
+                     does, without effect), c (a byte), s (the rest as a
+                     string), $ (no bytes may remain). No Avro (-s avro, -r).
   -D <delim>         Delimiter to separate messages on output
   -K <delim>         Print message keys prefixing the message with this delimiter
   -Z                 Print NULL values and keys as \"NULL\" instead of empty.
