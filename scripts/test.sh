@@ -86,7 +86,19 @@ wait "$compat_start" || { cat .cache/compat-3.9-start.log >&2; exit 1; }
 source "$(scripts/kafka-compat.sh env 3.9)"
 
 step "cargo test (unit, integration incl. tests/tls_*.rs on the TLS listeners, tests/compat.rs on 3.9, doc)"
-cargo test --workspace --all-features --no-fail-fast
+# The binary's kcat-parity and admin-tool tests run once, on the static
+# musl binary, in the SASL_SSL step below (scripts/musl-check.sh): not
+# here as well. Every other test of the cli crate runs here.
+musl_cli_tests="kcat_parity kcat_produce admin_agree"
+cli_tests=()
+for f in cli/tests/*.rs; do
+  name=$(basename "$f" .rs)
+  case " $musl_cli_tests " in *" $name "*) ;; *) cli_tests+=(--test "$name") ;; esac
+done
+status=0
+cargo test --workspace --all-features --no-fail-fast --exclude ferrokafka-cli || status=$?
+cargo test -p ferrokafka-cli --all-features --no-fail-fast --bins "${cli_tests[@]}" || status=$?
+[ "$status" = 0 ] || exit "$status"
 
 df -h . | tail -n 1 | awk '{print "disk after the tests: " $4 " free of " $2}'
 
