@@ -21,7 +21,16 @@ fuzz_target!(|data: &[u8]| {
         .expect("a decoded message re-encodes");
     let again = RequestBody::decode(api_key, version, first.clone().freeze())
         .expect("our own encoding decodes");
-    assert_eq!(again, message, "decode(encode(m)) != m");
+    // Float64 fields (client quotas) may hold NaN, which is not equal to
+    // itself: there the value is compared through its debug form, and the
+    // bytes below must still be the same bit for bit.
+    if again != message {
+        assert_eq!(
+            format!("{again:?}"),
+            format!("{message:?}"),
+            "decode(encode(m)) != m"
+        );
+    }
     let mut second = BytesMut::new();
     again.encode(&mut second, version).expect("re-encodes");
     assert_eq!(first, second, "encoding is not stable");
