@@ -43,8 +43,9 @@ if [ "${1:-}" = sasl_ssl ]; then
   out=$(timeout 60 "$cli" -C -b "$sasl" -t "$topic-cli" -e -q -f '%k=%s\n' "${tls[@]}")
   [ "$out" = "$(printf 'k1=v1\nk2=v2')" ] || { printf 'unexpected: %s\n' "$out" >&2; exit 1; }
   echo "static musl ferrokafka binary: -L, -P and -C over SASL_SSL"
-  FERROKAFKA_CLI_BIN="$PWD/$cli" cargo test -q -p ferrokafka-cli --test kcat_parity --test kcat_produce \
-    --test admin_agree
+  # --workspace --all-features: the test binaries scripts/test.sh built.
+  FERROKAFKA_CLI_BIN="$PWD/$cli" cargo test -q --workspace --all-features --test kcat_parity \
+    --test kcat_produce --test admin_agree
   echo "static musl ferrokafka binary: kcat parity and admin tests passed"
   exit 0
 fi
