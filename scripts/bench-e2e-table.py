@@ -50,6 +50,7 @@ for path in paths:
 CALIBRATION_SPREAD = 1.25
 status = []
 java_txn = defaultdict(list)  # (load, client) -> [(rep, ms)]
+txn_records = 10000
 for path in paths:
     meta = path[:-4] + ".meta.tsv" if path.endswith(".tsv") else path + ".meta.tsv"
     if not os.path.exists(meta):
@@ -62,6 +63,8 @@ for path in paths:
     loads = [float(x["value"]) for x in m if x["what"] == "load" and x["when"] != "before the run"]
     calib = [float(x["value"]) for x in m if x["what"] == "calibration"]
     for x in m:
+        if x["what"] == "txn_records":
+            txn_records = int(x["value"])
         if x["what"] == "java_txn_ms":
             load, client, _, rep = x["when"].rsplit(" ", 3)
             java_txn[(load, client)].append((rep, float(x["value"])))
@@ -173,8 +176,7 @@ for kind in ("produce", "txn", "consume", "group"):
                       "(set from its previous run's rate), about "
                       + ", ".join(f"{n:,.0f}" for n in per_txn)
                       + " records per transaction at the rate each run reached; "
-                      "ferrokafka and librdkafka commit every 10,000 records "
-                      "(or --txn-records).")
+                      f"ferrokafka and librdkafka commit every {txn_records:,} records.")
                 print()
     if kind == "group":
         print("A group of three processes: msgs/s from the first record any member read to the "
@@ -186,7 +188,7 @@ for kind in ("produce", "txn", "consume", "group"):
 pairs = [(l[: -len(" ssl")], l) for l in loads if l.endswith(" ssl") and l[: -len(" ssl")] in loads]
 if pairs:
     print("| load | client | CPU s / 1M msgs plaintext | SSL | SSL - plaintext "
-          "| that vs librdkafka's | msgs/s SSL / plaintext | SSL msgs/s vs best librdkafka |\n"
+          "| that / librdkafka's (its) | msgs/s SSL / plaintext | SSL msgs/s vs best librdkafka |\n"
           "|---|---|---|---|---|---|---|---|")
     for plain, ssl in pairs:
         lib = best(ssl, LIBRDKAFKA)

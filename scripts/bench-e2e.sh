@@ -170,6 +170,7 @@ calibrate() {
 }
 below() { python3 -c "import sys; sys.exit(0 if $1 < $2 else 1)"; }
 note max_load "" "$max_load"
+note txn_records "" "$txn_records"
 waited=0
 while ! below "$(load1)" "$max_load" && [ "$waited" -lt "$settle_secs" ]; do
   [ "$waited" = 0 ] && log "waiting up to ${settle_secs}s for the 1-min load ($(load1)) to fall below $max_load"
@@ -391,7 +392,8 @@ run_group() { # LOAD CLIENT REP TOPIC RECORDS
   # bash waits for the three, so /usr/bin/time counts their CPU, and
   # their largest peak RSS.
   java_idle_ms=$((group_idle_secs * 1000)) measure "$load" "$client" "$rep" \
-    bash -c '"$@" & "$@" & "$@" & wait -n && wait -n && wait -n' member "${member[@]}"
+    bash -c '"$@" & a=$!; "$@" & b=$!; "$@" & c=$!
+      s=0; for p in $a $b $c; do wait "$p" || s=1; done; exit $s' member "${member[@]}"
   # The three together must have read every record once.
   local got
   got=$(tail -1 "$results" | awk -F'\t' -v l="$load" -v c="$client" -v r="$rep" \
