@@ -15,7 +15,8 @@
 //! value, as an application would.
 //! `--group` defaults to a fresh name. `--idle-exit-secs S` is for a
 //! member of a larger group (which gets an unknown share of `--records`):
-//! it stops once no record came for S seconds after the first, and its
+//! it stops once no record came for S seconds after the first (or for 10
+//! s after joining when none came: `records=0`, `first_ms=0`), and its
 //! clock ends at the last record. The line (`first_ms` and `last_ms`: the
 //! first and last record's arrival, milliseconds since the Unix epoch, so
 //! a group's members can be put on one clock):
@@ -125,7 +126,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = 0u64;
     let mut bytes = 0u64;
     let mut started = None;
-    let mut last = None;
+    let mut last: Option<Instant> = None;
     while count < args.records {
         let wait = match (args.idle_exit, last) {
             (Some(idle), Some(_)) => idle.min(args.timeout),
@@ -133,11 +134,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let idle = match (args.idle_exit, last) {
             (Some(idle), Some(at)) => at.elapsed() >= idle,
+            // A member the others left nothing to: it waits a while for
+            // partitions (a rebalance), then leaves with none.
+            (Some(idle), None) => joining.elapsed() >= idle.max(MEMBER_FIRST_WAIT),
             _ => false,
         };
+        if idle && last.is_none() {
+            break;
+        }
         match consumer.poll(wait).await {
             // A member of a larger group: the others took the rest.
             None if args.idle_exit.is_some() && last.is_some() => break,
+            None if idle => break,
             Some(Err(e)) if e.is_partition_eof() && idle => break,
             None => {
                 return Err(format!(
@@ -159,8 +167,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let first = started.unwrap_or(joining);
     let end = last.unwrap_or_else(Instant::now);
     let seconds = (end - first).as_secs_f64();
-    let first_ms = epoch_ms(first);
-    let last_ms = epoch_ms(end);
+    // A member that read nothing has no clock.
+    let (first_ms, last_ms) = match last {
+        Some(_) => (epoch_ms(first), epoch_ms(end)),
+        None => (0, 0),
+    };
     let join_seconds = (first - joining).as_secs_f64();
     let closing = Instant::now();
     consumer.close().await?;
@@ -172,6 +183,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     Ok(())
 }
+
+/// How long a group member (`--idle-exit-secs`) waits for its first
+/// record before it leaves with none.
+const MEMBER_FIRST_WAIT: Duration = Duration::from_secs(10);
 
 /// `at` in milliseconds since the Unix epoch.
 fn epoch_ms(at: Instant) -> u128 {

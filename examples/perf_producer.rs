@@ -176,7 +176,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         keys: (0..args.keys)
             .map(|k| Bytes::from(format!("key-{k:08}")))
             .collect(),
-        transaction_records: args.transactional_id.as_ref().map(|_| args.transaction_records),
+        transaction_records: args
+            .transactional_id
+            .as_ref()
+            .map(|_| args.transaction_records),
     };
     let started = Instant::now();
     let errors = match args.api.as_str() {

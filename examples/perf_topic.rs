@@ -41,7 +41,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await?;
         }
         [verb, name] if verb == "delete" => admin.delete_topic(name).await?,
-        _ => return Err("usage: perf_topic create NAME PARTITIONS [REPLICAS] | delete NAME".into()),
+        _ => {
+            return Err("usage: perf_topic create NAME PARTITIONS [REPLICAS] | delete NAME".into())
+        }
     }
     Ok(())
 }

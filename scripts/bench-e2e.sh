@@ -217,10 +217,12 @@ results = [dict(f.split("=", 1) for f in m.split()[1:])
 if len(results) > 1:
     # A group's members: records summed, one clock from the first
     # member's first record to the last member's last.
+    # (A member that read nothing has no clock.)
     records = sum(int(kv["records"]) for kv in results)
     bytes_ = sum(int(kv["bytes"]) for kv in results)
-    seconds = (max(int(kv["last_ms"]) for kv in results)
-               - min(int(kv["first_ms"]) for kv in results)) / 1000.0
+    read = [kv for kv in results if int(kv["records"]) > 0]
+    seconds = (max(int(kv["last_ms"]) for kv in read)
+               - min(int(kv["first_ms"]) for kv in read)) / 1000.0
 elif results:
     kv = results[0]
     records, bytes_, seconds = int(kv["records"]), int(kv["bytes"]), float(kv["seconds"])
@@ -243,7 +245,7 @@ else:
     records = sum(int(f[4]) for f in fields)
     bytes_ = round(sum(float(f[2]) for f in fields) * 1024 * 1024)
     idle = float(java_idle_ms) if len(fields) > 1 else 0.0
-    seconds = max(float(f[7]) - idle for f in fields) / 1000.0
+    seconds = max(float(f[7]) - idle for f in fields if int(f[4]) > 0) / 1000.0
 print(f"{load}\t{client}\t{rep}\t{records}\t{bytes_}\t{seconds:.3f}\t"
       f"{records / seconds:.1f}\t{bytes_ / seconds / 1048576:.2f}\t{wall}\t{user}\t{sys_}\t{rss}")
 PY

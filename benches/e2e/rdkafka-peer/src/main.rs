@@ -283,6 +283,12 @@ fn consume(args: &Args, config: &ClientConfig) -> Result<(), Error> {
     while count < args.records {
         let (wait, idle) = match (args.idle_exit, newest) {
             (Some(idle), Some(at)) => (idle.min(args.timeout), Instant::elapsed(&at) >= idle),
+            // A member the others left nothing to: it waits a while for
+            // partitions (a rebalance), then leaves with none.
+            (Some(idle), None) => (
+                idle.min(args.timeout),
+                joining.elapsed() >= idle.max(MEMBER_FIRST_WAIT),
+            ),
             _ => (args.timeout, false),
         };
         if idle {
@@ -317,7 +323,11 @@ fn consume(args: &Args, config: &ClientConfig) -> Result<(), Error> {
     let end = newest.unwrap_or_else(Instant::now);
     let seconds = (end - first).as_secs_f64();
     let join_seconds = (first - joining).as_secs_f64();
-    let (first_ms, last_ms) = (epoch_ms(first), epoch_ms(end));
+    // A member that read nothing has no clock.
+    let (first_ms, last_ms) = match newest {
+        Some(_) => (epoch_ms(first), epoch_ms(end)),
+        None => (0, 0),
+    };
     consumer.unsubscribe();
     drop(consumer);
     println!(
@@ -327,6 +337,10 @@ fn consume(args: &Args, config: &ClientConfig) -> Result<(), Error> {
     );
     Ok(())
 }
+
+/// How long a group member (`--idle-exit-secs`) waits for its first
+/// record before it leaves with none.
+const MEMBER_FIRST_WAIT: Duration = Duration::from_secs(10);
 
 /// `at` in milliseconds since the Unix epoch.
 fn epoch_ms(at: Instant) -> u128 {
