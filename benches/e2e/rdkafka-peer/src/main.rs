@@ -186,7 +186,10 @@ fn main() -> Result<(), Error> {
 
 fn produce(args: &Args, config: &ClientConfig) -> Result<(), Error> {
     let producer: BaseProducer<Counter> = config.create_with_context(Counter::default())?;
-    let txn = args.transactional_id.as_ref().map(|_| args.transaction_records);
+    let txn = args
+        .transactional_id
+        .as_ref()
+        .map(|_| args.transaction_records);
     if txn.is_some() {
         producer.init_transactions(TXN_TIMEOUT)?;
         producer.begin_transaction()?;
