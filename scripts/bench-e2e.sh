@@ -207,7 +207,7 @@ measure() {
     failures=$((failures + 1))
     return 0
   fi
-  python3 - "$load" "$client" "$rep" "$log_file" "$time_file" "${java_idle_ms:-0}" >>"$results" <<'PY'
+  if ! python3 - "$load" "$client" "$rep" "$log_file" "$time_file" "${java_idle_ms:-0}" >>"$results" <<'PY'
 import re, sys
 load, client, rep, log_file, time_file, java_idle_ms = sys.argv[1:]
 text = open(log_file).read()
@@ -249,6 +249,12 @@ else:
 print(f"{load}\t{client}\t{rep}\t{records}\t{bytes_}\t{seconds:.3f}\t"
       f"{records / seconds:.1f}\t{bytes_ / seconds / 1048576:.2f}\t{wall}\t{user}\t{sys_}\t{rss}")
 PY
+  then
+    # No figures in its output (a group whose members all read nothing).
+    log "FAILED: $load $client: no figures in $log_file"
+    failures=$((failures + 1))
+    return 0
+  fi
   tail -1 "$results" | cut -f1-3,7,9- | tr '\t' ' ' >&2
 }
 
@@ -375,6 +381,9 @@ run_consumer() { # LOAD CLIENT REP TOPIC RECORDS SECURITY
 # A group of three members, started together, each until it has seen no
 # record for a while (each gets an unknown share of the records).
 group_idle_secs=3
+# ConsumerPerformance's --timeout also runs from its start, before it has
+# joined: 10 s, as long as our members wait for their first record.
+java_group_idle_secs=10
 run_group() { # LOAD CLIENT REP TOPIC RECORDS
   local load=$1 client=$2 rep=$3 topic=$4 records=$5
   local group="bench-e2e-$stamp-$client-$rep" cluster=$FERROKAFKA_CLUSTER_BOOTSTRAP
@@ -389,11 +398,11 @@ run_group() { # LOAD CLIENT REP TOPIC RECORDS
       -X fetch.queue.backoff.ms=0) ;;
     java) member=(java -cp "$classpath" org.apache.kafka.tools.ConsumerPerformance
       --bootstrap-server "$cluster" --topic "$topic" --num-records "$records" --group "$group"
-      --hide-header --timeout $((group_idle_secs * 1000))) ;;
+      --hide-header --timeout $((java_group_idle_secs * 1000))) ;;
   esac
   # bash waits for the three, so /usr/bin/time counts their CPU, and
   # their largest peak RSS.
-  java_idle_ms=$((group_idle_secs * 1000)) measure "$load" "$client" "$rep" \
+  java_idle_ms=$((java_group_idle_secs * 1000)) measure "$load" "$client" "$rep" \
     bash -c '"$@" & a=$!; "$@" & b=$!; "$@" & c=$!
       s=0; for p in $a $b $c; do wait "$p" || s=1; done; exit $s' member "${member[@]}"
   # The three together must have read every record once.
