@@ -181,7 +181,7 @@ for kind in ("produce", "txn", "consume", "group"):
     if kind == "group":
         print("A group of three processes: msgs/s from the first record any member read to the "
               "last; CPU is the three processes' sum, peak RSS the largest member's. Java's "
-              "members stop after their --timeout idle, which is taken off their fetch time.")
+              "ConsumerPerformance has no such clock: not in this row.")
         print()
 
 # SSL against plaintext, per client: what TLS adds.

@@ -35,7 +35,8 @@
 #   group:    a consumer group of three processes on the three-node cluster
 #             (6 partitions, 3 replicas, 1,000,000 x 100 B filled once); the
 #             group's clock runs from its first record to its last, CPU and
-#             RSS are the three processes' sum and largest
+#             RSS are the three processes' sum and largest; ferrokafka and
+#             librdkafka only (ConsumerPerformance has no such clock)
 # --security ssl runs the producer, consumer, txn and extra modes over the
 # broker's SSL listener instead (server certificate, the throw-away CA);
 # `both` runs every load both ways, plaintext then SSL, in the same repeat,
@@ -207,9 +208,9 @@ measure() {
     failures=$((failures + 1))
     return 0
   fi
-  if ! python3 - "$load" "$client" "$rep" "$log_file" "$time_file" "${java_idle_ms:-0}" >>"$results" <<'PY'
+  if ! python3 - "$load" "$client" "$rep" "$log_file" "$time_file" >>"$results" <<'PY'
 import re, sys
-load, client, rep, log_file, time_file, java_idle_ms = sys.argv[1:]
+load, client, rep, log_file, time_file = sys.argv[1:]
 text = open(log_file).read()
 wall, user, sys_, rss = open(time_file).read().split()[-4:]
 results = [dict(f.split("=", 1) for f in m.split()[1:])
@@ -236,16 +237,11 @@ elif "records sent" in text:
 else:
     # ConsumerPerformance --hide-header: start, end, MB, MB/s, n, n/s,
     # rebalance ms, fetch ms, fetch MB/s, fetch n/s. The fetch columns
-    # leave the group join out, as our clients' clocks do. Members of a
-    # group (several lines) wait out their --timeout idle before they
-    # stop: that wait is taken off, and the slowest member's time is the
-    # group's.
-    lines = [l for l in text.splitlines() if l.count(",") >= 9]
-    fields = [[x.strip() for x in l.split(",")] for l in lines]
-    records = sum(int(f[4]) for f in fields)
-    bytes_ = round(sum(float(f[2]) for f in fields) * 1024 * 1024)
-    idle = float(java_idle_ms) if len(fields) > 1 else 0.0
-    seconds = max(float(f[7]) - idle for f in fields if int(f[4]) > 0) / 1000.0
+    # leave the group join out, as our clients' clocks do.
+    line = [l for l in text.splitlines() if l.count(",") >= 9][-1]
+    f = [x.strip() for x in line.split(",")]
+    records, seconds = int(f[4]), float(f[7]) / 1000.0
+    bytes_ = round(float(f[2]) * 1024 * 1024)
 print(f"{load}\t{client}\t{rep}\t{records}\t{bytes_}\t{seconds:.3f}\t"
       f"{records / seconds:.1f}\t{bytes_ / seconds / 1048576:.2f}\t{wall}\t{user}\t{sys_}\t{rss}")
 PY
@@ -381,9 +377,9 @@ run_consumer() { # LOAD CLIENT REP TOPIC RECORDS SECURITY
 # A group of three members, started together, each until it has seen no
 # record for a while (each gets an unknown share of the records).
 group_idle_secs=3
-# ConsumerPerformance's --timeout also runs from its start, before it has
-# joined: 10 s, as long as our members wait for their first record.
-java_group_idle_secs=10
+# Java is not in the group row: ConsumerPerformance's members stop after
+# --timeout idle and report no clock that ends at their last record (its
+# fetch time minus the timeout came out negative in a trial run).
 run_group() { # LOAD CLIENT REP TOPIC RECORDS
   local load=$1 client=$2 rep=$3 topic=$4 records=$5
   local group="bench-e2e-$stamp-$client-$rep" cluster=$FERROKAFKA_CLUSTER_BOOTSTRAP
@@ -396,13 +392,10 @@ run_group() { # LOAD CLIENT REP TOPIC RECORDS
     librdkafka-nobackoff) member=("$rdkafka_peer" consume --bootstrap "$cluster" --topic "$topic"
       --records "$records" --group "$group" --idle-exit-secs "$group_idle_secs"
       -X fetch.queue.backoff.ms=0) ;;
-    java) member=(java -cp "$classpath" org.apache.kafka.tools.ConsumerPerformance
-      --bootstrap-server "$cluster" --topic "$topic" --num-records "$records" --group "$group"
-      --hide-header --timeout $((java_group_idle_secs * 1000))) ;;
   esac
   # bash waits for the three, so /usr/bin/time counts their CPU, and
   # their largest peak RSS.
-  java_idle_ms=$((java_group_idle_secs * 1000)) measure "$load" "$client" "$rep" \
+  measure "$load" "$client" "$rep" \
     bash -c '"$@" & a=$!; "$@" & b=$!; "$@" & c=$!
       s=0; for p in $a $b $c; do wait "$p" || s=1; done; exit $s' member "${member[@]}"
   # The three together must have read every record once.
@@ -486,7 +479,7 @@ if wants group; then
     --producer-props bootstrap.servers="$cluster" acks=all >/dev/null
   for rep in $(seq 1 "$repeat"); do
     checkpoint "group rep $rep"
-    for client in $(rotate "$rep" ferrokafka librdkafka librdkafka-nobackoff java); do
+    for client in $(rotate "$rep" ferrokafka librdkafka librdkafka-nobackoff); do
       run_group "group of 3 ${records}x100B cluster" "$client" "$rep" "$topic" "$records"
     done
   done
