@@ -5,17 +5,24 @@
 //!
 //! ```text
 //! cargo run --release --example perf_consumer -- --topic NAME [--bootstrap HOST:PORT]
-//!     [--records N] [--group ID] [--timeout-secs S] [-X property=value ...]
+//!     [--records N] [--group ID] [--timeout-secs S] [--idle-exit-secs S]
+//!     [-X property=value ...]
 //! ```
 //!
 //! The clock runs from the first message to the `--records`-th, so the
 //! group join is outside it (as in `ConsumerPerformance`'s `fetch.*`
 //! columns), and so is `close`; both are printed. The loop touches every
 //! value, as an application would.
-//! `--group` defaults to a fresh name. The line:
+//! `--group` defaults to a fresh name. `--idle-exit-secs S` is for a
+//! member of a larger group (which gets an unknown share of `--records`):
+//! it stops once no record came for S seconds after the first (or for 10
+//! s after joining when none came: `records=0`, `first_ms=0`), and its
+//! clock ends at the last record. The line (`first_ms` and `last_ms`: the
+//! first and last record's arrival, milliseconds since the Unix epoch, so
+//! a group's members can be put on one clock):
 //!
 //! ```text
-//! RESULT client=ferrokafka records=1000000 bytes=100000000 seconds=0.987 msgs_per_sec=1013171.2 mb_per_sec=96.62 join_seconds=0.012 close_seconds=0.004
+//! RESULT client=ferrokafka records=1000000 bytes=100000000 seconds=0.987 msgs_per_sec=1013171.2 mb_per_sec=96.62 join_seconds=0.012 close_seconds=0.004 first_ms=... last_ms=...
 //! ```
 //!
 //! (`bytes` counts values, `mb_per_sec` in MiB, as the Java tools print
@@ -32,6 +39,7 @@ struct Args {
     records: u64,
     group: String,
     timeout: Duration,
+    idle_exit: Option<Duration>,
     properties: Vec<(String, String)>,
 }
 
@@ -46,6 +54,7 @@ fn args() -> Result<Args, String> {
         records: 1_000_000,
         group: format!("perf-consumer-{nanos}"),
         timeout: Duration::from_secs(30),
+        idle_exit: None,
         properties: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -67,6 +76,13 @@ fn args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--timeout-secs {v}: not a number"))?;
                 args.timeout = Duration::from_secs(secs);
+            }
+            "--idle-exit-secs" => {
+                let v = value()?;
+                let secs: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--idle-exit-secs {v}: not a number"))?;
+                args.idle_exit = Some(Duration::from_secs_f64(secs));
             }
             // Accepted so the script can pass the producer's flags to both.
             "--record-size" | "--acks" | "--compression" => {
@@ -110,8 +126,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = 0u64;
     let mut bytes = 0u64;
     let mut started = None;
+    let mut last: Option<Instant> = None;
     while count < args.records {
-        match consumer.poll(args.timeout).await {
+        let wait = match (args.idle_exit, last) {
+            (Some(idle), Some(_)) => idle.min(args.timeout),
+            _ => args.timeout,
+        };
+        let idle = match (args.idle_exit, last) {
+            (Some(idle), Some(at)) => at.elapsed() >= idle,
+            // A member the others left nothing to: it waits a while for
+            // partitions (a rebalance), then leaves with none.
+            (Some(idle), None) => joining.elapsed() >= idle.max(MEMBER_FIRST_WAIT),
+            _ => false,
+        };
+        if idle && last.is_none() {
+            break;
+        }
+        match consumer.poll(wait).await {
+            // A member of a larger group: the others took the rest.
+            None if args.idle_exit.is_some() && last.is_some() => break,
+            None if idle => break,
+            Some(Err(e)) if e.is_partition_eof() && idle => break,
             None => {
                 return Err(format!(
                     "no message for {:?} after {count} of {}",
@@ -123,21 +158,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(Err(e)) => return Err(e.into()),
             Some(Ok(m)) => {
                 started.get_or_insert_with(Instant::now);
+                last = Some(Instant::now());
                 bytes += m.value().map_or(0, |v| v.len()) as u64;
                 count += 1;
             }
         }
     }
     let first = started.unwrap_or(joining);
-    let seconds = first.elapsed().as_secs_f64();
+    let end = last.unwrap_or_else(Instant::now);
+    let seconds = (end - first).as_secs_f64();
+    // A member that read nothing has no clock.
+    let (first_ms, last_ms) = match last {
+        Some(_) => (epoch_ms(first), epoch_ms(end)),
+        None => (0, 0),
+    };
     let join_seconds = (first - joining).as_secs_f64();
     let closing = Instant::now();
     consumer.close().await?;
     let close_seconds = closing.elapsed().as_secs_f64();
     println!(
-        "RESULT client=ferrokafka records={count} bytes={bytes} seconds={seconds:.3} msgs_per_sec={:.1} mb_per_sec={:.2} join_seconds={join_seconds:.3} close_seconds={close_seconds:.3}",
+        "RESULT client=ferrokafka records={count} bytes={bytes} seconds={seconds:.3} msgs_per_sec={:.1} mb_per_sec={:.2} join_seconds={join_seconds:.3} close_seconds={close_seconds:.3} first_ms={first_ms} last_ms={last_ms}",
         count as f64 / seconds,
         bytes as f64 / seconds / (1024.0 * 1024.0),
     );
     Ok(())
+}
+
+/// How long a group member (`--idle-exit-secs`) waits for its first
+/// record before it leaves with none.
+const MEMBER_FIRST_WAIT: Duration = Duration::from_secs(10);
+
+/// `at` in milliseconds since the Unix epoch.
+fn epoch_ms(at: Instant) -> u128 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    now.saturating_sub(at.elapsed()).as_millis()
 }

@@ -6,11 +6,18 @@
 //! ```text
 //! cargo run --release --example perf_producer -- --topic NAME [--bootstrap HOST:PORT]
 //!     [--records N] [--record-size BYTES] [--acks all|1|0] [--compression none|lz4|...]
-//!     [--api produce|send] [--window N] [-X property=value ...]
+//!     [--api produce|send] [--window N] [--keys N]
+//!     [--transactional-id ID [--transaction-records N]] [-X property=value ...]
 //! ```
 //!
 //! As `ProducerPerformance` and `rdkafka_performance` do, every record has
-//! no key and the same value: `--record-size` random uppercase letters.
+//! the same value: `--record-size` random uppercase letters, and no key
+//! unless `--keys N` (record `i` then has the key `key-<i mod N>`, zero
+//! padded to 8 digits: the default partitioner hashes it with murmur2).
+//! `--transactional-id` makes the producer transactional: one
+//! `init_transactions` before the clock, then a transaction per
+//! `--transaction-records` records (default 10,000), each committed before
+//! the next begins.
 //! Two ways a user writes a fast producer:
 //!
 //! - `--api produce` (default): `produce` with a counting callback,
@@ -48,6 +55,9 @@ struct Args {
     compression: String,
     api: String,
     window: usize,
+    keys: usize,
+    transactional_id: Option<String>,
+    transaction_records: u64,
     properties: Vec<(String, String)>,
 }
 
@@ -62,6 +72,9 @@ fn args() -> Result<Args, String> {
         compression: "none".to_owned(),
         api: "produce".to_owned(),
         window: 10_000,
+        keys: 0,
+        transactional_id: None,
+        transaction_records: 10_000,
         properties: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -76,6 +89,11 @@ fn args() -> Result<Args, String> {
             "--compression" => args.compression = value()?,
             "--api" => args.api = value()?,
             "--window" => args.window = number(&flag, &value()?)?,
+            "--keys" => args.keys = number(&flag, &value()?)?,
+            "--transactional-id" => args.transactional_id = Some(value()?),
+            "--transaction-records" => {
+                args.transaction_records = number(&flag, &value()?)?;
+            }
             "-X" => {
                 let v = value()?;
                 let (k, v) = v
@@ -91,6 +109,9 @@ fn args() -> Result<Args, String> {
     }
     if args.api != "produce" && args.api != "send" {
         return Err(format!("--api {}: expected produce or send", args.api));
+    }
+    if args.transaction_records == 0 {
+        return Err("--transaction-records must be at least 1".to_owned());
     }
     Ok(args)
 }
@@ -122,6 +143,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("acks".to_owned(), args.acks.clone()),
         ("compression.type".to_owned(), args.compression.clone()),
     ];
+    if let Some(id) = &args.transactional_id {
+        properties.push(("transactional.id".to_owned(), id.clone()));
+    }
     properties.extend(args.properties.iter().cloned());
     let config = ClientConfig::from_properties(
         properties
@@ -130,19 +154,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Vec<_>>(),
     )?;
     let producer = Producer::new(config)?;
+    let transactional = args.transactional_id.is_some();
+    if transactional {
+        producer.init_transactions(TXN_TIMEOUT).await?;
+        producer.begin_transaction().await?;
+    }
     // Connect and learn the topic's partitions before the clock starts.
     producer
         .send(ProducerRecord::new(args.topic.as_str()).value("warm-up"))
         .await?
         .await?;
+    if transactional {
+        producer.commit_transaction(TXN_TIMEOUT).await?;
+    }
     // The warm-up record is not counted; the consumer benchmark's topic
     // is filled by another producer.
 
-    let value = payload(args.record_size);
+    let load = Load {
+        topic: args.topic.clone(),
+        value: payload(args.record_size),
+        keys: (0..args.keys)
+            .map(|k| Bytes::from(format!("key-{k:08}")))
+            .collect(),
+        transaction_records: args
+            .transactional_id
+            .as_ref()
+            .map(|_| args.transaction_records),
+    };
     let started = Instant::now();
     let errors = match args.api.as_str() {
-        "produce" => produce(&producer, &args, &value).await?,
-        _ => send(&producer, &args, &value).await?,
+        "produce" => produce(&producer, &args, &load).await?,
+        _ => send(&producer, &args, &load).await?,
     };
     let seconds = started.elapsed().as_secs_f64();
     let left = producer.close(Duration::from_secs(30)).await;
@@ -166,16 +208,66 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// How long a transaction's init or commit may take.
+const TXN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What every record is made of.
+struct Load {
+    topic: String,
+    value: Bytes,
+    /// Keys taken in turn; none when empty.
+    keys: Vec<Bytes>,
+    /// Records per transaction, for a transactional producer.
+    transaction_records: Option<u64>,
+}
+
+impl Load {
+    /// Record `i`.
+    fn record(&self, i: u64) -> ProducerRecord {
+        let record = ProducerRecord::new(self.topic.as_str()).value(self.value.clone());
+        match self.keys.len() {
+            0 => record,
+            n => record.key(self.keys[(i % n as u64) as usize].clone()),
+        }
+    }
+
+    /// Begins a transaction before record `i` when one starts there.
+    async fn before(&self, producer: &Producer, i: u64) -> Result<(), Box<dyn std::error::Error>> {
+        if let Some(n) = self.transaction_records {
+            if i % n == 0 {
+                producer.begin_transaction().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the transaction after record `i` when it ends there.
+    async fn after(
+        &self,
+        producer: &Producer,
+        i: u64,
+        records: u64,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        if let Some(n) = self.transaction_records {
+            if i % n == n - 1 || i + 1 == records {
+                producer.commit_transaction(TXN_TIMEOUT).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `produce` with a callback that counts, served by `poll`.
 async fn produce(
     producer: &Producer,
     args: &Args,
-    value: &Bytes,
+    load: &Load,
 ) -> Result<u64, Box<dyn std::error::Error>> {
     let delivered = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     for i in 0..args.records {
-        let mut record = ProducerRecord::new(args.topic.as_str()).value(value.clone());
+        load.before(producer, i).await?;
+        let mut record = load.record(i);
         loop {
             let (delivered, failed) = (delivered.clone(), failed.clone());
             let counter = move |result: DeliveryResult| {
@@ -188,7 +280,7 @@ async fn produce(
                     // The record was consumed by the refused call: make it
                     // again, after waiting for reports to free room.
                     producer.poll(Duration::from_millis(100)).await;
-                    record = ProducerRecord::new(args.topic.as_str()).value(value.clone());
+                    record = load.record(i);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -196,6 +288,7 @@ async fn produce(
         if i % 1000 == 999 {
             producer.poll(Duration::ZERO).await;
         }
+        load.after(producer, i, args.records).await?;
     }
     let left = producer.flush(Duration::from_secs(60)).await;
     if left > 0 {
@@ -217,19 +310,20 @@ async fn produce(
 async fn send(
     producer: &Producer,
     args: &Args,
-    value: &Bytes,
+    load: &Load,
 ) -> Result<u64, Box<dyn std::error::Error>> {
     let window = args.window.max(1);
     let mut pending: VecDeque<DeliveryFuture> = VecDeque::with_capacity(window);
     let mut failed = 0;
-    for _ in 0..args.records {
+    for i in 0..args.records {
         if pending.len() == window {
             if let Some(oldest) = pending.pop_front() {
                 failed += u64::from(oldest.await.is_err());
             }
         }
-        let record = ProducerRecord::new(args.topic.as_str()).value(value.clone());
-        pending.push_back(producer.send(record).await?);
+        load.before(producer, i).await?;
+        pending.push_back(producer.send(load.record(i)).await?);
+        load.after(producer, i, args.records).await?;
     }
     for delivery in pending {
         failed += u64::from(delivery.await.is_err());

@@ -3,7 +3,7 @@
 //! a small run).
 //!
 //! ```text
-//! cargo run --release --example perf_topic -- create NAME PARTITIONS [--bootstrap HOST:PORT]
+//! cargo run --release --example perf_topic -- create NAME PARTITIONS [REPLICAS] [--bootstrap HOST:PORT]
 //! cargo run --release --example perf_topic -- delete NAME [--bootstrap HOST:PORT]
 //! ```
 
@@ -26,16 +26,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = ClientConfig::from_properties([("bootstrap.servers", bootstrap.as_str())])?;
     let admin = Admin::new(config)?;
     match words.as_slice() {
-        [verb, name, partitions] if verb == "create" => {
+        [verb, name, partitions, replicas @ ..] if verb == "create" && replicas.len() <= 1 => {
             let partitions: i32 = partitions
                 .parse()
                 .map_err(|_| format!("{partitions}: not a number of partitions"))?;
+            let replicas: i16 = match replicas.first() {
+                Some(r) => r
+                    .parse()
+                    .map_err(|_| format!("{r}: not a number of replicas"))?,
+                None => 1,
+            };
             admin
-                .create_topic(NewTopic::new(name.as_str(), partitions, 1))
+                .create_topic(NewTopic::new(name.as_str(), partitions, replicas))
                 .await?;
         }
         [verb, name] if verb == "delete" => admin.delete_topic(name).await?,
-        _ => return Err("usage: perf_topic create NAME PARTITIONS | delete NAME".into()),
+        _ => {
+            return Err("usage: perf_topic create NAME PARTITIONS [REPLICAS] | delete NAME".into())
+        }
     }
     Ok(())
 }

@@ -5,14 +5,19 @@
 //!
 //! ```text
 //! rdkafka-peer produce --topic NAME [--bootstrap HOST:PORT] [--records N]
-//!     [--record-size BYTES] [--acks all] [--compression none|lz4] [-X property=value ...]
+//!     [--record-size BYTES] [--acks all] [--compression none|lz4|gzip|snappy|zstd]
+//!     [--keys N] [--transactional-id ID [--transaction-records N]] [-X property=value ...]
 //! rdkafka-peer consume --topic NAME [--bootstrap HOST:PORT] [--records N]
-//!     [--group ID] [--timeout-secs S] [-X property=value ...]
+//!     [--group ID] [--timeout-secs S] [--idle-exit-secs S] [-X property=value ...]
 //! ```
 //!
 //! The producer sets `enable.idempotence=true` (librdkafka's default is
 //! false; ferrokafka's and Java's is true) so all three give the same
-//! guarantee; `-X enable.idempotence=false` undoes it.
+//! guarantee; `-X enable.idempotence=false` undoes it. `--keys` and
+//! `--transactional-id` do what they do in `perf_producer`: keys
+//! `key-<i mod N>` (8 digits), a transaction per `--transaction-records`;
+//! so does `perf_consumer`'s `--idle-exit-secs` (a member of a larger
+//! group stops once idle that long, its clock ending at its last record).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -36,6 +41,10 @@ struct Args {
     compression: String,
     group: String,
     timeout: Duration,
+    keys: usize,
+    idle_exit: Option<Duration>,
+    transactional_id: Option<String>,
+    transaction_records: u64,
     properties: Vec<(String, String)>,
 }
 
@@ -61,6 +70,10 @@ fn args() -> Result<Args, String> {
         compression: "none".to_owned(),
         group: format!("perf-consumer-{nanos}"),
         timeout: Duration::from_secs(30),
+        keys: 0,
+        idle_exit: None,
+        transactional_id: None,
+        transaction_records: 10_000,
         properties: Vec::new(),
     };
     while let Some(flag) = it.next() {
@@ -73,6 +86,14 @@ fn args() -> Result<Args, String> {
             "--acks" => args.acks = value()?,
             "--compression" => args.compression = value()?,
             "--group" => args.group = value()?,
+            "--keys" => args.keys = number(&flag, &value()?)?,
+            "--idle-exit-secs" => {
+                args.idle_exit = Some(Duration::from_secs_f64(number(&flag, &value()?)?));
+            }
+            "--transactional-id" => args.transactional_id = Some(value()?),
+            "--transaction-records" => {
+                args.transaction_records = number(&flag, &value()?)?;
+            }
             "--timeout-secs" => args.timeout = Duration::from_secs(number(&flag, &value()?)?),
             "-X" => {
                 let v = value()?;
@@ -86,6 +107,9 @@ fn args() -> Result<Args, String> {
     }
     if args.topic.is_empty() {
         return Err("--topic is required".to_owned());
+    }
+    if args.transaction_records == 0 {
+        return Err("--transaction-records must be at least 1".to_owned());
     }
     Ok(args)
 }
@@ -107,6 +131,9 @@ fn payload(size: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// How long a transaction's init or commit may take.
+const TXN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Counts delivery reports, as ferrokafka's counting callback does.
 #[derive(Default)]
@@ -139,6 +166,9 @@ fn main() -> Result<(), Error> {
             .set("acks", &args.acks)
             .set("compression.type", &args.compression)
             .set("enable.idempotence", "true");
+        if let Some(id) = &args.transactional_id {
+            config.set("transactional.id", id);
+        }
     } else {
         config
             .set("group.id", &args.group)
@@ -156,20 +186,42 @@ fn main() -> Result<(), Error> {
 
 fn produce(args: &Args, config: &ClientConfig) -> Result<(), Error> {
     let producer: BaseProducer<Counter> = config.create_with_context(Counter::default())?;
+    let txn = args
+        .transactional_id
+        .as_ref()
+        .map(|_| args.transaction_records);
+    if txn.is_some() {
+        producer.init_transactions(TXN_TIMEOUT)?;
+        producer.begin_transaction()?;
+    }
     // Connect and learn the topic's partitions before the clock starts.
     producer
         .send(BaseRecord::<(), _>::to(&args.topic).payload("warm-up"))
         .map_err(|(e, _)| e)?;
     producer.flush(Duration::from_secs(30))?;
+    if txn.is_some() {
+        producer.commit_transaction(TXN_TIMEOUT)?;
+    }
     let warm = producer.context().delivered.swap(0, Ordering::Relaxed);
     if warm != 1 {
         return Err("the warm-up record was not delivered".into());
     }
 
     let value = payload(args.record_size);
+    let keys: Vec<Vec<u8>> = (0..args.keys)
+        .map(|k| format!("key-{k:08}").into_bytes())
+        .collect();
     let started = Instant::now();
     for i in 0..args.records {
-        let mut record = BaseRecord::<(), _>::to(&args.topic).payload(value.as_slice());
+        if let Some(n) = txn {
+            if i % n == 0 {
+                producer.begin_transaction()?;
+            }
+        }
+        let mut record = BaseRecord::<[u8], _>::to(&args.topic).payload(value.as_slice());
+        if !keys.is_empty() {
+            record = record.key(keys[(i % keys.len() as u64) as usize].as_slice());
+        }
         loop {
             match producer.send(record) {
                 Ok(()) => break,
@@ -182,6 +234,12 @@ fn produce(args: &Args, config: &ClientConfig) -> Result<(), Error> {
         }
         if i % 1000 == 999 {
             producer.poll(Duration::ZERO);
+        }
+        if let Some(n) = txn {
+            if i % n == n - 1 || i + 1 == args.records {
+                // Flushes the transaction's records, as ferrokafka's does.
+                producer.commit_transaction(TXN_TIMEOUT)?;
+            }
         }
     }
     producer.flush(Duration::from_secs(60))?;
@@ -222,10 +280,25 @@ fn consume(args: &Args, config: &ClientConfig) -> Result<(), Error> {
     let mut count = 0u64;
     let mut bytes = 0u64;
     let mut started = None;
+    let mut newest = None;
     // When the count last moved (checked only on empty polls).
     let (mut last, mut seen) = (Instant::now(), 0);
     while count < args.records {
-        match consumer.poll(args.timeout) {
+        let (wait, idle) = match (args.idle_exit, newest) {
+            (Some(idle), Some(at)) => (idle.min(args.timeout), Instant::elapsed(&at) >= idle),
+            // A member the others left nothing to: it waits a while for
+            // partitions (a rebalance), then leaves with none.
+            (Some(idle), None) => (
+                idle.min(args.timeout),
+                joining.elapsed() >= idle.max(MEMBER_FIRST_WAIT),
+            ),
+            _ => (args.timeout, false),
+        };
+        if idle {
+            // A member of a larger group: the others took the rest.
+            break;
+        }
+        match consumer.poll(wait) {
             // Also what an event served inside `poll` (a rebalance) gives.
             None if count != seen || last.elapsed() < args.timeout => {
                 if count != seen {
@@ -243,20 +316,39 @@ fn consume(args: &Args, config: &ClientConfig) -> Result<(), Error> {
             Some(Err(e)) => return Err(e.into()),
             Some(Ok(m)) => {
                 started.get_or_insert_with(Instant::now);
+                newest = Some(Instant::now());
                 bytes += m.payload().map_or(0, |v| v.len()) as u64;
                 count += 1;
             }
         }
     }
     let first = started.unwrap_or(joining);
-    let seconds = first.elapsed().as_secs_f64();
+    let end = newest.unwrap_or_else(Instant::now);
+    let seconds = (end - first).as_secs_f64();
     let join_seconds = (first - joining).as_secs_f64();
+    // A member that read nothing has no clock.
+    let (first_ms, last_ms) = match newest {
+        Some(_) => (epoch_ms(first), epoch_ms(end)),
+        None => (0, 0),
+    };
     consumer.unsubscribe();
     drop(consumer);
     println!(
-        "RESULT client=librdkafka records={count} bytes={bytes} seconds={seconds:.3} msgs_per_sec={:.1} mb_per_sec={:.2} join_seconds={join_seconds:.3}",
+        "RESULT client=librdkafka records={count} bytes={bytes} seconds={seconds:.3} msgs_per_sec={:.1} mb_per_sec={:.2} join_seconds={join_seconds:.3} first_ms={first_ms} last_ms={last_ms}",
         count as f64 / seconds,
         bytes as f64 / seconds / (1024.0 * 1024.0),
     );
     Ok(())
+}
+
+/// How long a group member (`--idle-exit-secs`) waits for its first
+/// record before it leaves with none.
+const MEMBER_FIRST_WAIT: Duration = Duration::from_secs(10);
+
+/// `at` in milliseconds since the Unix epoch.
+fn epoch_ms(at: Instant) -> u128 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    now.saturating_sub(at.elapsed()).as_millis()
 }
