@@ -8,8 +8,8 @@
 #
 # Each target runs on a working corpus in fuzz/campaign/<target>, seeded
 # from the committed fuzz/corpus/<target>. Afterwards the working corpus
-# is minimised (`cargo fuzz cmin`) into fuzz/corpus/<target>; the
-# hand-made `seed-*` files are always kept. One line per target goes to
+# is minimised (`cargo fuzz cmin`) and added to fuzz/corpus/<target>;
+# what the corpus held before is always kept. One line per target goes to
 # fuzz/campaign/results.tsv: target, wall seconds, executions, exec/s,
 # load average at the end, corpus files before and after minimising,
 # and whether it crashed (the artifact is left in fuzz/artifacts/).
@@ -48,9 +48,10 @@ run_one() {
   before=$(find "$work" -type f | wc -l)
   minimised=$(mktemp -d)
   nice -n "$niceness" cargo +nightly fuzz cmin -O "$t" "$work" >"campaign/$t.cmin.log" 2>&1 || true
-  # cmin minimises $work in place; keep the hand-made seeds beside it.
-  cp "corpus/$t"/seed-* "$minimised/" 2>/dev/null || true
-  cp "$work"/* "$minimised/" 2>/dev/null || true
+  # cmin minimises $work in place; every file the corpus held before
+  # (hand-made seeds, golden vectors, Java-written batches) stays beside it.
+  cp -r "corpus/$t/." "$minimised/" 2>/dev/null || true
+  cp -n "$work"/* "$minimised/" 2>/dev/null || true
   rm -rf "corpus/$t" && mv "$minimised" "corpus/$t"
   chmod 755 "corpus/$t"
   after=$(find "corpus/$t" -type f | wc -l)

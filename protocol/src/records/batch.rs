@@ -416,7 +416,21 @@ impl RawBatch {
             pos: 0,
         };
         for _ in 0..count {
-            index.push(index_record(&mut cursor)?);
+            let record = index_record(&mut cursor)?;
+            // A record's offset lies inside its batch: base offset plus a
+            // delta in 0..=last_offset_delta (compaction leaves gaps, never
+            // offsets outside). Anything else would hand the application
+            // an offset the batch does not own.
+            if !(0..=header.last_offset_delta).contains(&record.offset_delta) {
+                return Err(DecodeError::Invalid {
+                    what: "Record.offset_delta",
+                    reason: format!(
+                        "offset delta {} outside the batch's 0..={}",
+                        record.offset_delta, header.last_offset_delta
+                    ),
+                });
+            }
+            index.push(record);
         }
         if cursor.pos != records.len() {
             return Err(DecodeError::TrailingData {

@@ -82,6 +82,33 @@ fn a_base_offset_whose_batch_passes_i64_max_is_refused() {
     assert_eq!(batch.next_offset(), i64::MAX);
 }
 
+/// Found by the fuzz campaign of 2026-12-02 (`record_batch`): a record
+/// whose offset delta is negative or past the batch's last offset delta
+/// was handed out with an offset outside its batch (-7224 in a batch at
+/// 0), which the writer could not even write back.
+#[test]
+fn a_record_offset_delta_outside_its_batch_is_refused() {
+    for (zigzag, delta) in [(0x01u8, -1), (0x02, 1)] {
+        let mut bytes = batch_with(Compression::None, &[(b"a", &[])]);
+        // The batch header is 61 bytes; the record's length, attributes
+        // and timestamp delta take one byte each, then its offset delta.
+        assert_eq!(bytes[64], 0, "the only record's offset delta is 0");
+        bytes[64] = zigzag;
+        let err = RecordBatch::decode(&mut fix_crc(bytes), &DecodeOptions::default())
+            .expect_err("the record's offset is outside its batch");
+        assert!(
+            matches!(
+                err,
+                DecodeError::Invalid {
+                    what: "Record.offset_delta",
+                    ..
+                }
+            ),
+            "delta {delta}: {err}"
+        );
+    }
+}
+
 /// A v1 message (magic 1): offset, size, crc, magic, attributes,
 /// timestamp, key, value.
 fn v1_message() -> Bytes {
