@@ -88,16 +88,22 @@ source "$(scripts/kafka-compat.sh env 3.9)"
 step "cargo test (unit, integration incl. tests/tls_*.rs on the TLS listeners, tests/compat.rs on 3.9, doc)"
 # The binary's kcat-parity and admin-tool tests run once, on the static
 # musl binary, in the SASL_SSL step below (scripts/musl-check.sh): not
-# here as well. Every other test of the cli crate runs here.
+# here as well. Every other test target of the workspace runs here, named
+# one by one; the package selection stays `--workspace --all-features`
+# so that nothing is built again with other features.
 musl_cli_tests="kcat_parity kcat_produce admin_agree"
-cli_tests=()
-for f in cli/tests/*.rs; do
-  name=$(basename "$f" .rs)
-  case " $musl_cli_tests " in *" $name "*) ;; *) cli_tests+=(--test "$name") ;; esac
-done
+mapfile -t test_targets < <(cargo metadata --no-deps --format-version 1 | python3 -c '
+import json, sys
+skip = set(sys.argv[1].split())
+for package in json.load(sys.stdin)["packages"]:
+    for target in package["targets"]:
+        if "test" in target["kind"] and target["name"] not in skip:
+            print("--test")
+            print(target["name"])
+' "$musl_cli_tests")
 status=0
-cargo test --workspace --all-features --no-fail-fast --exclude ferrokafka-cli || status=$?
-cargo test -p ferrokafka-cli --all-features --no-fail-fast --bins "${cli_tests[@]}" || status=$?
+cargo test --workspace --all-features --no-fail-fast --lib --bins "${test_targets[@]}" || status=$?
+cargo test --workspace --all-features --no-fail-fast --doc || status=$?
 [ "$status" = 0 ] || exit "$status"
 
 df -h . | tail -n 1 | awk '{print "disk after the tests: " $4 " free of " $2}'
