@@ -91,19 +91,49 @@ step "cargo test (unit, integration incl. tests/tls_*.rs on the TLS listeners, t
 # here as well. Every other test target of the workspace runs here, named
 # one by one; the package selection stays `--workspace --all-features`
 # so that nothing is built again with other features.
+#
+# Cargo runs test binaries one after another, and most of them wait on
+# the brokers, so the targets run in two lanes at once (about 5 of the
+# 11 minutes back). Every test that stops and starts nodes of the
+# three-broker cluster (tests/common/nodes.rs), and every other one that
+# uses that cluster (its source names `cluster_bootstrap` or
+# FERROKAFKA_CLUSTER_BOOTSTRAP), is in lane A, one binary
+# at a time, so a node kill never lands in another cluster test; lane A
+# also takes the longest waits on the single broker to balance the two.
+# Everything else, the unit and doc tests included, is lane B. Each test
+# already shares the brokers with the others of its binary (unique topic,
+# group and user names: tests/common), so two binaries at once are no new
+# kind of sharing.
 musl_cli_tests="kcat_parity kcat_produce admin_agree"
-mapfile -t test_targets < <(cargo metadata --no-deps --format-version 1 | python3 -c '
-import json, sys
-skip = set(sys.argv[1].split())
-for package in json.load(sys.stdin)["packages"]:
-    for target in package["targets"]:
-        if "test" in target["kind"] and target["name"] not in skip:
-            print("--test")
-            print(target["name"])
-' "$musl_cli_tests")
+# Lane A: the targets that use the cluster (found in their source) and these.
+lane_a_tests="tls_reauth exactly_once compat transactions consumer_group consumer_cooperative"
+targets() {
+  cargo metadata --no-deps --format-version 1 | python3 -c '
+import json, re, sys
+skip, lane_a, lane = set(sys.argv[1].split()), set(sys.argv[2].split()), sys.argv[3]
+tests = {t["name"]: t["src_path"] for p in json.load(sys.stdin)["packages"]
+         for t in p["targets"] if "test" in t["kind"]}
+missing = lane_a - tests.keys()
+if missing:
+    sys.exit("scripts/test.sh names test targets that do not exist: " + " ".join(sorted(missing)))
+for name in sorted(tests.keys() - skip):
+    uses_cluster = re.search(r"cluster_bootstrap|FERROKAFKA_CLUSTER_BOOTSTRAP", open(tests[name]).read())
+    if (name in lane_a or bool(uses_cluster)) == (lane == "a"):
+        print("--test")
+        print(name)
+' "$musl_cli_tests" "$lane_a_tests" "$1"
+}
+mapfile -t lane_a < <(targets a)
+mapfile -t lane_b < <(targets b)
+[ "${#lane_a[@]}" -gt 0 ] && [ "${#lane_b[@]}" -gt 0 ] || { echo "no test targets found" >&2; exit 1; }
 status=0
-cargo test --workspace --all-features --no-fail-fast --lib --bins "${test_targets[@]}" || status=$?
+cargo test --workspace --all-features --no-fail-fast "${lane_a[@]}" >.cache/tests-lane-a.log 2>&1 &
+lane_a_pid=$!
+cargo test --workspace --all-features --no-fail-fast --lib --bins "${lane_b[@]}" || status=$?
 cargo test --workspace --all-features --no-fail-fast --doc || status=$?
+echo "--- lane A (cluster node kills and the longest broker waits), run beside the above:"
+wait "$lane_a_pid" || status=$?
+cat .cache/tests-lane-a.log
 [ "$status" = 0 ] || exit "$status"
 
 df -h . | tail -n 1 | awk '{print "disk after the tests: " $4 " free of " $2}'
