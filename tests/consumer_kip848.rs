@@ -5,6 +5,8 @@
 //! the committed offsets at the end exactly the records produced.
 
 mod consumer_util;
+#[path = "kip848_util/members.rs"]
+mod members;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::{Duration, Instant};
@@ -13,6 +15,7 @@ use consumer_util::*;
 use ferrokafka::config::ClientConfig;
 use ferrokafka::consumer::{Consumer, Rebalance};
 use ferrokafka::protocol::Uuid;
+use members::{run, Log, Seen};
 use tokio::sync::{mpsc, oneshot};
 
 const PARTITIONS: i32 = 12;
@@ -34,107 +37,21 @@ fn kip848_config(group: &str) -> ClientConfig {
     .expect("valid config")
 }
 
-#[derive(Debug)]
-enum Seen {
-    Record(usize, i32, i64),
-    Change(usize, Rebalance),
-}
-
+/// A member on its own task (`members::run`): a non-retriable poll
+/// error is reported as `Seen::Failed`, and every test asserts there was
+/// none.
 fn member(
     n: usize,
     config: ClientConfig,
     topic: &str,
     tx: mpsc::UnboundedSender<Seen>,
 ) -> oneshot::Sender<()> {
-    let (stop, mut stopped) = oneshot::channel::<()>();
-    let mut c = Consumer::new(config).expect("consumer");
-    let changes = tx.clone();
-    c.set_rebalance_listener(move |change| {
-        let _ = changes.send(Seen::Change(n, change.clone()));
-    });
-    c.subscribe(&[topic]).expect("subscribes");
-    tokio::spawn(async move {
-        loop {
-            if stopped.try_recv().is_ok() {
-                c.close().await.expect("closes");
-                return;
-            }
-            match c.poll(Duration::from_millis(100)).await {
-                Some(Ok(m)) => {
-                    let _ = tx.send(Seen::Record(n, m.partition(), m.offset()));
-                }
-                Some(Err(e)) if e.is_partition_eof() => {}
-                Some(Err(e)) => panic!("member {n} poll failed: {e}"),
-                None => {}
-            }
-        }
-    });
-    stop
+    run(n, Consumer::new(config).expect("consumer"), &[topic], tx)
 }
 
-#[derive(Default)]
-struct Log {
-    records: Vec<(usize, i32, i64)>,
-    changes: Vec<(usize, Rebalance)>,
-    owned: BTreeMap<usize, BTreeSet<i32>>,
-}
-
-impl Log {
-    fn take(&mut self, seen: Seen) {
-        match seen {
-            Seen::Record(n, p, o) => self.records.push((n, p, o)),
-            Seen::Change(n, change) => {
-                let owned = self.owned.entry(n).or_default();
-                match &change {
-                    Rebalance::Assigned(tps) => owned.extend(tps.iter().map(|tp| tp.partition)),
-                    Rebalance::Revoked(tps) | Rebalance::Lost(tps) => {
-                        for tp in tps {
-                            owned.remove(&tp.partition);
-                        }
-                    }
-                }
-                self.changes.push((n, change));
-            }
-        }
-    }
-
-    /// Each member's partition count, members owning nothing left out.
-    fn loads(&self) -> Vec<usize> {
-        self.owned
-            .values()
-            .map(BTreeSet::len)
-            .filter(|n| *n > 0)
-            .collect()
-    }
-
-    fn distinct(&self) -> usize {
-        self.records
-            .iter()
-            .map(|(_, p, o)| (*p, *o))
-            .collect::<HashSet<_>>()
-            .len()
-    }
-
-    async fn until(
-        &mut self,
-        rx: &mut mpsc::UnboundedReceiver<Seen>,
-        within: Duration,
-        what: &str,
-        done: impl Fn(&Log) -> bool,
-    ) {
-        let deadline = Instant::now() + within;
-        while !done(self) {
-            assert!(
-                Instant::now() < deadline,
-                "{what}: never happened; owned {:?}, changes {:?}",
-                self.owned,
-                self.changes
-            );
-            if let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
-                self.take(s);
-            }
-        }
-    }
+/// No member failed.
+fn assert_no_failures(log: &Log) {
+    assert!(log.failures.is_empty(), "members failed: {:?}", log.failures);
 }
 
 async fn produce_round(topic: &str, id: Uuid, round: usize) {
@@ -147,9 +64,7 @@ async fn produce_round(topic: &str, id: Uuid, round: usize) {
 }
 
 fn balanced(loads: &[usize], members: usize) -> bool {
-    loads.len() == members
-        && loads.iter().sum::<usize>() == PARTITIONS as usize
-        && loads.iter().max().unwrap_or(&0) - loads.iter().min().unwrap_or(&0) <= 1
+    members::balanced(loads, members, PARTITIONS as usize)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,10 +116,8 @@ async fn three_members_join_and_leave_over_twelve_partitions() {
         l.distinct() >= total
     })
     .await;
-    let quiet = Instant::now() + Duration::from_secs(2);
-    while let Ok(Some(s)) = tokio::time::timeout_at(quiet.into(), rx.recv()).await {
-        log.take(s);
-    }
+    log.settle(&mut rx, Duration::from_secs(2)).await;
+    assert_no_failures(&log);
 
     assert_eq!(log.distinct(), total, "every record read");
     assert_eq!(
@@ -357,10 +270,8 @@ async fn a_java_consumer_and_ours_share_one_kip848_group() {
         l.distinct() >= total
     })
     .await;
-    let quiet = Instant::now() + Duration::from_secs(3);
-    while let Ok(Some(s)) = tokio::time::timeout_at(quiet.into(), rx.recv()).await {
-        log.take(s);
-    }
+    log.settle(&mut rx, Duration::from_secs(3)).await;
+    assert_no_failures(&log);
     assert_eq!(log.distinct(), total);
     assert_eq!(
         log.records.len(),
@@ -449,13 +360,10 @@ async fn a_static_member_gets_its_partitions_back_after_a_restart() {
         l.distinct() >= 10
     })
     .await;
-    let quiet = Instant::now() + Duration::from_secs(2);
-    while let Ok(Some(s)) = tokio::time::timeout_at(quiet.into(), rx3.recv()).await {
-        again.take(s);
-    }
-    while let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
-        log.take(s);
-    }
+    again.settle(&mut rx3, Duration::from_secs(2)).await;
+    assert_no_failures(&again);
+    log.settle(&mut rx, Duration::from_millis(200)).await;
+    assert_no_failures(&log);
     let mut all: Vec<(i32, i64)> = log
         .records
         .iter()
@@ -664,6 +572,7 @@ async fn a_member_killed_with_sigkill_hands_its_partitions_over() {
     }
     let lost: Vec<&String> = want.difference(&read).collect();
     assert!(lost.is_empty(), "lost: {lost:?}");
+    assert_no_failures(&log);
     let _ = survivor.send(());
     let end = Instant::now() + Duration::from_secs(20);
     loop {

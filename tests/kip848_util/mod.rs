@@ -1,21 +1,23 @@
-//! Helpers for `group.protocol=consumer` flows on the mock cluster:
-//! members on their own tasks reporting records and rebalance events, a
-//! log of what they saw, and producing over partitions.
+//! Helpers for `group.protocol=consumer` flows on the mock cluster: a
+//! mock running KIP-848 with fast heartbeats, member configs, producing
+//! over partitions, committed offsets; the members and their log are in
+//! `members.rs` (shared with the flows against Kafka).
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ferrokafka::config::ClientConfig;
-use ferrokafka::consumer::{Consumer, ConsumerError, Rebalance};
+use ferrokafka::consumer::Consumer;
 use ferrokafka::producer::Producer;
 use ferrokafka_mock::MockCluster;
-use tokio::sync::{mpsc, oneshot};
 
 #[path = "../faults_util/mod.rs"]
 mod faults_util;
 pub use faults_util::{unique, within};
+
+mod members;
+pub use members::*;
 
 /// The mock's consumer protocol heartbeat interval in these tests.
 pub const HEARTBEAT: Duration = Duration::from_millis(100);
@@ -74,137 +76,6 @@ pub async fn produce(
     .await;
     faults_util::assert_all_delivered(&outcomes);
     within("producer close", producer.close(Duration::from_secs(5))).await;
-}
-
-/// What a member saw.
-#[derive(Debug)]
-pub enum Seen {
-    Record(usize, i32, i64),
-    Change(usize, Rebalance),
-    Failed(usize, ConsumerError),
-}
-
-/// Runs consumer `c` as member `n` on its own task until told to stop
-/// (then closes it, asserting close succeeds) or it fails for good.
-pub fn run(
-    n: usize,
-    mut c: Consumer,
-    topics: &[&str],
-    tx: mpsc::UnboundedSender<Seen>,
-) -> oneshot::Sender<()> {
-    let (stop, mut stopped) = oneshot::channel::<()>();
-    let changes = tx.clone();
-    c.set_rebalance_listener(move |change| {
-        let _ = changes.send(Seen::Change(n, change.clone()));
-    });
-    c.subscribe(topics).expect("subscribes");
-    tokio::spawn(async move {
-        loop {
-            if stopped.try_recv().is_ok() {
-                within("close", c.close()).await.expect("closes");
-                return;
-            }
-            match c.poll(Duration::from_millis(50)).await {
-                Some(Ok(m)) => {
-                    let _ = tx.send(Seen::Record(n, m.partition(), m.offset()));
-                }
-                Some(Err(e)) if e.is_partition_eof() => {}
-                Some(Err(e)) if e.is_retriable() => {}
-                Some(Err(e)) => {
-                    let _ = tx.send(Seen::Failed(n, e));
-                    return;
-                }
-                None => {}
-            }
-        }
-    });
-    stop
-}
-
-/// Everything the members reported, in order.
-#[derive(Debug, Default)]
-pub struct Log {
-    pub records: Vec<(usize, i32, i64)>,
-    pub changes: Vec<(usize, Rebalance)>,
-    pub owned: BTreeMap<usize, BTreeSet<i32>>,
-    pub failures: Vec<(usize, ConsumerError)>,
-}
-
-impl Log {
-    pub fn take(&mut self, seen: Seen) {
-        match seen {
-            Seen::Record(n, p, o) => self.records.push((n, p, o)),
-            Seen::Failed(n, e) => self.failures.push((n, e)),
-            Seen::Change(n, change) => {
-                let owned = self.owned.entry(n).or_default();
-                match &change {
-                    Rebalance::Assigned(tps) => owned.extend(tps.iter().map(|tp| tp.partition)),
-                    Rebalance::Revoked(tps) | Rebalance::Lost(tps) => {
-                        for tp in tps {
-                            owned.remove(&tp.partition);
-                        }
-                    }
-                }
-                self.changes.push((n, change));
-            }
-        }
-    }
-
-    /// Each member's partition count, members owning nothing left out.
-    pub fn loads(&self) -> Vec<usize> {
-        self.owned
-            .values()
-            .map(BTreeSet::len)
-            .filter(|n| *n > 0)
-            .collect()
-    }
-
-    /// Records read, each (partition, offset) once.
-    pub fn distinct(&self) -> usize {
-        self.records
-            .iter()
-            .map(|(_, p, o)| (*p, *o))
-            .collect::<HashSet<_>>()
-            .len()
-    }
-
-    /// Takes reports until `done`, failing after `within`.
-    pub async fn until(
-        &mut self,
-        rx: &mut mpsc::UnboundedReceiver<Seen>,
-        within: Duration,
-        what: &str,
-        done: impl Fn(&Log) -> bool,
-    ) {
-        let deadline = Instant::now() + within;
-        while !done(self) {
-            assert!(
-                Instant::now() < deadline,
-                "{what}: never happened; owned {:?}, changes {:?}, failures {:?}",
-                self.owned,
-                self.changes,
-                self.failures
-            );
-            if let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
-                self.take(s);
-            }
-        }
-    }
-
-    /// Takes what arrives for `quiet`.
-    pub async fn settle(&mut self, rx: &mut mpsc::UnboundedReceiver<Seen>, quiet: Duration) {
-        let end = tokio::time::Instant::now() + quiet;
-        while let Ok(Some(s)) = tokio::time::timeout_at(end, rx.recv()).await {
-            self.take(s);
-        }
-    }
-}
-
-/// Whether `loads` is `members` members sharing `partitions` evenly.
-pub fn balanced(loads: &[usize], members: usize, partitions: usize) -> bool {
-    loads.len() == members
-        && loads.iter().sum::<usize>() == partitions
-        && loads.iter().max().unwrap_or(&0) - loads.iter().min().unwrap_or(&0) <= 1
 }
 
 /// The group's committed offsets of `topic`'s partitions, read by a
