@@ -51,7 +51,11 @@ fn member(
 
 /// No member failed.
 fn assert_no_failures(log: &Log) {
-    assert!(log.failures.is_empty(), "members failed: {:?}", log.failures);
+    assert!(
+        log.failures.is_empty(),
+        "members failed: {:?}",
+        log.failures
+    );
 }
 
 async fn produce_round(topic: &str, id: Uuid, round: usize) {

@@ -147,4 +147,3 @@ pub fn balanced(loads: &[usize], members: usize, partitions: usize) -> bool {
         && loads.iter().sum::<usize>() == partitions
         && loads.iter().max().unwrap_or(&0) - loads.iter().min().unwrap_or(&0) <= 1
 }
-
