@@ -13,8 +13,14 @@ mod kcat;
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the binary is one client doing one thing, and on the
+    // static musl build every allocation freed on another thread than
+    // the one that made it contends in musl's allocator: -P spent a
+    // third less CPU on one thread than on two workers, at the same wall
+    // time (BENCHMARKS.md, "The `ferrokafka` binary against kcat").
+    // Nothing in the library needs a multi-thread runtime (no
+    // block_in_place).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -246,7 +246,6 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
     // Messages are zero-copy slices of the input: complete ones are split
     // off the front of `buf` and frozen; the partial tail stays.
     let mut buf = BytesMut::with_capacity(1 << 17);
-    let mut chunk = vec![0u8; 1 << 16];
     let mut scanned = 0;
     let ctrl_c = crate::kcat::interrupted();
     tokio::pin!(ctrl_c);
@@ -269,8 +268,11 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
             }
         }
         scanned = buf.len().saturating_sub(delim.len() - 1);
+        // Read straight into the tail of `buf` (no copy through a chunk);
+        // the frozen messages keep their part of the old allocation.
+        buf.reserve(1 << 16);
         let n = tokio::select! {
-            r = input.read(&mut chunk) => match r {
+            r = input.read_buf(&mut buf) => match r {
                 Ok(n) => n,
                 Err(e) => fatal(&format!("Unable to read message: {e}")),
             },
@@ -283,7 +285,6 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
             }
             break;
         }
-        buf.extend_from_slice(&chunk[..n]);
     }
     progress.finish();
     false
