@@ -9,38 +9,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{bootstrap, ours, run, unique};
-
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .unwrap_or_else(|_| panic!("{name} must be set (source the env file of scripts/kafka.sh)"))
-}
-
-/// Runs `program`, which must succeed.
-fn ok(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let out = run(program, args, stdin);
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
-fn kafka_tool(class: &str, args: &[&str]) -> String {
-    let cp = env("FERROKAFKA_KAFKA_CLASSPATH");
-    let mut full = vec!["-Xms64m", "-Xmx256m", "-cp", cp.as_str(), class];
-    full.extend_from_slice(args);
-    String::from_utf8_lossy(&ok("java", &full, None).stdout).into_owned()
-}
+use common::{bootstrap, env, json, kafka_tool, ok, ours, run, unique};
 
 /// Polls `check` every 200 ms for up to 15 s (metadata reaches the
 /// brokers a moment after the controller answers).

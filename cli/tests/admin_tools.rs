@@ -4,68 +4,17 @@
 //! the brokers' env file (FERROKAFKA_BOOTSTRAP, FERROKAFKA_CLUSTER_BOOTSTRAP,
 //! FERROKAFKA_KAFKA_CLASSPATH) and kcat; fails loudly without them.
 
-use std::process::{Command, Output, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
+mod common;
 
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .unwrap_or_else(|_| panic!("{name} must be set (source the env file of scripts/kafka.sh)"))
-}
+use std::process::Command;
 
-fn ours() -> String {
-    std::env::var("FERROKAFKA_CLI_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_ferrokafka").to_string())
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos();
-    format!("cli-{prefix}-{}-{nanos}", std::process::id())
-}
-
-fn run(program: &str, args: &[&str], stdin: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn kafka_tool(class: &str, args: &[&str]) -> String {
-    let cp = env("FERROKAFKA_KAFKA_CLASSPATH");
-    let mut full = vec!["-Xms64m", "-Xmx256m", "-cp", cp.as_str(), class];
-    full.extend_from_slice(args);
-    String::from_utf8_lossy(&run("java", &full, b"").stdout).into_owned()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
+use common::{env, json, kafka_tool, ok, ours, unique};
 
 #[test]
 fn topic_describe_agrees_with_kafka_topics() {
     let b = env("FERROKAFKA_CLUSTER_BOOTSTRAP");
     let topic = unique("describe");
-    run(
+    ok(
         &ours(),
         &[
             "topic",
@@ -80,12 +29,12 @@ fn topic_describe_agrees_with_kafka_topics() {
             "-c",
             "retention.ms=3600000",
         ],
-        b"",
+        None,
     );
-    let mine = json(&run(
+    let mine = json(&ok(
         &ours(),
         &["topic", "describe", "-b", &b, &topic, "--output", "json"],
-        b"",
+        None,
     ));
     let theirs = kafka_tool(
         "org.apache.kafka.tools.TopicCommand",
@@ -127,11 +76,11 @@ fn topic_describe_agrees_with_kafka_topics() {
         seen += 1;
     }
     assert_eq!(seen, 3, "{theirs}");
-    run(&ours(), &["topic", "delete", "-b", &b, &topic], b"");
-    let listed = json(&run(
+    ok(&ours(), &["topic", "delete", "-b", &b, &topic], None);
+    let listed = json(&ok(
         &ours(),
         &["topic", "list", "-b", &b, "--output", "json"],
-        b"",
+        None,
     ));
     assert!(!listed
         .as_array()
@@ -144,19 +93,19 @@ fn topic_describe_agrees_with_kafka_topics() {
 fn reset_offsets_lands_where_kafkas_tool_would() {
     let b = env("FERROKAFKA_BOOTSTRAP");
     let topic = unique("reset");
-    run(
+    ok(
         &ours(),
         &["topic", "create", "-b", &b, &topic, "-p", "2"],
-        b"",
+        None,
     );
     let lines: String = (0..20).map(|i| format!("k{}:m{i}\n", i % 4)).collect();
-    run(
+    ok(
         "kcat",
         &["-P", "-b", &b, "-t", &topic, "-K", ":"],
-        lines.as_bytes(),
+        Some(lines.as_bytes()),
     );
     let group = unique("reset-g");
-    run(
+    ok(
         &ours(),
         &[
             "-b",
@@ -169,7 +118,7 @@ fn reset_offsets_lands_where_kafkas_tool_would() {
             "-X",
             "auto.offset.reset=earliest",
         ],
-        b"",
+        None,
     );
     let tool = |how: &[&str]| -> Vec<(i32, i64)> {
         let mut args = vec!["--bootstrap-server", b.as_str(), "--group", group.as_str()];
@@ -207,7 +156,7 @@ fn reset_offsets_lands_where_kafkas_tool_would() {
             "json",
         ];
         args.extend_from_slice(how);
-        let v = json(&run(&ours(), &args, b""));
+        let v = json(&ok(&ours(), &args, None));
         let mut rows: Vec<(i32, i64)> = v
             .as_array()
             .expect("rows")
@@ -240,20 +189,20 @@ fn reset_offsets_lands_where_kafkas_tool_would() {
 fn watermarks_and_offsets_agree_with_kcat() {
     let b = env("FERROKAFKA_BOOTSTRAP");
     let topic = unique("marks");
-    run(
+    ok(
         &ours(),
         &["topic", "create", "-b", &b, &topic, "-p", "2"],
-        b"",
+        None,
     );
-    run(
+    ok(
         "kcat",
         &["-P", "-b", &b, "-t", &topic, "-p", "1"],
-        b"a\nb\nc\n",
+        Some(b"a\nb\nc\n"),
     );
-    let marks = json(&run(
+    let marks = json(&ok(
         &ours(),
         &["watermarks", &topic, "-b", &b, "-o", "json"],
-        b"",
+        None,
     ));
     assert_eq!(marks[0]["partition"], 0);
     assert_eq!(
@@ -264,38 +213,38 @@ fn watermarks_and_offsets_agree_with_kcat() {
         (marks[1]["low"].as_i64(), marks[1]["high"].as_i64()),
         (Some(0), Some(3))
     );
-    let ts = run(
+    let ts = ok(
         "kcat",
         &[
             "-C", "-b", &b, "-t", &topic, "-p", "1", "-o", "1", "-c", "1", "-q", "-f", "%T",
         ],
-        b"",
+        None,
     );
     let ts = String::from_utf8_lossy(&ts.stdout).into_owned();
-    let theirs = run(
+    let theirs = ok(
         "kcat",
         &["-Q", "-b", &b, "-t", &format!("{topic}:1:{ts}")],
-        b"",
+        None,
     );
-    let mine = json(&run(
+    let mine = json(&ok(
         &ours(),
         &["offsets", &topic, "--time", &ts, "-b", &b, "-o", "json"],
-        b"",
+        None,
     ));
     let line = String::from_utf8_lossy(&theirs.stdout);
     assert!(
         line.ends_with(&format!("offset {}\n", mine[1]["offset"])),
         "{line} / {mine}"
     );
-    let earliest = json(&run(
+    let earliest = json(&ok(
         &ours(),
         &[
             "offsets", &topic, "--time", "earliest", "-b", &b, "-o", "json",
         ],
-        b"",
+        None,
     ));
     assert_eq!(earliest[1]["offset"], 0);
-    let table = run(&ours(), &["watermarks", &topic, "-b", &b], b"");
+    let table = ok(&ours(), &["watermarks", &topic, "-b", &b], None);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.starts_with("TOPIC"), "{text}");
     assert!(

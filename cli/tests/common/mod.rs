@@ -1,5 +1,6 @@
-//! What the binary's broker tests share: the broker's address, the
-//! binary under test, running a program, unique names, topics.
+//! What the binary's broker tests share: the broker's address and the
+//! brokers' env file, the binary under test, running a program (and
+//! Kafka's own tools), unique names, topics.
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -10,6 +11,12 @@ pub(crate) fn bootstrap() -> String {
     std::env::var("FERROKAFKA_BOOTSTRAP").expect(
         "FERROKAFKA_BOOTSTRAP must name the broker (source the env file of scripts/kafka.sh)",
     )
+}
+
+/// A variable of the brokers' env file, which must be set.
+pub(crate) fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} must be set (source the env file of scripts/kafka.sh)"))
 }
 
 pub(crate) fn ours() -> String {
@@ -35,6 +42,32 @@ pub(crate) fn run(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Output 
         pipe.write_all(input).expect("write stdin");
     }
     child.wait_with_output().expect("wait")
+}
+
+/// Runs `program`, which must succeed.
+pub(crate) fn ok(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let out = run(program, args, stdin);
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A successful run's stdout as JSON.
+pub(crate) fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Runs one of Kafka's own tools (`class`) from the broker's classpath,
+/// which must succeed; its stdout.
+pub(crate) fn kafka_tool(class: &str, args: &[&str]) -> String {
+    let cp = env("FERROKAFKA_KAFKA_CLASSPATH");
+    let mut full = vec!["-Xms64m", "-Xmx256m", "-cp", cp.as_str(), class];
+    full.extend_from_slice(args);
+    String::from_utf8_lossy(&ok("java", &full, None).stdout).into_owned()
 }
 
 pub(crate) fn unique(prefix: &str) -> String {
