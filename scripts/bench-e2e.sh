@@ -32,6 +32,13 @@
 #             1,000,000 x 100 B keyed (10,000 distinct keys, murmur2; Java's
 #             ProducerPerformance cannot send keys: not in that row), and
 #             1,000,000 x 100 B with gzip, snappy and zstd
+#   big:      the consumer's peak RSS (and rate) reading 30 records of
+#             10 MiB (a 1-partition topic with max.message.bytes 11 MiB,
+#             filled once by ProducerPerformance), every client with its
+#             default prefetch bounds (ferrokafka: fetch.max.bytes 50 MiB,
+#             queued.max.messages.kbytes 64 MiB; librdkafka the same
+#             names; Java fetch.max.bytes 50 MiB), and ferrokafka with
+#             queued.max.messages.kbytes 16 MiB (ferrokafka-16m)
 #   group:    a consumer group of three processes on the three-node cluster
 #             (6 partitions, 3 replicas, 1,000,000 x 100 B filled once); the
 #             group's clock runs from its first record to its last, CPU and
@@ -86,8 +93,8 @@ log() { echo "bench-e2e: $*" >&2; }
 
 for mode in ${only//,/ }; do
   case "$mode" in
-    producer|consumer|txn|extra|group) ;;
-    *) echo "bench-e2e.sh: --only $mode: expected producer, consumer, txn, extra or group" >&2; exit 2 ;;
+    producer|consumer|txn|extra|big|group) ;;
+    *) echo "bench-e2e.sh: --only $mode: expected producer, consumer, txn, extra, big or group" >&2; exit 2 ;;
   esac
 done
 wants() { [[ ",$only," == *",$1,"* ]]; }
@@ -359,6 +366,10 @@ run_consumer() { # LOAD CLIENT REP TOPIC RECORDS SECURITY
   case "$client" in
     ferrokafka) measure "$load" "$client" "$rep" "$ferro_consumer" --bootstrap "$bootstrap" \
       --topic "$topic" --records "$records" --group "$group" ${rust_sec[@]+"${rust_sec[@]}"} ;;
+    # The prefetch bound a quarter of its default: what bounds the RSS.
+    ferrokafka-16m) measure "$load" "$client" "$rep" "$ferro_consumer" --bootstrap "$bootstrap" \
+      --topic "$topic" --records "$records" --group "$group" -X queued.max.messages.kbytes=16384 \
+      ${rust_sec[@]+"${rust_sec[@]}"} ;;
     librdkafka) measure "$load" "$client" "$rep" "$rdkafka_peer" consume --bootstrap "$bootstrap" \
       --topic "$topic" --records "$records" --group "$group" ${rust_sec[@]+"${rust_sec[@]}"} ;;
     # librdkafka 2.x waits fetch.queue.backoff.ms (1 s) before fetching a
@@ -463,6 +474,29 @@ if wants consumer; then
       for sec in "${securities[@]}"; do
         run_consumer "$(named "consume ${records}x100B" "$sec")" "$client" "$rep" "$topic" "$records" "$sec"
       done
+    done
+  done
+  drop_topic "$topic"
+fi
+
+if wants big; then
+  records=$(scaled 30)
+  size=$((10 * 1024 * 1024))
+  topic_seq=$((topic_seq + 1))
+  topic="bench-e2e-$stamp-$topic_seq-big"
+  java -cp "$classpath" org.apache.kafka.tools.TopicCommand --bootstrap-server "$FERROKAFKA_BOOTSTRAP" \
+    --create --topic "$topic" --partitions 1 --replication-factor 1 \
+    --config max.message.bytes=$((size + 1024 * 1024)) >&2
+  log "filling $topic with $records records of 10 MiB (Java ProducerPerformance, acks=all)"
+  measure "fill ${records}x10MiB" java-producer 0 java -cp "$classpath" \
+    org.apache.kafka.tools.ProducerPerformance --topic "$topic" \
+    --num-records "$records" --record-size "$size" --throughput -1 \
+    --producer-props bootstrap.servers="$FERROKAFKA_BOOTSTRAP" acks=all \
+    max.request.size=$((size + 1024 * 1024)) buffer.memory=$((4 * size)) >/dev/null
+  for rep in $(seq 1 "$repeat"); do
+    checkpoint "consume big rep $rep"
+    for client in $(rotate "$rep" ferrokafka ferrokafka-16m librdkafka java); do
+      run_consumer "consume ${records}x10MiB" "$client" "$rep" "$topic" "$records" plaintext
     done
   done
   drop_topic "$topic"
