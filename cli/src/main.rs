@@ -16,7 +16,7 @@ fn main() {
     // One thread: the binary is one client doing one thing, and on the
     // static musl build every allocation freed on another thread than
     // the one that made it contends in musl's allocator: -P spent a
-    // third less CPU on one thread than on two workers, at the same wall
+    // third less CPU on one thread than on two workers, and less wall
     // time (BENCHMARKS.md, "The `ferrokafka` binary against kcat").
     // Nothing in the library needs a multi-thread runtime (no
     // block_in_place).
