@@ -6,21 +6,17 @@
 //! against the Java implementation.
 
 mod consumer_util;
+#[path = "kip848_util/members.rs"]
+mod members;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use consumer_util::*;
 use ferrokafka::consumer::{Consumer, Rebalance};
 use ferrokafka::protocol::Uuid;
+use members::{Log, Seen};
 use tokio::sync::{mpsc, oneshot};
-
-/// What the members report.
-#[derive(Debug)]
-enum Seen {
-    Record(i32, i64),
-    Change(usize, Rebalance),
-}
 
 /// Member `n`, polling on its own task until told to close.
 fn member(
@@ -47,7 +43,7 @@ fn member(
             }
             match c.poll(Duration::from_millis(100)).await {
                 Some(Ok(m)) => {
-                    let _ = tx.send(Seen::Record(m.partition(), m.offset()));
+                    let _ = tx.send(Seen::Record(n, m.partition(), m.offset()));
                 }
                 Some(Err(e)) if e.is_partition_eof() => {}
                 Some(Err(e)) => panic!("member {n} poll failed: {e}"),
@@ -56,61 +52,6 @@ fn member(
         }
     });
     stop
-}
-
-/// Everything the members reported, and each member's assignment as its
-/// listener saw it.
-#[derive(Default)]
-struct Log {
-    records: Vec<(i32, i64)>,
-    changes: Vec<(usize, Rebalance)>,
-    owned: BTreeMap<usize, BTreeSet<i32>>,
-}
-
-impl Log {
-    fn take(&mut self, seen: Seen) {
-        match seen {
-            Seen::Record(p, o) => self.records.push((p, o)),
-            Seen::Change(n, change) => {
-                let owned = self.owned.entry(n).or_default();
-                match &change {
-                    Rebalance::Assigned(tps) => owned.extend(tps.iter().map(|tp| tp.partition)),
-                    Rebalance::Revoked(tps) | Rebalance::Lost(tps) => {
-                        for tp in tps {
-                            owned.remove(&tp.partition);
-                        }
-                    }
-                }
-                self.changes.push((n, change));
-            }
-        }
-    }
-
-    fn loads(&self) -> Vec<usize> {
-        self.owned.values().map(BTreeSet::len).collect()
-    }
-
-    /// Reads reports until `done` holds (panics after `within`).
-    async fn until(
-        &mut self,
-        rx: &mut mpsc::UnboundedReceiver<Seen>,
-        within: Duration,
-        what: &str,
-        done: impl Fn(&Log) -> bool,
-    ) {
-        let deadline = Instant::now() + within;
-        while !done(self) {
-            assert!(
-                Instant::now() < deadline,
-                "{what}: never happened; owned {:?}, changes {:?}",
-                self.owned,
-                self.changes
-            );
-            if let Ok(Some(s)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
-                self.take(s);
-            }
-        }
-    }
 }
 
 async fn produce_round(topic: &str, id: Uuid, round: usize) {
@@ -144,17 +85,13 @@ async fn members_joining_one_by_one_revoke_only_what_moves() {
     produce_round(&topic, id, 4).await;
     let total = 4 * 60;
     log.until(&mut rx, within, "every record read", |l| {
-        l.records.iter().collect::<HashSet<_>>().len() >= total
+        l.distinct() >= total
     })
     .await;
     // Anything read twice, or any late revoke, would show up shortly.
-    let quiet = Instant::now() + Duration::from_secs(2);
-    while let Ok(Some(s)) = tokio::time::timeout_at(quiet.into(), rx.recv()).await {
-        log.take(s);
-    }
+    log.settle(&mut rx, Duration::from_secs(2)).await;
 
-    let unique_seen: HashSet<(i32, i64)> = log.records.iter().copied().collect();
-    assert_eq!(unique_seen.len(), total, "every record read");
+    assert_eq!(log.distinct(), total, "every record read");
     assert_eq!(log.records.len(), total, "no record read twice");
     assert_eq!(log.loads(), [2, 2, 2], "{:?}", log.changes);
 
@@ -259,7 +196,7 @@ fn java_member(group: &str, topic: &str, tx: mpsc::UnboundedSender<Seen>) -> Jav
                 .next()
                 .and_then(|c| c.strip_prefix("Offset:")?.parse().ok());
             if let (Some(p), Some(o)) = (p, o) {
-                if tx.send(Seen::Record(p, o)).is_err() {
+                if tx.send(Seen::Record(0, p, o)).is_err() {
                     return;
                 }
             }
@@ -288,7 +225,7 @@ async fn read_both(
         );
         tokio::select! {
             Some(s) = rx.recv() => ours.take(s),
-            Some(Seen::Record(p, o)) = java_rx.recv() => java.push((p, o)),
+            Some(Seen::Record(_, p, o)) = java_rx.recv() => java.push((p, o)),
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
     }
@@ -297,10 +234,15 @@ async fn read_both(
     loop {
         tokio::select! {
             Some(s) = rx.recv() => ours.take(s),
-            Some(Seen::Record(p, o)) = java_rx.recv() => java.push((p, o)),
+            Some(Seen::Record(_, p, o)) = java_rx.recv() => java.push((p, o)),
             _ = tokio::time::sleep_until(quiet.into()) => return,
         }
     }
+}
+
+/// Our members' records as (partition, offset).
+fn pairs(records: &[(usize, i32, i64)]) -> Vec<(i32, i64)> {
+    records.iter().map(|(_, p, o)| (*p, *o)).collect()
 }
 
 fn assert_once(ours: &[(i32, i64)], java: &[(i32, i64)], want: &BTreeSet<(i32, i64)>) {
@@ -338,8 +280,8 @@ async fn a_java_leader_hands_us_partitions_incrementally() {
     produce_round(&topic, id, 2).await;
     java.clear();
     read_both(&mut ours, &mut rx, &mut java, &mut java_rx, 60, within).await;
-    assert_once(&ours.records, &java, &offsets(0..6, 10..20));
-    assert!(ours.records.iter().all(|(p, _)| mine.contains(p)));
+    assert_once(&pairs(&ours.records), &java, &offsets(0..6, 10..20));
+    assert!(ours.records.iter().all(|(_, p, _)| mine.contains(p)));
     assert!(java.iter().all(|(p, _)| !mine.contains(p)));
     let taken_back = ours
         .changes
@@ -373,8 +315,8 @@ async fn a_java_member_joining_our_group_gets_only_what_we_revoke() {
     let round1 = std::mem::take(&mut ours.records);
     read_both(&mut ours, &mut rx, &mut java, &mut java_rx, 60, within).await;
     assert_eq!(round1.len(), 60);
-    assert_once(&ours.records, &java, &offsets(0..6, 10..20));
-    assert!(ours.records.iter().all(|(p, _)| kept.contains(p)));
+    assert_once(&pairs(&ours.records), &java, &offsets(0..6, 10..20));
+    assert!(ours.records.iter().all(|(_, p, _)| kept.contains(p)));
     assert!(java.iter().all(|(p, _)| !kept.contains(p)));
     let revoked: Vec<&Rebalance> = ours
         .changes
