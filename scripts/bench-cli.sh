@@ -4,8 +4,8 @@
 # to /dev/null with -e; wall time, msgs/s and CPU seconds (user+sys) of
 # each run, REPEAT times (default 5), the two tools taking turns on fresh
 # topics; then the medians, ferrokafka's ratios to kcat, and the median
-# wall time of 20 `-L -t <topic>` runs per tool (start-up plus one
-# metadata request). Needs the brokers' env file sourced and a release
+# wall time of 20 `-L -t __consumer_offsets` runs per tool (start-up plus
+# one metadata request for a 50-partition topic that always exists). Needs the brokers' env file sourced and a release
 # build of the binary (BIN, default the static musl one). Raw per-run
 # figures go to RESULTS (default target/bench-cli/<time>.tsv).
 set -euo pipefail
