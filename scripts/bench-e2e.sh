@@ -53,7 +53,9 @@
 # Load: once built, the script waits up to --settle-secs (300) for the
 # 1-minute load average to fall below --max-load (0.5), records it, and
 # marks the whole run NOT PUBLISHABLE in the table when it did not; before
-# every repeat it records the load again and times a fixed calibration
+# every repeat it waits up to 30 s for the CPUs to fall below 10% busy
+# (what the previous run left the broker doing), records the load again
+# and times a fixed calibration
 # loop (sha256 of 64 MiB), and marks the run not publishable when that
 # loop took over 1.25x its fastest time (another process took the CPU).
 # The raw per-run figures (the results TSV), the load record
@@ -192,8 +194,34 @@ if below "$idle" "$max_load"; then
 else
   log "1-min load before the run: $idle, above $max_load: the table will say NOT PUBLISHABLE"
 fi
-# Before each repeat of each load: the load and the calibration loop.
+# The share of the last second the CPUs were busy, in percent (/proc/stat).
+busy_pct() {
+  local a b
+  a=$(head -1 /proc/stat)
+  sleep 1
+  b=$(head -1 /proc/stat)
+  python3 - "$a" "$b" <<'PY'
+import sys
+a = [int(x) for x in sys.argv[1].split()[1:]]
+b = [int(x) for x in sys.argv[2].split()[1:]]
+d = [y - x for x, y in zip(a, b)]
+total = sum(d) or 1
+idle = d[3] + d[4]  # idle + iowait
+print(round(100 * (total - idle) / total))
+PY
+}
+# Before each repeat of each load: up to 30 s for what the previous run
+# left behind (the broker's log flushes, its garbage collector) to finish,
+# so that neither the calibration loop nor the next client shares the CPUs
+# with it; then the load and the calibration loop.
 checkpoint() { # checkpoint WHEN
+  local waited=0 busy
+  busy=$(busy_pct)
+  while [ "$busy" -gt 10 ] && [ "$waited" -lt 30 ]; do
+    busy=$(busy_pct)
+    waited=$((waited + 1))
+  done
+  note settle "$1" "${waited}s, ${busy}% busy"
   note load "$1" "$(load1)"
   note calibration "$1" "$(calibrate)"
 }

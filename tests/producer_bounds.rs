@@ -129,6 +129,66 @@ async fn delivery_futures_hold_their_space_until_taken_or_dropped() {
     assert_eq!(cluster.offsets(&topic, 0).expect("p0").1, 32);
 }
 
+/// Taken reports give their space back in groups (the semaphores' lock
+/// is per call), yet a full producer sees every place freed at once: by
+/// `try_send`, by a `send` that finds the buffer full, and by a `send`
+/// already waiting when the report is taken.
+#[tokio::test]
+async fn space_of_each_taken_report_is_free_at_once() {
+    let topic = unique("bounds-deferred");
+    let cluster = mock_with_topic(1, &topic, 1).await;
+    let producer = Producer::new(producer_config(
+        &cluster.bootstrap_servers(),
+        &[("queue.buffering.max.messages", "1000"), ("linger.ms", "0")],
+    ))
+    .expect("producer");
+    let mut held: std::collections::VecDeque<_> = (0..1000)
+        .map(|i| producer.try_send(record(&topic, i, Some(0))).expect("room"))
+        .collect();
+    assert_eq!(within("flush", producer.flush(LIMIT)).await, 0);
+    let mut next = 1000;
+    // One taken report: one place, for the non-waiting call.
+    take_one(&mut held).await;
+    let a = producer
+        .try_send(record(&topic, next, Some(0)))
+        .expect("the taken report's place");
+    next += 1;
+    assert!(matches!(
+        producer.try_send(record(&topic, next, Some(0))),
+        Err(ProduceError::QueueFull)
+    ));
+    // One more: `send` finds it without waiting for anything else.
+    take_one(&mut held).await;
+    let b = within("send", producer.send(record(&topic, next, Some(0))))
+        .await
+        .expect("the second taken report's place");
+    next += 1;
+    // A `send` already waiting is woken by a single taken report.
+    let waiting = {
+        let producer = producer.clone();
+        let topic = topic.clone();
+        tokio::spawn(async move { producer.send(record(&topic, next, Some(0))).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "the buffer is full");
+    take_one(&mut held).await;
+    let c = within("send", waiting)
+        .await
+        .expect("task")
+        .expect("queued once one report was taken");
+    for f in [a, b, c] {
+        within("report", f).await.expect("delivered");
+    }
+    drop(held);
+    assert_eq!(within("flush", producer.flush(LIMIT)).await, 0);
+}
+
+/// Awaits the oldest held report.
+async fn take_one(held: &mut std::collections::VecDeque<ferrokafka::producer::DeliveryFuture>) {
+    let f = held.pop_front().expect("a held report");
+    within("report", f).await.expect("delivered");
+}
+
 /// `message.timeout.ms=0` means no limit, as in librdkafka: a record
 /// waits for a broker that is down rather than fail at once.
 #[tokio::test]

@@ -200,7 +200,7 @@ impl Future for DeliveryFuture {
         self.taken = true;
         Poll::Ready(match report {
             Ok(report) => {
-                self.shared.release(1, report.bytes);
+                self.shared.release_one(report.bytes);
                 report.result
             }
             // The task dropped the record unreported: it has ended.
@@ -218,7 +218,7 @@ impl Drop for DeliveryFuture {
         // space back); a report sent before it is taken here.
         self.rx.close();
         if let Ok(report) = self.rx.try_recv() {
-            self.shared.release(1, report.bytes);
+            self.shared.release_one(report.bytes);
         }
     }
 }

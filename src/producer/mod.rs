@@ -202,22 +202,26 @@ impl Producer {
         let messages = match self.shared.messages.try_acquire() {
             Ok(p) => p,
             Err(TryAcquireError::Closed) => return Err(ProduceError::Closed),
-            Err(TryAcquireError::NoPermits) => self
-                .shared
-                .messages
-                .acquire()
-                .await
-                .map_err(|_| ProduceError::Closed)?,
+            Err(TryAcquireError::NoPermits) => {
+                let _waiting = self.shared.wait_for_space();
+                self.shared
+                    .messages
+                    .acquire()
+                    .await
+                    .map_err(|_| ProduceError::Closed)?
+            }
         };
         let bytes = match self.shared.bytes.try_acquire_many(permits) {
             Ok(p) => p,
             Err(TryAcquireError::Closed) => return Err(ProduceError::Closed),
-            Err(TryAcquireError::NoPermits) => self
-                .shared
-                .bytes
-                .acquire_many(permits)
-                .await
-                .map_err(|_| ProduceError::Closed)?,
+            Err(TryAcquireError::NoPermits) => {
+                let _waiting = self.shared.wait_for_space();
+                self.shared
+                    .bytes
+                    .acquire_many(permits)
+                    .await
+                    .map_err(|_| ProduceError::Closed)?
+            }
         };
         messages.forget();
         bytes.forget();
@@ -400,16 +404,28 @@ impl Producer {
     fn try_enqueue(&self, record: ProducerRecord, sink: Sink) -> Result<(), ProduceError> {
         let size = self.check_size(&record)?;
         let permits = self.shared.byte_permits(size);
-        let messages = self
-            .shared
-            .messages
-            .try_acquire()
-            .map_err(|_| ProduceError::QueueFull)?;
-        let bytes = self
-            .shared
-            .bytes
-            .try_acquire_many(permits)
-            .map_err(|_| ProduceError::QueueFull)?;
+        // Full: first the space taken futures gave back and the
+        // semaphores have not had yet (`Shared::release_one`).
+        let messages = match self.shared.messages.try_acquire() {
+            Ok(p) => p,
+            Err(_) => {
+                self.shared.flush_deferred();
+                self.shared
+                    .messages
+                    .try_acquire()
+                    .map_err(|_| ProduceError::QueueFull)?
+            }
+        };
+        let bytes = match self.shared.bytes.try_acquire_many(permits) {
+            Ok(p) => p,
+            Err(_) => {
+                self.shared.flush_deferred();
+                self.shared
+                    .bytes
+                    .try_acquire_many(permits)
+                    .map_err(|_| ProduceError::QueueFull)?
+            }
+        };
         self.shared.add_outstanding();
         if self
             .commands
