@@ -246,3 +246,27 @@ fn producer_options_match_kcat() {
     assert_eq!(read.stdout, b"via-env\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A delivery that fails (here `-p` names a partition the topic lacks)
+/// makes the exit code 1, as in kcat, with one `% Delivery failed` line
+/// per message on stderr; the run's other messages are still counted.
+#[test]
+fn failed_deliveries_exit_1_like_kcat() {
+    let b = bootstrap();
+    for program in ["kcat".to_string(), ours()] {
+        let topic = unique("pfail");
+        create_topic(&topic, 1);
+        let out = run(
+            &program,
+            &["-P", "-b", &b, "-t", &topic, "-p", "5"],
+            Some(b"a\nb\n"),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{program}: {stderr}");
+        assert_eq!(
+            stderr.matches("% Delivery failed for message").count(),
+            2,
+            "{program}: {stderr}"
+        );
+    }
+}

@@ -262,6 +262,8 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
     let mut out = Output::new(args);
     let mut progress = Progress::new("consumed", args.verbosity == 0, true);
     let mut stopped: BTreeSet<i32> = BTreeSet::new();
+    // The last message's topic, partition and leader (see below).
+    let mut current: Option<(String, i32, i32)> = None;
     let mut rx: u64 = 0;
     let mut run = true;
     let ctrl_c = crate::kcat::interrupted();
@@ -277,6 +279,7 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
                 Err(_) => Vec::new(),
             };
             if !newly.is_empty() {
+                current = None;
                 let list: Vec<String> = newly.iter().map(|(t, p)| format!("{t} [{p}]")).collect();
                 info(
                     args,
@@ -301,16 +304,27 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
         let Some(result) = polled else { continue };
         match result {
             Ok(msg) => {
-                let (topic, partition) = (msg.topic().to_string(), msg.partition());
+                let partition = msg.partition();
                 if !group_mode && stopped.contains(&partition) {
                     continue;
                 }
-                if let Some(at_eof) = assignment.get_mut(&(topic.clone(), partition)) {
-                    *at_eof = false;
+                // Messages come in runs from one partition: its broker and
+                // its end-of-partition mark are looked up when the
+                // partition changes (or after an end-of-partition event or
+                // a rebalance), not with two String copies per message.
+                let known = matches!(&current, Some((t, p, _)) if *p == partition && t.as_str() == msg.topic());
+                if !known {
+                    let key = (msg.topic().to_string(), partition);
+                    if let Some(at_eof) = assignment.get_mut(&key) {
+                        *at_eof = false;
+                    }
+                    let broker = leader.get(&key).copied().unwrap_or(-1);
+                    current = Some((key.0, partition, broker));
                 }
                 if args.stop_ts != 0 && msg.timestamp() >= args.stop_ts {
+                    let topic = msg.topic();
                     stopped.insert(partition);
-                    let _ = consumer.pause(&[(topic.as_str(), partition)]);
+                    let _ = consumer.pause(&[(topic, partition)]);
                     if stopped.len() >= wanted.len() {
                         run = false;
                     }
@@ -325,7 +339,7 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
                     );
                     continue;
                 }
-                let broker = leader.get(&(topic, partition)).copied().unwrap_or(-1);
+                let broker = current.as_ref().map_or(-1, |c| c.2);
                 out.write(&msg, broker);
                 progress.add(msg.value().map_or(0, <[u8]>::len));
                 rx += 1;
@@ -334,6 +348,7 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
                 }
             }
             Err(e) if e.is_partition_eof() => {
+                current = None;
                 let ferrokafka::consumer::ConsumerError::PartitionEof {
                     topic,
                     partition,

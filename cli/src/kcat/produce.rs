@@ -5,13 +5,12 @@
 //! exit; a failed one makes the exit code 1, as in kcat. Ctrl-C stops
 //! reading, then delivers what was read.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use ferrokafka::config::ClientConfig;
-use ferrokafka::producer::{ProduceError, Producer, ProducerRecord};
+use ferrokafka::producer::{DeliveryResult, ProduceError, Producer, ProducerRecord};
 use tokio::io::AsyncReadExt;
 
 use crate::kcat::args::{parse_delim, Args};
@@ -25,41 +24,64 @@ struct Sender {
     partition: Option<i32>,
     fixed_key: Option<Bytes>,
     headers: Vec<(String, Option<Bytes>)>,
-    failed: Arc<AtomicU64>,
-    verbosity: i32,
     sent: u64,
 }
 
+/// Deliveries that failed in this run (the exit code), and whether to say
+/// so on stderr (`-v`). Statics rather than captures, so the delivery
+/// callback is a zero-sized closure: boxing it allocates nothing.
+static FAILED: AtomicU64 = AtomicU64::new(0);
+static REPORT_FAILURES: AtomicBool = AtomicBool::new(false);
+
+fn on_delivery(r: DeliveryResult) {
+    if let Err(e) = r {
+        if REPORT_FAILURES.load(Ordering::Relaxed) {
+            eprintln!("% Delivery failed for message: {e}");
+        }
+        FAILED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 impl Sender {
-    async fn send(&mut self, mut record: ProducerRecord) {
-        if record.key.is_none() {
-            record.key = self.fixed_key.clone();
-        }
-        if record.partition.is_none() {
-            record.partition = self.partition;
-        }
-        if record.headers.is_empty() {
-            record.headers = self.headers.clone();
-        }
+    /// Sends `record` as it is (a file's content, a `-J` object).
+    async fn send(&mut self, record: ProducerRecord) {
+        self.send_with(|_| record.clone()).await;
+    }
+
+    /// Sends one input line's key and value to the run's topic.
+    async fn send_line(&mut self, key: Option<Bytes>, value: Option<Bytes>) {
+        self.send_with(|topic| ProducerRecord {
+            topic: topic.to_string(),
+            key: key.clone(),
+            value: value.clone(),
+            ..ProducerRecord::default()
+        })
+        .await;
+    }
+
+    /// Sends the record `make` builds for the run's topic, waiting for
+    /// space while the buffer is full (`produce` consumes its record, so
+    /// each attempt gets a new one: the line's bytes are shared, only
+    /// the topic name is copied).
+    async fn send_with(&mut self, make: impl Fn(&str) -> ProducerRecord) {
         loop {
-            let failed = self.failed.clone();
-            let verbosity = self.verbosity;
-            match self.producer.produce(record.clone(), move |r| {
-                if let Err(e) = r {
-                    if verbosity >= 1 {
-                        eprintln!("% Delivery failed for message: {e}");
-                    }
-                    failed.fetch_add(1, Ordering::Relaxed);
-                }
-            }) {
+            let mut record = make(&self.topic);
+            if record.key.is_none() {
+                record.key = self.fixed_key.clone();
+            }
+            if record.partition.is_none() {
+                record.partition = self.partition;
+            }
+            if record.headers.is_empty() {
+                record.headers = self.headers.clone();
+            }
+            let size = record.value.as_ref().map_or(0, Bytes::len);
+            match self.producer.produce(record, on_delivery) {
                 Ok(()) => break,
                 Err(ProduceError::QueueFull) => {
                     self.producer.poll(Duration::from_millis(5)).await;
                 }
-                Err(e) => fatal(&format!(
-                    "Failed to produce message ({} bytes): {e}",
-                    record.value.as_ref().map_or(0, Bytes::len)
-                )),
+                Err(e) => fatal(&format!("Failed to produce message ({size} bytes): {e}")),
             }
         }
         self.sent += 1;
@@ -71,13 +93,12 @@ impl Sender {
 
 /// Where the first `needle` starts in `hay` (kcat's `rd_strnstr`).
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || needle.len() > hay.len() {
+    if needle.is_empty() {
         return None;
     }
-    if needle.len() == 1 {
-        return hay.iter().position(|&b| b == needle[0]);
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
+    // memchr's vectorised search, not a byte-at-a-time loop: every input
+    // byte of `-P` passes through here.
+    memchr::memmem::find(hay, needle)
 }
 
 /// One message of `-J` input.
@@ -165,10 +186,10 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
             .iter()
             .map(|(n, v)| (n.clone(), v.clone().map(Bytes::from)))
             .collect(),
-        failed: Arc::new(AtomicU64::new(0)),
-        verbosity: args.verbosity,
         sent: 0,
     };
+    FAILED.store(0, Ordering::Relaxed);
+    REPORT_FAILURES.store(args.verbosity >= 1, Ordering::Relaxed);
     let mut exit = 0;
     let mut interrupted = false;
     if !args.operands.is_empty() && !args.line_mode {
@@ -203,9 +224,7 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
     } else {
         interrupted = read_input(args, &mut sender).await;
     }
-    let Sender {
-        producer, failed, ..
-    } = sender;
+    let Sender { producer, .. } = sender;
     if transactional {
         let result = if interrupted {
             info(args, 0, "Aborting transaction due to termination signal");
@@ -220,7 +239,7 @@ pub(crate) async fn run(args: &Args, config: ClientConfig) -> i32 {
     }
     while producer.flush(Duration::from_secs(3600)).await > 0 {}
     producer.close(Duration::from_secs(5)).await;
-    if failed.load(Ordering::Relaxed) > 0 {
+    if FAILED.load(Ordering::Relaxed) > 0 {
         exit = 1;
     }
     exit
@@ -304,29 +323,37 @@ async fn send_one(
         return true;
     }
     progress.add(msg.len());
-    let record = if args.json {
-        match json_record(&sender.topic, &msg) {
+    // `-T` writes the line out after it is sent; otherwise the line's
+    // bytes move into the record without another reference taken.
+    let teed = args.tee.then(|| msg.clone());
+    if args.json {
+        let record = match json_record(&sender.topic, &msg) {
             Ok(r) => r,
             Err(e) => fatal(&format!("-J input: {e}: {}", String::from_utf8_lossy(&msg))),
-        }
+        };
+        sender.send(record).await;
     } else {
-        let mut record = ProducerRecord::new(sender.topic.clone());
-        let mut value = Some(msg.clone());
-        if let Some(kd) = key_delim {
-            if let Some(at) = find(&msg, kd) {
-                let key = msg.slice(..at);
-                let v = msg.slice(at + kd.len()..);
+        let split = key_delim
+            .as_deref()
+            .and_then(|kd| Some((find(&msg, kd)?, kd.len())));
+        let (key, value) = match split {
+            Some((at, len)) => {
+                let k = msg.slice(..at);
+                let v = msg.slice(at + len..);
                 let null = args.null;
-                record.key = (!(null && key.is_empty())).then_some(key);
-                value = (!(null && v.is_empty())).then_some(v);
+                (
+                    (!(null && k.is_empty())).then_some(k),
+                    (!(null && v.is_empty())).then_some(v),
+                )
             }
+            None => (None, Some(msg)),
+        };
+        sender.send_line(key, value).await;
+    }
+    if let Some(line) = teed {
+        if tee.write_all(&line).is_err() {
+            fatal("Tee write error");
         }
-        record.value = value;
-        record
-    };
-    sender.send(record).await;
-    if args.tee && tee.write_all(&msg).is_err() {
-        fatal("Tee write error");
     }
     !(args.count >= 0 && sender.sent == args.count as u64)
 }
