@@ -270,3 +270,58 @@ fn failed_deliveries_exit_1_like_kcat() {
         );
     }
 }
+
+/// Input far larger than one read buffer (about 2.5 MB, values of 0 to 240
+/// bytes, keys split at `:`), through stdin and through `-l`: every line
+/// comes back once, in order and intact, however the reads cut it, while
+/// the read buffers are reused as their lines are sent.
+#[test]
+fn long_input_across_read_buffers_reads_back_identically() {
+    let b = bootstrap();
+    let mut input = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..20_000u32 {
+        let value: Vec<u8> = (0..(i * 7919) % 241)
+            .map(|j| b'a' + ((i + j) % 26) as u8)
+            .collect();
+        input.extend_from_slice(format!("k{i}:").as_bytes());
+        input.extend_from_slice(&value);
+        input.push(b'\n');
+        expected.extend_from_slice(format!("k{i}|").as_bytes());
+        expected.extend_from_slice(&value);
+        expected.push(b'\n');
+    }
+    let dir = std::env::temp_dir().join(unique("long-input"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("lines");
+    std::fs::write(&file, &input).expect("write");
+    let file = file.to_string_lossy().into_owned();
+    for from_file in [false, true] {
+        let topic = unique("plong");
+        create_topic(&topic, 1);
+        let mut args = vec!["-P", "-b", b.as_str(), "-t", topic.as_str(), "-K", ":"];
+        if from_file {
+            args.extend_from_slice(&["-l", file.as_str()]);
+        }
+        let out = run(&ours(), &args, (!from_file).then_some(&input[..]));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let read = run(
+            "kcat",
+            &["-C", "-b", &b, "-t", &topic, "-e", "-q", "-f", "%k|%s\\n"],
+            None,
+        );
+        assert_eq!(read.status.code(), Some(0));
+        assert!(
+            read.stdout == expected,
+            "from_file={from_file}: kcat read {} bytes, {} lines; expected {} bytes",
+            read.stdout.len(),
+            read.stdout.iter().filter(|&&c| c == b'\n').count(),
+            expected.len()
+        );
+    }
+}
