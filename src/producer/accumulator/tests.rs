@@ -500,3 +500,35 @@ fn purge_reports_possibly_written_batches_as_possibly_persisted() {
     assert_eq!(kinds, [true, false]);
     assert!(matches!(failed[1].error, ProduceError::Closed));
 }
+
+/// A delivered batch's record list, emptied, is what the next batch
+/// collects its records in: no list grows from nothing again (past
+/// 128 KiB every growth was a fresh mapping under musl). At most
+/// `RECYCLED_LISTS` are kept.
+#[test]
+fn delivered_record_lists_are_reused_by_new_batches() {
+    let start = Instant::now();
+    let config = AccumulatorConfig {
+        idempotent: false,
+        ..config()
+    };
+    let mut acc = accumulator(config, 1, start);
+    for _ in 0..500 {
+        append(&mut acc, 0, b"v", start).expect("queued");
+    }
+    let mut first = take(&mut acc, start + ms(5), true);
+    assert_eq!(first.len(), 1);
+    let list = std::mem::take(&mut first[0].records);
+    let (capacity, ptr) = (list.capacity(), list.as_ptr());
+    assert!(capacity >= 500);
+    acc.recycle_records(list);
+    append(&mut acc, 0, b"v", start).expect("queued");
+    let next = take(&mut acc, start + ms(10), true);
+    assert_eq!(next[0].records.len(), 1);
+    assert_eq!(next[0].records.as_ptr(), ptr, "the same allocation");
+    assert_eq!(next[0].records.capacity(), capacity);
+    for _ in 0..RECYCLED_LISTS + 4 {
+        acc.recycle_records(Vec::with_capacity(8));
+    }
+    assert_eq!(acc.record_lists.len(), RECYCLED_LISTS);
+}

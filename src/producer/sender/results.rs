@@ -251,29 +251,27 @@ impl Sender {
         // on every record.
         let topic: Arc<str> = Arc::from(&*batch.topic);
         let partition = batch.partition;
-        let reports = batch
-            .records
-            .into_iter()
-            .enumerate()
-            .map(|(i, (sink, timestamp))| {
-                let delivery = Delivery {
-                    topic: topic.clone(),
-                    partition,
-                    offset: if base_offset >= 0 {
-                        base_offset + i as i64
-                    } else {
-                        -1
-                    },
-                    timestamp: if append_time >= 0 {
-                        append_time
-                    } else {
-                        timestamp
-                    },
-                };
-                let bytes = per_record + std::mem::take(&mut extra);
-                (sink, Ok(delivery), bytes)
-            });
+        let mut records = std::mem::take(&mut batch.records);
+        let reports = records.drain(..).enumerate().map(|(i, (sink, timestamp))| {
+            let delivery = Delivery {
+                topic: topic.clone(),
+                partition,
+                offset: if base_offset >= 0 {
+                    base_offset + i as i64
+                } else {
+                    -1
+                },
+                timestamp: if append_time >= 0 {
+                    append_time
+                } else {
+                    timestamp
+                },
+            };
+            let bytes = per_record + std::mem::take(&mut extra);
+            (sink, Ok(delivery), bytes)
+        });
         self.shared.report_all(reports);
+        self.acc.recycle_records(records);
     }
 
     pub(super) fn fail(&mut self, batch: ProducerBatch, code: ErrorCode) {
