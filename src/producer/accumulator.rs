@@ -114,10 +114,8 @@ pub(crate) struct Accumulator {
     buffers: Vec<BytesMut>,
     /// Their capacity in all.
     buffered_bytes: usize,
-    /// Delivered batches' record lists (emptied), for new batches: a
-    /// batch of 100 B records holds about 8,500, and growing a fresh list
-    /// to that size reallocates it past 128 KiB, where musl's allocator
-    /// maps and unmaps every block (page faults on every copy).
+    /// Delivered batches' record lists (emptied), for new batches: grown
+    /// anew, one passed 128 KiB, where musl maps every block afresh.
     record_lists: Vec<Vec<(Sink, i64)>>,
     rng: u64,
 }
