@@ -40,7 +40,7 @@ mod transaction;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{oneshot, TryAcquireError};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 pub use delivery::{Delivery, DeliveryCallback, DeliveryFuture, DeliveryResult, ProduceError};
@@ -196,35 +196,10 @@ impl Producer {
     pub async fn send(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
         let size = self.check_size(&record)?;
         let permits = self.shared.byte_permits(size);
-        // Tried without waiting first: the waiting acquire's future (a
-        // waiter node, its wake-up bookkeeping) cost a tenth of `send`'s
-        // CPU when the buffer has room, which is nearly always.
-        let messages = match self.shared.messages.try_acquire() {
-            Ok(p) => p,
-            Err(TryAcquireError::Closed) => return Err(ProduceError::Closed),
-            Err(TryAcquireError::NoPermits) => {
-                let _waiting = self.shared.wait_for_space();
-                self.shared
-                    .messages
-                    .acquire()
-                    .await
-                    .map_err(|_| ProduceError::Closed)?
-            }
-        };
-        let bytes = match self.shared.bytes.try_acquire_many(permits) {
-            Ok(p) => p,
-            Err(TryAcquireError::Closed) => return Err(ProduceError::Closed),
-            Err(TryAcquireError::NoPermits) => {
-                let _waiting = self.shared.wait_for_space();
-                self.shared
-                    .bytes
-                    .acquire_many(permits)
-                    .await
-                    .map_err(|_| ProduceError::Closed)?
-            }
-        };
-        messages.forget();
-        bytes.forget();
+        self.shared
+            .reserve(permits)
+            .await
+            .map_err(|_| ProduceError::Closed)?;
         let (tx, rx) = oneshot::channel();
         self.enqueue(record, Sink::Future(tx), permits as usize)?;
         self.record_queued();
@@ -404,40 +379,10 @@ impl Producer {
     fn try_enqueue(&self, record: ProducerRecord, sink: Sink) -> Result<(), ProduceError> {
         let size = self.check_size(&record)?;
         let permits = self.shared.byte_permits(size);
-        // Full: first the space taken futures gave back and the
-        // semaphores have not had yet (`Shared::release_one`).
-        let messages = match self.shared.messages.try_acquire() {
-            Ok(p) => p,
-            Err(_) => {
-                self.shared.flush_deferred();
-                self.shared
-                    .messages
-                    .try_acquire()
-                    .map_err(|_| ProduceError::QueueFull)?
-            }
-        };
-        let bytes = match self.shared.bytes.try_acquire_many(permits) {
-            Ok(p) => p,
-            Err(_) => {
-                self.shared.flush_deferred();
-                self.shared
-                    .bytes
-                    .try_acquire_many(permits)
-                    .map_err(|_| ProduceError::QueueFull)?
-            }
-        };
-        self.shared.add_outstanding();
-        if self
-            .commands
-            .send_record(record, sink, permits as usize)
-            .is_err()
-        {
-            // The permits drop back; the record was never counted.
-            self.shared.forget_outstanding();
-            return Err(ProduceError::Closed);
-        }
-        messages.forget();
-        bytes.forget();
+        self.shared
+            .try_reserve(permits)
+            .map_err(|_| ProduceError::QueueFull)?;
+        self.enqueue(record, sink, permits as usize)?;
         self.record_queued();
         Ok(())
     }
