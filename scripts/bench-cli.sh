@@ -7,9 +7,12 @@
 # wall time of 20 `-L -t __consumer_offsets` runs per tool (start-up plus
 # one metadata request for a 50-partition topic that always exists). Needs the brokers' env file sourced and a release
 # build of the binary (BIN, default the static musl one). Raw per-run
-# figures go to RESULTS (default target/bench-cli/<time>.tsv).
+# figures go to RESULTS (default target/bench-cli/<time>.tsv). Before each
+# run it waits up to 30 s for the CPUs to fall below 10% busy, and records
+# how busy they were (busy_pct); the summary names the busiest start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench/load.sh
 : "${FERROKAFKA_BOOTSTRAP:?source the env file of scripts/kafka.sh first}"
 bin=${BIN:-target/x86_64-unknown-linux-musl/release/ferrokafka}
 n=${N:-1000000}
@@ -26,13 +29,14 @@ with open('$work/lines', 'wb') as f:
     for i in range($n):
         f.write(b'%09d ' % i + line + b'\n')
 "
-printf 'repeat\ttool\tmode\twall_s\tcpu_s\tmax_rss_kb\tmsgs_per_s\n' >"$results"
+printf 'repeat\ttool\tmode\twall_s\tcpu_s\tmax_rss_kb\tmsgs_per_s\tbusy_pct\n' >"$results"
 measure() { # repeat, tool name, mode, then the command
   local rep=$1 name=$2 mode=$3; shift 3
+  settle
   /usr/bin/time -f '%e %U %S %M' -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
   read -r wall user sys rss <"$work/t"
-  awk -v r="$rep" -v n="$n" -v name="$name" -v m="$mode" -v w="$wall" -v u="$user" -v s="$sys" -v k="$rss" \
-    'BEGIN { printf "%s\t%s\t%s\t%.2f\t%.2f\t%s\t%.0f\n", r, name, m, w, u + s, k, n / w }' | tee -a "$results"
+  awk -v r="$rep" -v n="$n" -v name="$name" -v m="$mode" -v w="$wall" -v u="$user" -v s="$sys" -v k="$rss" -v busy="$SETTLE_BUSY" \
+    'BEGIN { printf "%s\t%s\t%s\t%.2f\t%.2f\t%s\t%.0f\t%s\n", r, name, m, w, u + s, k, n / w, busy }' | tee -a "$results"
 }
 for rep in $(seq "$repeat"); do
   for tool in kcat "$bin"; do
@@ -75,5 +79,6 @@ for line in open(sys.argv[2]):
     ls.setdefault(tool, []).append(int(us))
 for tool, us in ls.items():
     print(f"{tool} -L: median {statistics.median(us)/1000:.1f} ms (20 runs)")
+print(f"busiest start: {max(int(r['busy_pct']) for r in rows)}% of the CPUs busy")
 print(f"raw figures: {sys.argv[1]}")
 PY

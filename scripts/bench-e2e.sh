@@ -206,34 +206,14 @@ if below "$idle" "$max_load"; then
 else
   log "1-min load before the run: $idle, above $max_load: the table will say NOT PUBLISHABLE"
 fi
-# The share of the last second the CPUs were busy, in percent (/proc/stat).
-busy_pct() {
-  local a b
-  a=$(head -1 /proc/stat)
-  sleep 1
-  b=$(head -1 /proc/stat)
-  python3 - "$a" "$b" <<'PY'
-import sys
-a = [int(x) for x in sys.argv[1].split()[1:]]
-b = [int(x) for x in sys.argv[2].split()[1:]]
-d = [y - x for x, y in zip(a, b)]
-total = sum(d) or 1
-idle = d[3] + d[4]  # idle + iowait
-print(round(100 * (total - idle) / total))
-PY
-}
+. scripts/bench/load.sh
 # Before each repeat of each load: up to 30 s for what the previous run
 # left behind (the broker's log flushes, its garbage collector) to finish,
 # so that neither the calibration loop nor the next client shares the CPUs
 # with it; then the load and the calibration loop.
 checkpoint() { # checkpoint WHEN
-  local waited=0 busy
-  busy=$(busy_pct)
-  while [ "$busy" -gt 10 ] && [ "$waited" -lt 30 ]; do
-    busy=$(busy_pct)
-    waited=$((waited + 1))
-  done
-  note settle "$1" "${waited}s, ${busy}% busy"
+  settle
+  note settle "$1" "${SETTLE_WAITED}s, ${SETTLE_BUSY}% busy"
   note load "$1" "$(load1)"
   note calibration "$1" "$(calibrate)"
 }

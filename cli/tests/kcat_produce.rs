@@ -272,9 +272,11 @@ fn failed_deliveries_exit_1_like_kcat() {
 }
 
 /// Input far larger than one read buffer (about 2.5 MB, values of 0 to 240
-/// bytes, keys split at `:`), through stdin and through `-l`: every line
-/// comes back once, in order and intact, however the reads cut it, while
-/// the read buffers are reused as their lines are sent.
+/// bytes, keys split at `:`), through stdin, through `-l` with a regular
+/// file (read on the runtime's thread) and through `-l` with a named pipe
+/// (read asynchronously): every line comes back once, in order and
+/// intact, however the reads cut it, while the read buffers are reused as
+/// their lines are sent.
 #[test]
 fn long_input_across_read_buffers_reads_back_identically() {
     let b = bootstrap();
@@ -296,14 +298,36 @@ fn long_input_across_read_buffers_reads_back_identically() {
     let file = dir.join("lines");
     std::fs::write(&file, &input).expect("write");
     let file = file.to_string_lossy().into_owned();
-    for from_file in [false, true] {
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let fifo = fifo.to_string_lossy().into_owned();
+    for from in ["stdin", "file", "fifo"] {
         let topic = unique("plong");
         create_topic(&topic, 1);
         let mut args = vec!["-P", "-b", b.as_str(), "-t", topic.as_str(), "-K", ":"];
-        if from_file {
-            args.extend_from_slice(&["-l", file.as_str()]);
+        let writer = match from {
+            "file" => {
+                args.extend_from_slice(&["-l", file.as_str()]);
+                None
+            }
+            "fifo" => {
+                args.extend_from_slice(&["-l", fifo.as_str()]);
+                let (path, bytes) = (fifo.clone(), input.clone());
+                // Opening the pipe waits for the reader, our binary.
+                Some(std::thread::spawn(move || {
+                    std::fs::write(path, bytes).expect("write the pipe")
+                }))
+            }
+            _ => None,
+        };
+        let out = run(&ours(), &args, (from == "stdin").then_some(&input[..]));
+        if let Some(writer) = writer {
+            writer.join().expect("pipe writer");
         }
-        let out = run(&ours(), &args, (!from_file).then_some(&input[..]));
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -318,7 +342,7 @@ fn long_input_across_read_buffers_reads_back_identically() {
         assert_eq!(read.status.code(), Some(0));
         assert!(
             read.stdout == expected,
-            "from_file={from_file}: kcat read {} bytes, {} lines; expected {} bytes",
+            "from {from}: kcat read {} bytes, {} lines; expected {} bytes",
             read.stdout.len(),
             read.stdout.iter().filter(|&&c| c == b'\n').count(),
             expected.len()

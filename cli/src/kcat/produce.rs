@@ -253,12 +253,12 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
         fatal("Message delimiter -D must not be empty when producing");
     }
     let key_delim = args.key_delim.as_deref().map(parse_delim);
-    let mut input: Box<dyn tokio::io::AsyncRead + Unpin> = match args.operands.first() {
-        Some(path) if args.line_mode => match tokio::fs::File::open(path).await {
-            Ok(f) => Box::new(f),
+    let mut input = match args.operands.first() {
+        Some(path) if args.line_mode => match Input::open(path) {
+            Ok(input) => input,
             Err(e) => fatal(&format!("Cannot open {path}: {e}")),
         },
-        _ => Box::new(tokio::io::stdin()),
+        _ => Input::Stream(Box::new(tokio::io::stdin())),
     };
     let mut progress = Progress::new("produced", args.verbosity == 0, false);
     let mut tee = std::io::stdout().lock();
@@ -295,7 +295,7 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
         }
         buf.reserve(MIN_READ);
         let n = tokio::select! {
-            r = input.read_buf(&mut buf) => match r {
+            r = input.read(&mut buf) => match r {
                 Ok(n) => n,
                 Err(e) => fatal(&format!("Unable to read message: {e}")),
             },
@@ -311,6 +311,46 @@ async fn read_input(args: &Args, sender: &mut Sender) -> bool {
     }
     progress.finish();
     false
+}
+
+/// Where `-P` reads its messages from.
+enum Input {
+    /// A regular file (`-l`), read on the runtime's own thread: a read
+    /// from it does not wait for a writer, and tokio's file reads go
+    /// through its blocking pool, a thread hand-over and a copy per read.
+    File(std::fs::File),
+    /// Stdin, or a `-l` path that is not a regular file (a pipe may wait).
+    Stream(Box<dyn tokio::io::AsyncRead + Unpin>),
+}
+
+impl Input {
+    fn open(path: &str) -> std::io::Result<Input> {
+        let file = std::fs::File::open(path)?;
+        Ok(if file.metadata()?.is_file() {
+            Input::File(file)
+        } else {
+            Input::Stream(Box::new(tokio::fs::File::from_std(file)))
+        })
+    }
+
+    /// Appends what the next read returns to `buf` (which has room for
+    /// [`MIN_READ`]); 0 at the end.
+    async fn read(&mut self, buf: &mut BytesMut) -> std::io::Result<usize> {
+        match self {
+            Input::File(file) => {
+                use std::io::Read;
+                let len = buf.len();
+                buf.resize(len + MIN_READ.max(buf.capacity() - len), 0);
+                let read = file.read(&mut buf[len..]);
+                buf.truncate(len + *read.as_ref().unwrap_or(&0));
+                // The producer's task runs between reads, as it does
+                // while an asynchronous read waits.
+                tokio::task::yield_now().await;
+                read
+            }
+            Input::Stream(stream) => stream.read_buf(buf).await,
+        }
+    }
 }
 
 /// The input's read buffer, and the room a read wants in it.
