@@ -341,7 +341,12 @@ impl Input {
                 use std::io::Read;
                 let len = buf.len();
                 buf.resize(len + MIN_READ.max(buf.capacity() - len), 0);
-                let read = file.read(&mut buf[len..]);
+                let read = loop {
+                    match file.read(&mut buf[len..]) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        read => break read,
+                    }
+                };
                 buf.truncate(len + *read.as_ref().unwrap_or(&0));
                 // The producer's task runs between reads, as it does
                 // while an asynchronous read waits.
