@@ -55,10 +55,9 @@
 # marks the whole run NOT PUBLISHABLE in the table when it did not; before
 # every repeat it waits up to 30 s for the CPUs to fall below 10% busy
 # (what the previous run left the broker doing), records the load again
-# and times a fixed calibration
-# loop (the fastest of three sha256 passes over 256 MiB), and marks the run
-# not publishable when that
-# loop took over 1.25x its fastest time (another process took the CPU).
+# and times a fixed calibration loop (the fastest of three sha256 passes
+# over 256 MiB), and marks the run not publishable when that loop took
+# over 1.25x its fastest time (another process took the CPU).
 # The raw per-run figures (the results TSV), the load record
 # (RESULTS.meta.tsv), each run's log, and the table (RESULTS.md) stay in
 # target/bench-e2e/.
