@@ -112,7 +112,7 @@ fn encode_response(
         unknown_tagged_fields: Vec::new(),
     }
     .encode(&mut buf, ResponseHeader::header_version(api, version))?;
-    body.encode(&mut buf, version)?;
+    api::encode_response(body, &mut buf, version)?;
     let size =
         i32::try_from(buf.len() - 4).map_err(|_| ferrokafka_protocol::EncodeError::TooLong {
             what: "response frame",
@@ -182,7 +182,7 @@ async fn connection(shared: &Shared, broker: i32, stream: &mut TcpStream) -> Clo
         let support = api.support();
         let in_range = (support.min_version..=support.max_version).contains(&version);
         let body = if in_range {
-            RequestBody::decode(key, version, frame).map_err(|e| e.to_string())
+            api::decode_request(api, version, frame).map_err(|e| e.to_string())
         } else {
             Err(format!("{api:?} v{version} is not supported"))
         };

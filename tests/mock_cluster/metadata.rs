@@ -5,9 +5,10 @@ use ferrokafka_protocol::messages::create_topics::CreatableTopic;
 use ferrokafka_protocol::messages::delete_topics::DeleteTopicState;
 use ferrokafka_protocol::messages::metadata::MetadataRequestTopic;
 use ferrokafka_protocol::messages::{
-    ApiVersionsResponse, CreateTopicsRequest, DeleteTopicsRequest, MetadataRequest,
+    ApiVersionsResponse, CreateTopicsRequest, DeleteTopicsRequest, DescribeConfigsRequest,
+    MetadataRequest,
 };
-use ferrokafka_protocol::{decode_body, ApiKey, ErrorCode, RequestHeader, SUPPORTED_APIS};
+use ferrokafka_protocol::{decode_body, ApiKey, Encode, ErrorCode, RequestHeader, SUPPORTED_APIS};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -97,6 +98,50 @@ async fn api_versions_above_ours_is_answered_in_v0_with_unsupported_version() {
     let r: ApiVersionsResponse = decode_body(body, 0).expect("a v0 body");
     assert_eq!(r.error_code, ErrorCode::UnsupportedVersion.code());
     assert_eq!(r.api_keys.len(), ferrokafka_mock::SERVED_APIS.len());
+}
+
+/// The mock decodes only the APIs it serves (not the protocol crate's
+/// `RequestBody::decode`, whose server half of every admin codec would
+/// ride along in each binary embedding it): any other API closes the
+/// connection, as Kafka does, and is recorded without a body.
+#[tokio::test]
+async fn a_request_to_an_api_it_does_not_serve_closes_the_connection() {
+    let cluster = MockCluster::start(1).await.expect("starts");
+    assert!(!ferrokafka_mock::SERVED_APIS.contains(&ApiKey::DescribeConfigs));
+    let mut socket = TcpStream::connect(cluster.broker_address(0).expect("addr"))
+        .await
+        .expect("connects");
+    let mut frame = BytesMut::new();
+    frame.put_i32(0);
+    RequestHeader {
+        request_api_key: ApiKey::DescribeConfigs as i16,
+        request_api_version: 4,
+        correlation_id: 7,
+        client_id: Some("admin".into()),
+        unknown_tagged_fields: vec![],
+    }
+    .encode(&mut frame, 2)
+    .expect("header");
+    DescribeConfigsRequest::default()
+        .encode(&mut frame, 4)
+        .expect("body");
+    let size = (frame.len() - 4) as i32;
+    frame[..4].copy_from_slice(&size.to_be_bytes());
+    socket.write_all(&frame).await.expect("sent");
+
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut rest))
+        .await
+        .expect("closed, not left hanging");
+    assert!(
+        matches!(read, Ok(0)) || read.is_err(),
+        "no response: {read:?}"
+    );
+    let seen = cluster.requests();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].api_key, ApiKey::DescribeConfigs);
+    assert_eq!(seen[0].correlation_id, 7);
+    assert!(seen[0].body.is_none(), "{:?}", seen[0].body);
 }
 
 #[tokio::test]

@@ -14,8 +14,9 @@
 //! loop owns (it calls [`sasl_handshake::handshake`] and
 //! [`sasl_authenticate::authenticate`] itself).
 
+use bytes::{Bytes, BytesMut};
 use ferrokafka_protocol::messages::{RequestBody, ResponseBody};
-use ferrokafka_protocol::ErrorCode;
+use ferrokafka_protocol::{decode_body, DecodeError, Encode, EncodeError, ErrorCode};
 
 use super::state::{ClusterState, Shared};
 
@@ -100,6 +101,42 @@ macro_rules! apis {
         /// as a broker advertises what it answers.
         pub const SERVED: &[ferrokafka_protocol::ApiKey] =
             &[$(ferrokafka_protocol::ApiKey::$variant,)*];
+
+        /// Decodes the body of a request to a served API. Only these: the
+        /// protocol crate's `RequestBody::decode` holds the request
+        /// decoder of every API it speaks, and linking it put the other
+        /// half of every admin codec into each binary that embeds the mock.
+        pub(crate) fn decode_request(
+            api: ferrokafka_protocol::ApiKey,
+            version: i16,
+            body: Bytes,
+        ) -> Result<RequestBody, DecodeError> {
+            match api {
+                $(ferrokafka_protocol::ApiKey::$variant => {
+                    decode_body(body, version).map(RequestBody::$variant)
+                })*
+                _ => Err(DecodeError::Invalid {
+                    what: "api key",
+                    reason: format!("{api:?} is not served by the mock"),
+                }),
+            }
+        }
+
+        /// Appends a response body, as `version` encodes it: the served
+        /// APIs' encoders only, for the same reason.
+        pub(crate) fn encode_response(
+            body: &ResponseBody,
+            buf: &mut BytesMut,
+            version: i16,
+        ) -> Result<(), EncodeError> {
+            match body {
+                $(ResponseBody::$variant(m) => m.encode(buf, version),)*
+                _ => Err(EncodeError::UnsupportedVersion {
+                    what: "a response to an API the mock does not serve",
+                    version,
+                }),
+            }
+        }
 
         /// The API's handler's response; `None` for an API the mock does
         /// not serve.
