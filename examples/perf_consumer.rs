@@ -4,7 +4,7 @@
 //! line.
 //!
 //! ```text
-//! cargo run --release --example perf_consumer -- --topic NAME [--bootstrap HOST:PORT]
+//! cargo run --profile fast --example perf_consumer -- --topic NAME [--bootstrap HOST:PORT]
 //!     [--records N] [--group ID] [--timeout-secs S] [--idle-exit-secs S]
 //!     [-X property=value ...]
 //! ```

@@ -4,7 +4,7 @@
 //! every delivery report, and prints one result line.
 //!
 //! ```text
-//! cargo run --release --example perf_producer -- --topic NAME [--bootstrap HOST:PORT]
+//! cargo run --profile fast --example perf_producer -- --topic NAME [--bootstrap HOST:PORT]
 //!     [--records N] [--record-size BYTES] [--acks all|1|0] [--compression none|lz4|...]
 //!     [--api produce|send] [--window N] [--keys N]
 //!     [--transactional-id ID [--transaction-records N]] [-X property=value ...]

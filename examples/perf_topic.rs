@@ -3,8 +3,8 @@
 //! a small run).
 //!
 //! ```text
-//! cargo run --release --example perf_topic -- create NAME PARTITIONS [REPLICAS] [--bootstrap HOST:PORT]
-//! cargo run --release --example perf_topic -- delete NAME [--bootstrap HOST:PORT]
+//! cargo run --profile fast --example perf_topic -- create NAME PARTITIONS [REPLICAS] [--bootstrap HOST:PORT]
+//! cargo run --profile fast --example perf_topic -- delete NAME [--bootstrap HOST:PORT]
 //! ```
 
 use ferrokafka::admin::{Admin, NewTopic};

@@ -4,7 +4,7 @@
 //! or more (Java's twin is `scripts/bench/RebalanceMember.java`).
 //!
 //! ```text
-//! cargo run --release --example rebalance_member -- \
+//! cargo run --profile fast --example rebalance_member -- \
 //!     --bootstrap HOST:PORT --topic T --group G --protocol classic|consumer \
 //!     --out FILE --stop FILE
 //! ```

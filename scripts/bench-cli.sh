@@ -5,8 +5,10 @@
 # each run, REPEAT times (default 5), the two tools taking turns on fresh
 # topics; then the medians, ferrokafka's ratios to kcat, and the median
 # wall time of 20 `-L -t __consumer_offsets` runs per tool (start-up plus
-# one metadata request for a 50-partition topic that always exists). Needs the brokers' env file sourced and a release
-# build of the binary (BIN, default the static musl one). Raw per-run
+# one metadata request for a 50-partition topic that always exists). Needs
+# the brokers' env file sourced and the binary (BIN, default the static musl
+# one built with `--profile fast`: `CC=/bin/false cargo build --profile fast
+# --target x86_64-unknown-linux-musl -p ferrokafka-cli`). Raw per-run
 # figures go to RESULTS (default target/bench-cli/<time>.tsv). Before each
 # run it waits up to 30 s for the CPUs to fall below 10% busy, and records
 # how busy they were (busy_pct); the summary names the busiest start.
@@ -14,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench/load.sh
 : "${FERROKAFKA_BOOTSTRAP:?source the env file of scripts/kafka.sh first}"
-bin=${BIN:-target/x86_64-unknown-linux-musl/release/ferrokafka}
+bin=${BIN:-target/x86_64-unknown-linux-musl/fast/ferrokafka}
 n=${N:-1000000}
 repeat=${REPEAT:-5}
 b=$FERROKAFKA_BOOTSTRAP

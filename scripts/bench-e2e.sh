@@ -150,12 +150,15 @@ if [ ! -f /usr/include/x86_64-linux-gnu/curl/curl.h ] && [ ! -f /usr/include/cur
   apt-get install -y -qq libcurl4-openssl-dev libssl-dev cmake >/dev/null
 fi
 
-log "building ferrokafka's examples and the rdkafka peer (release)"
-cargo build --release --quiet --example perf_producer --example perf_consumer --example perf_topic
+# `fast` (Cargo.toml): cargo's defaults for release, as an application
+# builds the library; the workspace's own `release` is sized for the static
+# examples.
+log "building ferrokafka's examples (profile fast) and the rdkafka peer (release)"
+cargo build --profile fast --quiet --example perf_producer --example perf_consumer --example perf_topic
 cargo build --release --quiet --manifest-path benches/e2e/rdkafka-peer/Cargo.toml
-ferro_producer=$root/target/release/examples/perf_producer
-ferro_consumer=$root/target/release/examples/perf_consumer
-ferro_topic=$root/target/release/examples/perf_topic
+ferro_producer=$root/target/fast/examples/perf_producer
+ferro_consumer=$root/target/fast/examples/perf_consumer
+ferro_topic=$root/target/fast/examples/perf_topic
 rdkafka_peer=$root/benches/e2e/rdkafka-peer/target/release/rdkafka-peer
 
 out=$root/target/bench-e2e

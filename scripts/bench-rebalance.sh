@@ -10,7 +10,7 @@
 #
 #   scripts/bench-rebalance.sh [--repeat N] [--rate RECORDS_PER_S]
 #       [--warm S] [--settle S] [--max-load L] [--strict]
-#       [--profile release|debug] [--results FILE]
+#       [--profile fast|debug] [--results FILE]
 #
 # Needs FERROKAFKA_BOOTSTRAP and FERROKAFKA_KAFKA_CLASSPATH (read from
 # the brokers' env file when unset); starts and stops no broker. The load
@@ -37,7 +37,7 @@ warm=10
 settle=10
 max_load=1.5
 strict=0
-profile=release
+profile=fast
 results=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -72,9 +72,9 @@ bootstrap=${FERROKAFKA_BOOTSTRAP%%,*}
 classpath=$FERROKAFKA_KAFKA_CLASSPATH
 
 case "$profile" in
-  release) cargo build --release --quiet --example rebalance_member --example perf_topic ;;
+  fast) cargo build --profile fast --quiet --example rebalance_member --example perf_topic ;;
   debug) cargo build --quiet --example rebalance_member --example perf_topic ;;
-  *) echo "bench-rebalance.sh: --profile release or debug" >&2; exit 2 ;;
+  *) echo "bench-rebalance.sh: --profile fast or debug" >&2; exit 2 ;;
 esac
 target=${CARGO_TARGET_DIR:-$root/target}
 member=$target/$profile/examples/rebalance_member
