@@ -66,28 +66,44 @@ async fn api_versions_announces_every_range_of_the_protocol_crate_it_serves() {
     }
 }
 
-#[tokio::test]
-async fn api_versions_above_ours_is_answered_in_v0_with_unsupported_version() {
-    let cluster = MockCluster::start(1).await.expect("starts");
+/// Opens a connection to broker 0 and sends one request frame by hand: a
+/// v2 header for `api` at `version`, then whatever `body` appends.
+async fn send_raw(
+    cluster: &MockCluster,
+    api: ApiKey,
+    version: i16,
+    correlation_id: i32,
+    body: impl FnOnce(&mut BytesMut),
+) -> TcpStream {
     let mut socket = TcpStream::connect(cluster.broker_address(0).expect("addr"))
         .await
         .expect("connects");
     let mut frame = BytesMut::new();
     frame.put_i32(0);
     RequestHeader {
-        request_api_key: ApiKey::ApiVersions as i16,
-        request_api_version: 99,
-        correlation_id: 42,
-        client_id: Some("future".into()),
+        request_api_key: api as i16,
+        request_api_version: version,
+        correlation_id,
+        client_id: Some("raw".into()),
         unknown_tagged_fields: vec![],
     }
     .encode(&mut frame, 2)
     .expect("header");
-    // A body from the future, which the mock must not try to read.
-    frame.put_slice(&[7, 7, 7]);
+    body(&mut frame);
     let size = (frame.len() - 4) as i32;
     frame[..4].copy_from_slice(&size.to_be_bytes());
     socket.write_all(&frame).await.expect("sent");
+    socket
+}
+
+#[tokio::test]
+async fn api_versions_above_ours_is_answered_in_v0_with_unsupported_version() {
+    let cluster = MockCluster::start(1).await.expect("starts");
+    // A body from the future, which the mock must not try to read.
+    let mut socket = send_raw(&cluster, ApiKey::ApiVersions, 99, 42, |frame| {
+        frame.put_slice(&[7, 7, 7]);
+    })
+    .await;
 
     let size = socket.read_i32().await.expect("size") as usize;
     let mut body = vec![0u8; size];
@@ -108,26 +124,12 @@ async fn api_versions_above_ours_is_answered_in_v0_with_unsupported_version() {
 async fn a_request_to_an_api_it_does_not_serve_closes_the_connection() {
     let cluster = MockCluster::start(1).await.expect("starts");
     assert!(!ferrokafka_mock::SERVED_APIS.contains(&ApiKey::DescribeConfigs));
-    let mut socket = TcpStream::connect(cluster.broker_address(0).expect("addr"))
-        .await
-        .expect("connects");
-    let mut frame = BytesMut::new();
-    frame.put_i32(0);
-    RequestHeader {
-        request_api_key: ApiKey::DescribeConfigs as i16,
-        request_api_version: 4,
-        correlation_id: 7,
-        client_id: Some("admin".into()),
-        unknown_tagged_fields: vec![],
-    }
-    .encode(&mut frame, 2)
-    .expect("header");
-    DescribeConfigsRequest::default()
-        .encode(&mut frame, 4)
-        .expect("body");
-    let size = (frame.len() - 4) as i32;
-    frame[..4].copy_from_slice(&size.to_be_bytes());
-    socket.write_all(&frame).await.expect("sent");
+    let mut socket = send_raw(&cluster, ApiKey::DescribeConfigs, 4, 7, |frame| {
+        DescribeConfigsRequest::default()
+            .encode(frame, 4)
+            .expect("body");
+    })
+    .await;
 
     let mut rest = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut rest))

@@ -86,8 +86,9 @@ pub(crate) async fn dispatch(call: &Call<'_>, request: &RequestBody) -> Outcome 
     match response {
         _ if silent => Outcome::Silent,
         Some(response) => Outcome::Respond(response),
-        // An API the protocol crate learned after the mock: Kafka closes
-        // connections that send what it does not serve.
+        // An API outside the table: `decode_request` already refuses
+        // those, so this only guards a request built elsewhere. Kafka
+        // closes connections that send what it does not serve.
         None => Outcome::Close,
     }
 }
